@@ -1,0 +1,121 @@
+/**
+ * Batcher: one per table. Collects the rows of many requests into batches and hands each batch to the
+ * writer, flushing on size (`maxRows`) or time (`delayMs`). A request's promise resolves only once every
+ * row it carried has been inserted — a 2xx means stored. Memory is bounded: rows and bytes held (queued
+ * and in flight) are counted, and a request that would pass the bound is refused at once with a
+ * retryable BACKPRESSURE error (HTTP 503 + Retry-After, gRPC UNAVAILABLE) instead of growing the heap.
+ *
+ * A request's rows are never split across batches, so one insert decides its fate.
+ */
+import { skeinError } from '../errors.js'
+import type { Metrics } from '../metrics.js'
+import type { Writer } from './writer.js'
+
+export interface BatcherOptions {
+  /** Signal name for metrics and messages: 'spans' | 'logs'. */
+  signal: string
+  table: string
+  columns: readonly string[]
+  writer: Writer
+  maxRows: number
+  delayMs: number
+  maxQueueRows: number
+  maxQueueBytes: number
+  metrics?: Metrics
+}
+
+interface Batch {
+  rows: unknown[][]
+  bytes: number
+  waiters: { resolve: () => void; reject: (e: unknown) => void }[]
+}
+
+export class Batcher<R extends unknown[]> {
+  private readonly o: BatcherOptions
+  private current: Batch | undefined
+  private readonly sealed: Batch[] = []
+  private timer: NodeJS.Timeout | undefined
+  private inFlight: Promise<void> | undefined
+  private heldRows = 0
+  private heldBytes = 0
+  private stopping = false
+
+  constructor(options: BatcherOptions) {
+    this.o = options
+  }
+
+  /** Rows and bytes held in memory now (queued + in flight). */
+  get depth(): { rows: number; bytes: number } {
+    return { rows: this.heldRows, bytes: this.heldBytes }
+  }
+
+  /**
+   * Queues the rows of one request; resolves once they are inserted, rejects with a retryable error when
+   * refused (over the memory bound, shutting down) or when storage failed them.
+   */
+  consume(rows: R[], bytes: number): Promise<void> {
+    if (rows.length === 0) return Promise.resolve()
+    if (this.stopping) return Promise.reject(skeinError('SHUTTING_DOWN', 'the collector is shutting down; retry'))
+    const empty = this.heldRows === 0
+    if (!empty && (this.heldRows + rows.length > this.o.maxQueueRows || this.heldBytes + bytes > this.o.maxQueueBytes)) {
+      this.o.metrics?.refused(this.o.signal, rows.length)
+      return Promise.reject(
+        skeinError('BACKPRESSURE', `too many ${this.o.signal} waiting to be stored (${this.heldRows} rows held); retry later`),
+      )
+    }
+    this.heldRows += rows.length
+    this.heldBytes += bytes
+    const batch = (this.current ??= { rows: [], bytes: 0, waiters: [] })
+    for (let i = 0; i < rows.length; i++) batch.rows.push(rows[i])
+    batch.bytes += bytes
+    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))
+    if (batch.rows.length >= this.o.maxRows) this.seal()
+    else this.timer ??= setTimeout(() => this.seal(), this.o.delayMs)
+    return done
+  }
+
+  private seal(): void {
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    if (!this.current) return
+    this.sealed.push(this.current)
+    this.current = undefined
+    this.pump()
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.sealed.length === 0) return
+    const batch = this.sealed.shift() as Batch
+    const started = performance.now()
+    // Release the bound before settling the waiters: a client that was acknowledged may send again at once.
+    const settle = (ok: boolean, error?: unknown) => {
+      this.heldRows -= batch.rows.length
+      this.heldBytes -= batch.bytes
+      this.inFlight = undefined
+      if (ok) {
+        this.o.metrics?.flushed(this.o.signal, batch.rows.length, performance.now() - started)
+        for (const w of batch.waiters) w.resolve()
+      } else {
+        this.o.metrics?.storageError(this.o.signal, batch.rows.length)
+        for (const w of batch.waiters) w.reject(error)
+      }
+      this.pump()
+    }
+    this.inFlight = this.o.writer.insert(this.o.table, this.o.columns, batch.rows).then(
+      () => settle(true),
+      (e) => settle(false, e),
+    )
+  }
+
+  /** Flushes what is queued and waits for it; later `consume` calls are refused. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    this.stopping = true
+    this.seal()
+    while (this.inFlight || this.sealed.length > 0) {
+      await this.inFlight
+      if (!this.inFlight) this.pump()
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The read side's access to storage: runs built fragments on the query client with a server-side time
+ * limit, and maps failures to coded errors (timeout and unreachable storage → 503; anything else is our
+ * bug → 500 without details to the client).
+ */
+import type { ClickHouseClient } from '@clickhouse/client'
+import { skeinError } from '../errors.js'
+import { build, type Fragment, trusted } from './sql.js'
+
+export interface Db {
+  rows<T>(fragment: Fragment): Promise<T[]>
+  /** A table of the schema's database, as a fragment (names are code constants). */
+  table(name: string): Fragment
+  readonly timeoutMs: number
+}
+
+const TIMEOUT_CODES = new Set(['159', '160', '394']) // TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELLED
+
+export function createDb(client: ClickHouseClient, tableName: (name: string) => string, timeoutMs: number): Db {
+  return {
+    timeoutMs,
+    table: (name) => trusted(tableName(name)),
+    async rows<T>(fragment: Fragment): Promise<T[]> {
+      const { query, query_params } = build(fragment)
+      try {
+        const rs = await client.query({
+          query,
+          query_params,
+          format: 'JSONEachRow',
+          clickhouse_settings: {
+            max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)),
+            readonly: '2',
+          },
+        })
+        return (await rs.json()) as T[]
+      } catch (e) {
+        const code = String((e as { code?: string | number }).code ?? '')
+        const msg = (e as Error).message?.split('\n')[0] ?? String(e)
+        if (TIMEOUT_CODES.has(code)) throw skeinError('QUERY_TIMEOUT', `the query took longer than ${timeoutMs} ms; narrow the time range or filters`, e)
+        if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|closed/i.test(msg)) {
+          throw skeinError('STORAGE_UNAVAILABLE', 'storage is unavailable', e)
+        }
+        throw skeinError('INTERNAL', 'query failed', e)
+      }
+    },
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The OTLP gRPC receiver (port 4317): TraceService/Export and LogsService/Export. Raw-buffer service
+ * definitions (no proto loader): the request bytes go straight to our decoder, the response is the
+ * hand-encoded Export*ServiceResponse. Messages over the limit are refused by grpc-js with
+ * RESOURCE_EXHAUSTED; backpressure is UNAVAILABLE, bad input INVALID_ARGUMENT.
+ */
+import * as grpc from '@grpc/grpc-js'
+import { tokenCheck } from '../auth.js'
+import { decodeLogsProto, decodeTracesProto } from '../decode/index.js'
+import { asSkeinError } from '../errors.js'
+import { toGrpcStatus } from '../errors.js'
+import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import type { ReceiverDeps } from './http.js'
+import { exportResponseProto } from './otlp-response.js'
+
+const identity = (b: Buffer) => b
+
+function exportMethod(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  }
+}
+
+const TRACE_SERVICE = { Export: exportMethod('/opentelemetry.proto.collector.trace.v1.TraceService/Export') }
+const LOGS_SERVICE = { Export: exportMethod('/opentelemetry.proto.collector.logs.v1.LogsService/Export') }
+
+export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
+  const { config, pipeline, metrics } = deps
+  const authorized = tokenCheck(config.ingestToken)
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.maxGrpcMessageBytes,
+    'grpc.max_send_message_length': 1024 * 1024,
+  })
+
+  function handler<R extends unknown[]>(
+    signal: 'spans' | 'logs',
+    decode: (b: Uint8Array) => Decoded<R>,
+    consume: (rows: R[], bytes: number) => Promise<void>,
+  ): grpc.handleUnaryCall<Buffer, Buffer> {
+    return (call, callback) => {
+      const auth = call.metadata.get('authorization')[0]
+      if (!authorized(typeof auth === 'string' ? auth : undefined)) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' })
+        return
+      }
+      let decoded: Decoded<R>
+      try {
+        decoded = decode(call.request)
+      } catch (e) {
+        metrics.rejected(signal, 'malformed', 1)
+        const err = asSkeinError(e)
+        callback({ code: toGrpcStatus(err), details: err.message })
+        return
+      }
+      metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
+      if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
+      consume(decoded.rows, call.request.length).then(
+        () => callback(null, Buffer.from(exportResponseProto(decoded.rejected, decoded.rejectReason))),
+        (e) => {
+          const err = asSkeinError(e)
+          if (!err.retryable) deps.log('error', `grpc ${signal}: ${(e as Error).stack ?? e}`)
+          callback({ code: toGrpcStatus(err), details: err.message })
+        },
+      )
+    }
+  }
+
+  server.addService(TRACE_SERVICE, { Export: handler<SpanRow>('spans', decodeTracesProto, (r, b) => pipeline.spans.consume(r, b)) })
+  server.addService(LOGS_SERVICE, { Export: handler<LogRow>('logs', decodeLogsProto, (r, b) => pipeline.logs.consume(r, b)) })
+  return server
+}
+
+export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)))
+  })
+}

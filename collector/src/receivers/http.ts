@@ -1,0 +1,141 @@
+/**
+ * The HTTP ingest receiver (port 4318): OTLP/HTTP `POST /v1/traces` and `/v1/logs` (protobuf or JSON,
+ * gzip allowed), Loki `POST /loki/api/v1/push` (JSON, gzip allowed), `GET /health`, `GET /metrics`.
+ * It only decodes and hands rows to the pipeline; it answers once the pipeline says they are stored.
+ * Responses follow the OTLP/HTTP specification: the response's content type matches the request's,
+ * errors carry a google.rpc.Status, 503 comes with Retry-After.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { tokenCheck } from '../auth.js'
+import type { Config } from '../config.js'
+import { decodeLogsJson, decodeLogsProto, decodeLokiJson, decodeTracesJson, decodeTracesProto } from '../decode/index.js'
+import { asSkeinError, errorBody, type SkeinError, skeinError, toGrpcStatus } from '../errors.js'
+import type { Metrics } from '../metrics.js'
+import type { Pipeline } from '../pipeline/pipeline.js'
+import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import { decodeBody } from './body.js'
+import { exportResponseJson, exportResponseProto, statusProto } from './otlp-response.js'
+
+export interface ReceiverDeps {
+  config: Config
+  pipeline: Pipeline
+  metrics: Metrics
+  /** Storage readiness, for /health. */
+  ready: () => boolean
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void
+}
+
+type Kind = 'proto' | 'json'
+
+const PROTO_TYPES = ['application/x-protobuf', 'application/protobuf']
+export const RETRY_AFTER_SECONDS = '2'
+
+function kindOf(req: FastifyRequest): Kind {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  return PROTO_TYPES.includes(ct) ? 'proto' : 'json'
+}
+
+function parseJson(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'))
+  } catch (e) {
+    throw skeinError('BAD_JSON', `body is not valid JSON: ${(e as Error).message}`)
+  }
+}
+
+function sendError(reply: FastifyReply, kind: Kind | 'loki', e: SkeinError): FastifyReply {
+  if (e.retryable) reply.header('Retry-After', RETRY_AFTER_SECONDS)
+  if (kind === 'proto') {
+    return reply.code(e.status).type('application/x-protobuf').send(Buffer.from(statusProto(toGrpcStatus(e), e.message)))
+  }
+  return reply.code(e.status).type('application/json').send({ code: toGrpcStatus(e), message: e.message, ...errorBody(e) })
+}
+
+export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyInstance> {
+  const { config, pipeline, metrics } = deps
+  const app = Fastify({ bodyLimit: config.maxBodyBytes, logger: false, return503OnClosing: true })
+  const authorized = tokenCheck(config.ingestToken)
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser([...PROTO_TYPES, 'application/json'], { parseAs: 'buffer' }, (_req, body, done) => {
+    done(null, body)
+  })
+
+  app.setErrorHandler((err, req, reply) => {
+    const kind = req.url.startsWith('/loki') ? 'loki' : kindOf(req)
+    const code = (err as { code?: string }).code
+    let e: SkeinError
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = skeinError('BODY_TOO_LARGE', `body is over the limit of ${config.maxBodyBytes} bytes`)
+    else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      e = skeinError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not supported; use application/x-protobuf or application/json`)
+    else if (code?.startsWith('FST_ERR_CTP')) e = skeinError('BAD_REQUEST', (err as Error).message)
+    else e = asSkeinError(err)
+    if (e.status >= 500 && !e.retryable) deps.log('error', `ingest ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
+    return sendError(reply, kind === 'loki' ? 'json' : kind, e)
+  })
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url === '/health' || req.url === '/metrics') return
+    if (!authorized(req.headers.authorization)) {
+      return sendError(reply, req.url.startsWith('/loki') ? 'json' : kindOf(req), skeinError('UNAUTHORIZED', 'missing or wrong bearer token'))
+    }
+  })
+
+  app.get('/health', async (_req, reply) => {
+    if (!deps.ready()) return reply.code(503).send({ status: 'unavailable' })
+    return { status: 'ok' }
+  })
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()))
+
+  async function otlp<R extends unknown[]>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    signal: 'spans' | 'logs',
+    proto: (b: Uint8Array) => Decoded<R>,
+    json: (b: unknown) => Decoded<R>,
+    consume: (rows: R[], bytes: number) => Promise<void>,
+  ) {
+    const kind = kindOf(req)
+    if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
+    const body = await decodeBody(req.body, req.headers['content-encoding'] as string | undefined, config.maxBodyBytes)
+    let decoded: Decoded<R>
+    try {
+      decoded = kind === 'proto' ? proto(body) : json(parseJson(body))
+    } catch (e) {
+      metrics.rejected(signal, 'malformed', 1)
+      throw e
+    }
+    metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
+    if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
+    await consume(decoded.rows, body.length)
+    if (kind === 'proto') {
+      return reply.code(200).type('application/x-protobuf').send(Buffer.from(exportResponseProto(decoded.rejected, decoded.rejectReason)))
+    }
+    return reply.code(200).type('application/json').send(exportResponseJson(signal, decoded.rejected, decoded.rejectReason))
+  }
+
+  app.post('/v1/traces', (req, reply) =>
+    otlp<SpanRow>(req, reply, 'spans', decodeTracesProto, decodeTracesJson, (r, b) => pipeline.spans.consume(r, b)),
+  )
+  app.post('/v1/logs', (req, reply) =>
+    otlp<LogRow>(req, reply, 'logs', decodeLogsProto, decodeLogsJson, (r, b) => pipeline.logs.consume(r, b)),
+  )
+  app.post('/loki/api/v1/push', async (req, reply) => {
+    if (kindOf(req) === 'proto') {
+      throw skeinError('UNSUPPORTED_MEDIA_TYPE', 'Loki protobuf (snappy) pushes are not supported yet; send application/json')
+    }
+    if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
+    const body = await decodeBody(req.body, req.headers['content-encoding'] as string | undefined, config.maxBodyBytes)
+    let decoded: Decoded<LogRow>
+    try {
+      decoded = decodeLokiJson(parseJson(body), { maxLineBytes: config.maxLineBytes })
+    } catch (e) {
+      metrics.rejected('logs', 'malformed', 1)
+      throw e
+    }
+    metrics.receivedItems('logs', decoded.rows.length)
+    await pipeline.logs.consume(decoded.rows, body.length)
+    return reply.code(204).send()
+  })
+  return app
+}

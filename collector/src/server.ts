@@ -1,0 +1,119 @@
+/**
+ * The collector as one object: storage, pipeline, receivers, query API (and later alerts), started in
+ * order and stopped in reverse. `stop()` stops accepting, flushes every batch, waits for in-flight
+ * statements, then closes storage; it is safe to call twice.
+ */
+import type { Server as GrpcServer } from '@grpc/grpc-js'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { skeinError } from './errors.js'
+import { createLog, type LogFn } from './log.js'
+import { Metrics } from './metrics.js'
+import { createPipeline, type Pipeline } from './pipeline/pipeline.js'
+import { createApiServer } from './query/api.js'
+import { createDb, type Db } from './query/db.js'
+import { bindGrpc, createGrpcServer } from './receivers/grpc.js'
+import { createIngestServer } from './receivers/http.js'
+import { openStorage, type Storage } from './storage/storage.js'
+
+export interface Collector {
+  readonly config: Config
+  readonly storage: Storage
+  readonly pipeline: Pipeline
+  readonly metrics: Metrics
+  readonly db: Db
+  /** Ports actually bound (differ from config when 0 was asked). */
+  readonly ports: { grpc: number; ingest: number; api: number }
+  stop(): Promise<void>
+}
+
+/** Hooks for parts that plug into the collector (alerts, demo). */
+export interface CollectorPlugin {
+  name: string
+  /** Registers API routes before the server starts listening. */
+  routes?: (app: FastifyInstance, c: { db: Db; storage: Storage; config: Config; log: LogFn }) => void
+  start?: (c: Collector & { log: LogFn }) => Promise<void> | void
+  stop?: () => Promise<void> | void
+}
+
+async function listen(app: FastifyInstance, host: string, port: number, flag: string): Promise<number> {
+  try {
+    await app.listen({ host, port })
+  } catch (e) {
+    throw portError(e, host, port, flag)
+  }
+  const addr = app.server.address()
+  return typeof addr === 'object' && addr ? addr.port : port
+}
+
+function portError(e: unknown, host: string, port: number, flag: string) {
+  const code = (e as NodeJS.ErrnoException).code
+  const why = code === 'EADDRINUSE' || /address already in use|No address added/i.test(String((e as Error).message))
+    ? 'is already in use'
+    : code === 'EACCES' ? 'needs privileges' : `cannot be bound (${(e as Error).message})`
+  return skeinError('CONFIG', `port ${host}:${port} ${why}; choose another with ${flag}`, e)
+}
+
+export async function startCollector(config: Config, plugins: CollectorPlugin[] = [], log: LogFn = createLog(config.logLevel)): Promise<Collector> {
+  const metrics = new Metrics()
+  const storage = await openStorage(config)
+  let ready = true
+  const pipeline = createPipeline(storage, config, metrics)
+  const db = createDb(storage.query, storage.table, config.queryTimeoutMs)
+  const deps = { config, pipeline, metrics, ready: () => ready, log }
+  const ingest = await createIngestServer(deps)
+  const grpc: GrpcServer = createGrpcServer(deps)
+  const api = await createApiServer({
+    config,
+    db,
+    ready: () => ready,
+    log,
+    extraRoutes: plugins.filter((p) => p.routes).map((p) => (app) => p.routes?.(app, { db, storage, config, log })),
+  })
+  const closers: (() => Promise<unknown>)[] = []
+  const shutdownStarted = { value: false }
+  let stopped: Promise<void> | undefined
+  const stop = () => {
+    stopped ??= (async () => {
+      shutdownStarted.value = true
+      ready = false
+      for (const p of [...plugins].reverse()) await p.stop?.()
+      // Stop accepting first, then drain what was accepted, then close storage.
+      await Promise.allSettled(closers.map((c) => c()))
+      await pipeline.shutdown()
+      await storage.close()
+    })()
+    return stopped
+  }
+  try {
+    const ingestPort = await listen(ingest, config.host, config.ingestPort, '--ingest-port')
+    closers.push(() => ingest.close())
+    let grpcPort: number
+    try {
+      grpcPort = await bindGrpc(grpc, config.host, config.grpcPort)
+    } catch (e) {
+      throw portError(e, config.host, config.grpcPort, '--grpc-port')
+    }
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            grpc.forceShutdown()
+            resolve()
+          }, 5000)
+          grpc.tryShutdown(() => {
+            clearTimeout(t)
+            resolve()
+          })
+        }),
+    )
+    const apiPort = await listen(api, config.host, config.port, '--port')
+    closers.push(() => api.close())
+    const collector: Collector = { config, storage, pipeline, metrics, db, ports: { grpc: grpcPort, ingest: ingestPort, api: apiPort }, stop }
+    for (const p of plugins) await p.start?.({ ...collector, log })
+    return collector
+  } catch (e) {
+    await stop().catch(() => undefined)
+    throw e
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * DDL of the tables, the same as the OpenTelemetry Collector ClickHouse exporter's (names, columns,
+ * types, codecs, indexes, keys), so the OTel Collector, Grafana's ClickHouse data source and HyperDX can
+ * read and write them too; plus Skein's own `skein_` tables. Creation is idempotent and versioned:
+ * `skein_schema_version` records applied migrations and start-up applies the missing ones in order.
+ *
+ * In cluster mode each table is a `Replicated*MergeTree` `<name>_local` ON CLUSTER plus a `Distributed`
+ * table `<name>` over it, sharded by trace id so a trace stays on one shard.
+ */
+
+export interface SchemaOptions {
+  database: string
+  retentionDays: number
+  cluster?: string
+}
+
+export interface Migration {
+  version: number
+  description: string
+  statements: (o: SchemaOptions) => string[]
+}
+
+const q = (id: string) => `\`${id.replace(/`/g, '')}\``
+
+function onCluster(o: SchemaOptions): string {
+  return o.cluster ? ` ON CLUSTER ${q(o.cluster)}` : ''
+}
+
+/** Engine of a data table: plain MergeTree embedded or on one server, replicated on a cluster. */
+function engine(o: SchemaOptions, kind: 'MergeTree' | 'ReplacingMergeTree' = 'MergeTree', arg = ''): string {
+  if (!o.cluster) return `${kind}(${arg})`
+  const args = [`'/clickhouse/tables/{shard}/{database}/{table}'`, `'{replica}'`]
+  if (arg) args.push(arg)
+  return `Replicated${kind}(${args.join(', ')})`
+}
+
+/** The local (storage) table name: the table itself, or `<name>_local` behind a Distributed table. */
+export function localName(o: SchemaOptions, table: string): string {
+  return o.cluster ? `${table}_local` : table
+}
+
+function table(o: SchemaOptions, name: string): string {
+  return `${q(o.database)}.${q(localName(o, name))}`
+}
+
+function distributed(o: SchemaOptions, name: string, shardingKey: string): string[] {
+  if (!o.cluster) return []
+  return [
+    `CREATE TABLE IF NOT EXISTS ${q(o.database)}.${q(name)}${onCluster(o)} AS ${table(o, name)}
+ENGINE = Distributed(${q(o.cluster)}, ${q(o.database)}, ${q(localName(o, name))}, ${shardingKey})`,
+  ]
+}
+
+function ttl(o: SchemaOptions, column: string): string {
+  return `TTL ${column} + toIntervalDay(${Math.floor(o.retentionDays)})`
+}
+
+export function tracesTable(o: SchemaOptions): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'otel_traces')}${onCluster(o)} (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1)),
+    ParentSpanId String CODEC(ZSTD(1)),
+    TraceState String CODEC(ZSTD(1)),
+    SpanName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion String CODEC(ZSTD(1)),
+    SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(ZSTD(1)),
+    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
+    StatusMessage String CODEC(ZSTD(1)),
+    Events Nested (
+        Timestamp DateTime64(9),
+        Name LowCardinality(String),
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    Links Nested (
+        TraceId String,
+        SpanId String,
+        TraceState String,
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+) ENGINE = ${engine(o)}
+PARTITION BY toDate(Timestamp)
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+${ttl(o, 'toDateTime(Timestamp)')}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
+    ...distributed(o, 'otel_traces', 'cityHash64(TraceId)'),
+  ]
+}
+
+export function traceIdTsTable(o: SchemaOptions): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'otel_traces_trace_id_ts')}${onCluster(o)} (
+    TraceId String CODEC(ZSTD(1)),
+    Start DateTime CODEC(Delta, ZSTD(1)),
+    End DateTime CODEC(Delta, ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ${engine(o)}
+PARTITION BY toDate(Start)
+ORDER BY (TraceId, Start)
+${ttl(o, 'toDateTime(Start)')}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
+    ...distributed(o, 'otel_traces_trace_id_ts', 'cityHash64(TraceId)'),
+    // The view reads the local traces table and writes the local lookup table: on a cluster both live
+    // on the same shard because both are sharded by cityHash64(TraceId).
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(localName(o, 'otel_traces_trace_id_ts') + '_mv')}${onCluster(o)}
+TO ${table(o, 'otel_traces_trace_id_ts')}
+AS SELECT
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp) AS End
+FROM ${table(o, 'otel_traces')}
+WHERE TraceId != ''
+GROUP BY TraceId`,
+  ]
+}
+
+export function logsTable(o: SchemaOptions): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'otel_logs')}${onCluster(o)} (
+    Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    TimestampTime DateTime DEFAULT toDateTime(Timestamp),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1)),
+    TraceFlags UInt8,
+    SeverityText LowCardinality(String) CODEC(ZSTD(1)),
+    SeverityNumber UInt8,
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    Body String CODEC(ZSTD(1)),
+    ResourceSchemaUrl LowCardinality(String) CODEC(ZSTD(1)),
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ScopeSchemaUrl LowCardinality(String) CODEC(ZSTD(1)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion LowCardinality(String) CODEC(ZSTD(1)),
+    ScopeAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    LogAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+) ENGINE = ${engine(o)}
+PARTITION BY toDate(TimestampTime)
+PRIMARY KEY (ServiceName, TimestampTime)
+ORDER BY (ServiceName, TimestampTime, Timestamp)
+${ttl(o, 'TimestampTime')}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
+    ...distributed(o, 'otel_logs', 'cityHash64(TraceId)'),
+  ]
+}
+
+/** Alert rules: one row per version of a rule; the newest version wins, `Deleted` marks removal. */
+export function alertTables(o: SchemaOptions): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_alert_rules')}${onCluster(o)} (
+    Id String,
+    Version UInt64,
+    Deleted UInt8 DEFAULT 0,
+    Rule String,
+    UpdatedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = ${engine(o, 'ReplacingMergeTree', 'Version')}
+ORDER BY Id`,
+    ...distributed(o, 'skein_alert_rules', 'cityHash64(Id)'),
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_alert_events')}${onCluster(o)} (
+    RuleId String,
+    At DateTime64(3),
+    State LowCardinality(String),
+    ErrorRate Float64,
+    P95Ms Float64 DEFAULT 0,
+    Requests UInt64,
+    Notification String DEFAULT ''
+) ENGINE = ${engine(o)}
+PARTITION BY toYYYYMM(At)
+ORDER BY (RuleId, At)
+${ttl(o, 'toDateTime(At)')}`,
+    ...distributed(o, 'skein_alert_events', 'cityHash64(RuleId)'),
+  ]
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'OTel Collector ClickHouse exporter tables: otel_traces, otel_traces_trace_id_ts (+ view), otel_logs',
+    statements: (o) => [...tracesTable(o), ...traceIdTsTable(o), ...logsTable(o)],
+  },
+  { version: 2, description: 'alert rules and events', statements: alertTables },
+]
+
+export function versionTable(o: SchemaOptions): string {
+  return `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_schema_version')}${onCluster(o)} (
+    Version UInt32,
+    Description String,
+    AppliedAt DateTime DEFAULT now()
+) ENGINE = ${engine(o, 'ReplacingMergeTree')}
+ORDER BY Version`
+}
+
+export function createDatabase(o: SchemaOptions): string {
+  return `CREATE DATABASE IF NOT EXISTS ${q(o.database)}${onCluster(o)}`
+}

@@ -1,0 +1,125 @@
+/**
+ * Storage: every database access goes through `@clickhouse/client`, on one of two engines — embedded
+ * chDB (in-process, `--data-dir`) or a ClickHouse server (`--clickhouse-url`). Two clients: one for
+ * ingestion, one for queries and alerts, because one chDB connection runs one statement at a time and a
+ * slow query must not stall inserts.
+ *
+ * Lifecycle: `openStorage()` connects and migrates; `close()` waits for in-flight statements (chDB
+ * aborts the whole process if a connection closes under a running statement), then closes. Safe twice.
+ */
+import { mkdirSync, accessSync, constants } from 'node:fs'
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client'
+import type { Config } from '../config.js'
+import { skeinError } from '../errors.js'
+import { createDatabase, localName, MIGRATIONS, type SchemaOptions, versionTable } from './schema.js'
+
+export interface Storage {
+  readonly mode: 'embedded' | 'server'
+  /** Inserts only. */
+  readonly ingest: ClickHouseClient
+  /** Queries and alert state. */
+  readonly query: ClickHouseClient
+  readonly schema: SchemaOptions
+  /** Fully qualified, quoted name of a table to read from or insert into (Distributed on a cluster). */
+  table(name: string): string
+  /** True while the last health probe succeeded. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+const COMMON_SETTINGS: ClickHouseSettings = {
+  // Let inserts of Map/Nested columns tolerate missing optional fields in JSON rows.
+  input_format_skip_unknown_fields: 1,
+}
+
+async function chdbClients(dataDir: string): Promise<{ ingest: ClickHouseClient; query: ClickHouseClient }> {
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    accessSync(dataDir, constants.W_OK)
+  } catch (e) {
+    throw skeinError('CONFIG', `data dir ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another with --data-dir`)
+  }
+  const { createChdbConnection } = await import('chdb/connection')
+  const make = () =>
+    createClient({
+      connection: createChdbConnection({ path: dataDir }),
+      clickhouse_settings: COMMON_SETTINGS,
+    } as Parameters<typeof createClient>[0])
+  return { ingest: make(), query: make() }
+}
+
+function serverClients(c: NonNullable<Config['clickhouse']>): { ingest: ClickHouseClient; query: ClickHouseClient } {
+  const make = (maxOpen: number) =>
+    createClient({
+      url: c.url,
+      username: c.user,
+      password: c.password,
+      max_open_connections: maxOpen,
+      request_timeout: 60_000,
+      compression: { request: false, response: true },
+      clickhouse_settings: COMMON_SETTINGS,
+    })
+  return { ingest: make(4), query: make(8) }
+}
+
+async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
+  await client.command({ query: createDatabase(o) })
+  await client.command({ query: versionTable(o) })
+  const rs = await client.query({
+    query: `SELECT max(Version) AS v FROM \`${o.database}\`.\`${localName(o, 'skein_schema_version')}\``,
+    format: 'JSONEachRow',
+  })
+  const [{ v }] = (await rs.json()) as { v: number | string }[]
+  const current = Number(v) || 0
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue
+    for (const statement of m.statements(o)) await client.command({ query: statement })
+    await client.insert({
+      table: `\`${o.database}\`.\`${localName(o, 'skein_schema_version')}\``,
+      values: [{ Version: m.version, Description: m.description }],
+      format: 'JSONEachRow',
+    })
+  }
+}
+
+export async function openStorage(config: Config): Promise<Storage> {
+  const schema: SchemaOptions = { database: config.database, retentionDays: config.retentionDays, cluster: config.cluster }
+  const mode = config.clickhouse ? 'server' : 'embedded'
+  const { ingest, query } = config.clickhouse ? serverClients(config.clickhouse) : await chdbClients(config.dataDir)
+  try {
+    await migrate(ingest, schema)
+  } catch (e) {
+    await Promise.allSettled([ingest.close(), query.close()])
+    const msg = (e as Error).message?.split('\n')[0] ?? String(e)
+    if (config.clickhouse) {
+      throw skeinError('CONFIG', `cannot reach ClickHouse at ${config.clickhouse.url}: ${msg} (check --clickhouse-url, --clickhouse-user, --clickhouse-password)`, e)
+    }
+    throw skeinError('CONFIG', `cannot open the embedded store in ${config.dataDir}: ${msg} (is another skein using this --data-dir?)`, e)
+  }
+  let closed: Promise<void> | undefined
+  return {
+    mode,
+    ingest,
+    query,
+    schema,
+    table: (name) => `\`${schema.database}\`.\`${name}\``,
+    async ping() {
+      try {
+        const r = await query.ping()
+        return r.success
+      } catch {
+        return false
+      }
+    },
+    close() {
+      closed ??= (async () => {
+        if (mode === 'embedded') {
+          const { drainPending } = await import('chdb')
+          await drainPending()
+        }
+        await Promise.allSettled([ingest.close(), query.close()])
+      })()
+      return closed
+    },
+  }
+}

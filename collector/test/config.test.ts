@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig, parseBytes, parseDuration } from '../src/config.js'
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({}, {})
+    expect(c).toMatchObject({ host: '127.0.0.1', grpcPort: 4317, ingestPort: 4318, port: 8080, database: 'otel', retentionDays: 30 })
+    expect(c.clickhouse).toBeUndefined()
+    expect(c.dataDir.endsWith('.skein-data')).toBe(true)
+  })
+
+  it('lets the environment override defaults and flags override the environment', () => {
+    const env = { SKEIN_PORT: '9000', SKEIN_GRPC_PORT: '5317' }
+    const c = loadConfig({ port: '9100' }, env)
+    expect(c.port).toBe(9100)
+    expect(c.grpcPort).toBe(5317)
+  })
+
+  it('reads secrets from *_FILE variables', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const f = join(mkdtempSync(join(tmpdir(), 'skein-cfg-')), 'token')
+    writeFileSync(f, 's3cret\n')
+    expect(loadConfig({}, { SKEIN_QUERY_TOKEN_FILE: f }).queryToken).toBe('s3cret')
+  })
+
+  it.each([
+    [{ port: '70000' }, /--port "70000".*port number/],
+    [{ grpcPort: 'abc' }, /--grpc-port/],
+    [{ retention: '12h' }, /--retention.*whole days/],
+    [{ batchDelay: 'soon' }, /--batch-delay/],
+    [{ maxBodyBytes: '12 parsecs' }, /--max-body-bytes/],
+    [{ clickhouseUrl: 'ftp://x' }, /--clickhouse-url/],
+    [{ clickhouseDatabase: 'otel; DROP' }, /--clickhouse-database/],
+    [{ clickhouseCluster: 'c1' }, /--clickhouse-cluster needs --clickhouse-url/],
+  ])('refuses %o with one line naming the flag', (flags, message) => {
+    let err: any
+    try {
+      loadConfig(flags as any, {})
+    } catch (e) {
+      err = e
+    }
+    expect(err?.code).toBe('SKEIN_ERR_CONFIG')
+    expect(err.message).toMatch(message)
+    expect(err.message).not.toContain('\n')
+  })
+
+  it('never prints a secret in an error', () => {
+    expect(() => loadConfig({ clickhouseUrl: 'http://h:8123', clickhouseCluster: 'bad name!' }, {})).toThrow(/cluster/)
+  })
+})
+
+describe('parseDuration and parseBytes', () => {
+  it('understand the units people write', () => {
+    expect(parseDuration('200ms')).toBe(200)
+    expect(parseDuration('15s')).toBe(15_000)
+    expect(parseDuration('5m')).toBe(300_000)
+    expect(parseDuration('7d')).toBe(7 * 86_400_000)
+    expect(parseDuration('5')).toBeUndefined()
+    expect(parseBytes('4MiB')).toBe(4 * 1024 * 1024)
+    expect(parseBytes('256KiB')).toBe(262_144)
+    expect(parseBytes('1000')).toBe(1000)
+    expect(parseBytes('1 furlong')).toBeUndefined()
+  })
+})

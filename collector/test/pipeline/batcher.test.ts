@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest'
+import { Batcher } from '../../src/pipeline/batcher.js'
+import type { Writer } from '../../src/pipeline/writer.js'
+
+/**
+ * The batcher's own logic (batching, acknowledgement, bounds) with a writer that records batches in
+ * memory and can be held or failed on demand; the real writer into chDB is covered end to end.
+ */
+function recordingWriter() {
+  const batches: unknown[][][] = []
+  let gate: Promise<void> = Promise.resolve()
+  let open: () => void = () => undefined
+  let failNext: Error | undefined
+  const writer: Writer = {
+    async insert(_t, _c, rows) {
+      await gate
+      if (failNext) {
+        const e = failNext
+        failNext = undefined
+        throw e
+      }
+      batches.push([...rows] as unknown[][])
+    },
+  }
+  return {
+    writer,
+    batches,
+    hold() {
+      gate = new Promise((r) => {
+        open = r
+      })
+    },
+    release: () => open(),
+    failOnce(e: Error) {
+      failNext = e
+    },
+  }
+}
+
+const options = (writer: Writer, over: Partial<ConstructorParameters<typeof Batcher>[0]> = {}) => ({
+  signal: 'spans',
+  table: 't',
+  columns: ['a'],
+  writer,
+  maxRows: 3,
+  delayMs: 20,
+  maxQueueRows: 10,
+  maxQueueBytes: 1000,
+  ...over,
+})
+
+describe('Batcher', () => {
+  it('acknowledges a request only after its rows were inserted', async () => {
+    const w = recordingWriter()
+    w.hold()
+    const b = new Batcher<[number]>(options(w.writer))
+    let acked = false
+    const done = b.consume([[1]], 10).then(() => {
+      acked = true
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(acked).toBe(false)
+    w.release()
+    await done
+    expect(acked).toBe(true)
+    expect(w.batches).toEqual([[[1]]])
+  })
+
+  it('flushes on size without waiting for the timer, and on time otherwise', async () => {
+    const w = recordingWriter()
+    const b = new Batcher<[number]>(options(w.writer, { delayMs: 10_000 }))
+    await b.consume([[1], [2], [3]], 10)
+    expect(w.batches).toEqual([[[1], [2], [3]]])
+    const w2 = recordingWriter()
+    const b2 = new Batcher<[number]>(options(w2.writer, { delayMs: 10 }))
+    await Promise.all([b2.consume([[1]], 1), b2.consume([[2]], 1)])
+    expect(w2.batches).toEqual([[[1], [2]]])
+  })
+
+  it('never splits one request across two inserts', async () => {
+    const w = recordingWriter()
+    const b = new Batcher<[number]>(options(w.writer))
+    await Promise.all([b.consume([[1], [2]], 1), b.consume([[3], [4]], 1), b.consume([[5]], 1)])
+    for (const batch of w.batches) {
+      const flat = batch.map((r) => r[0])
+      expect(flat.includes(1)).toBe(flat.includes(2))
+      expect(flat.includes(3)).toBe(flat.includes(4))
+    }
+    expect(w.batches.flat().length).toBe(5)
+  })
+
+  it('refuses with a retryable error when the rows bound is reached, and accepts again once drained', async () => {
+    const w = recordingWriter()
+    w.hold()
+    const b = new Batcher<[number]>(options(w.writer, { maxRows: 100, maxQueueRows: 4 }))
+    const first = b.consume([[1], [2], [3]], 1)
+    await expect(b.consume([[4], [5]], 1)).rejects.toMatchObject({ code: 'SKEIN_ERR_BACKPRESSURE', retryable: true })
+    w.release()
+    await first
+    await expect(b.consume([[4], [5]], 1)).resolves.toBeUndefined()
+  })
+
+  it('refuses when the bytes bound is reached', async () => {
+    const w = recordingWriter()
+    w.hold()
+    const b = new Batcher<[number]>(options(w.writer, { maxRows: 100, maxQueueBytes: 100 }))
+    const first = b.consume([[1]], 80)
+    await expect(b.consume([[2]], 30)).rejects.toMatchObject({ code: 'SKEIN_ERR_BACKPRESSURE' })
+    w.release()
+    await first
+  })
+
+  it('fails every request of a batch that storage refused, and keeps going', async () => {
+    const w = recordingWriter()
+    w.failOnce(new Error('storage down'))
+    const b = new Batcher<[number]>(options(w.writer))
+    await expect(b.consume([[1], [2], [3]], 1)).rejects.toThrow('storage down')
+    await expect(b.consume([[4], [5], [6]], 1)).resolves.toBeUndefined()
+    expect(b.depth).toEqual({ rows: 0, bytes: 0 })
+  })
+
+  it('flushes what it holds on shutdown and then refuses new rows', async () => {
+    const w = recordingWriter()
+    const b = new Batcher<[number]>(options(w.writer, { delayMs: 60_000, maxRows: 100 }))
+    const pending = b.consume([[1]], 1)
+    await b.shutdown()
+    await pending
+    expect(w.batches).toEqual([[[1]]])
+    await expect(b.consume([[2]], 1)).rejects.toMatchObject({ code: 'SKEIN_ERR_SHUTTING_DOWN' })
+    await b.shutdown()
+  })
+})

@@ -1,0 +1,130 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import { logsTable, MIGRATIONS, tracesTable, traceIdTsTable } from '../../src/storage/schema.js'
+import { openStorage, type Storage } from '../../src/storage/storage.js'
+
+/**
+ * Columns and types of the OpenTelemetry Collector ClickHouse exporter's tables
+ * (exporter/clickhouseexporter/internal/sql_templates in opentelemetry-collector-contrib), as DESCRIBE
+ * shows them. Our tables must match so other tools can read and write them.
+ */
+const EXPORTER_TRACES: [string, string][] = [
+  ['Timestamp', 'DateTime64(9)'],
+  ['TraceId', 'String'],
+  ['SpanId', 'String'],
+  ['ParentSpanId', 'String'],
+  ['TraceState', 'String'],
+  ['SpanName', 'LowCardinality(String)'],
+  ['SpanKind', 'LowCardinality(String)'],
+  ['ServiceName', 'LowCardinality(String)'],
+  ['ResourceAttributes', 'Map(LowCardinality(String), String)'],
+  ['ScopeName', 'String'],
+  ['ScopeVersion', 'String'],
+  ['SpanAttributes', 'Map(LowCardinality(String), String)'],
+  ['Duration', 'UInt64'],
+  ['StatusCode', 'LowCardinality(String)'],
+  ['StatusMessage', 'String'],
+  ['Events.Timestamp', 'Array(DateTime64(9))'],
+  ['Events.Name', 'Array(LowCardinality(String))'],
+  ['Events.Attributes', 'Array(Map(LowCardinality(String), String))'],
+  ['Links.TraceId', 'Array(String)'],
+  ['Links.SpanId', 'Array(String)'],
+  ['Links.TraceState', 'Array(String)'],
+  ['Links.Attributes', 'Array(Map(LowCardinality(String), String))'],
+]
+const EXPORTER_LOGS: [string, string][] = [
+  ['Timestamp', 'DateTime64(9)'],
+  ['TimestampTime', 'DateTime'],
+  ['TraceId', 'String'],
+  ['SpanId', 'String'],
+  ['TraceFlags', 'UInt8'],
+  ['SeverityText', 'LowCardinality(String)'],
+  ['SeverityNumber', 'UInt8'],
+  ['ServiceName', 'LowCardinality(String)'],
+  ['Body', 'String'],
+  ['ResourceSchemaUrl', 'LowCardinality(String)'],
+  ['ResourceAttributes', 'Map(LowCardinality(String), String)'],
+  ['ScopeSchemaUrl', 'LowCardinality(String)'],
+  ['ScopeName', 'String'],
+  ['ScopeVersion', 'LowCardinality(String)'],
+  ['ScopeAttributes', 'Map(LowCardinality(String), String)'],
+  ['LogAttributes', 'Map(LowCardinality(String), String)'],
+]
+const EXPORTER_TRACE_ID_TS: [string, string][] = [
+  ['TraceId', 'String'],
+  ['Start', 'DateTime'],
+  ['End', 'DateTime'],
+]
+
+let storage: Storage
+const dataDir = join(mkdtempSync(join(tmpdir(), 'skein-schema-')), 'data')
+
+beforeAll(async () => {
+  storage = await openStorage(loadConfig({ dataDir }, {}))
+})
+afterAll(async () => {
+  await storage?.close()
+})
+
+async function describeTable(name: string): Promise<[string, string][]> {
+  const rs = await storage.query.query({ query: `DESCRIBE TABLE otel.${name}`, format: 'JSONEachRow' })
+  return ((await rs.json()) as { name: string; type: string }[]).map((r) => [r.name, r.type])
+}
+
+describe('the schema', () => {
+  it('creates otel_traces with the exporter columns and types', async () => {
+    expect(await describeTable('otel_traces')).toEqual(EXPORTER_TRACES)
+  })
+  it('creates otel_logs with the exporter columns and types', async () => {
+    expect(await describeTable('otel_logs')).toEqual(EXPORTER_LOGS)
+  })
+  it('creates otel_traces_trace_id_ts and the view that fills it', async () => {
+    expect(await describeTable('otel_traces_trace_id_ts')).toEqual(EXPORTER_TRACE_ID_TS)
+    // A recent time: rows older than the retention are dropped by the TTL.
+    const sec = Math.floor(Date.now() / 1000)
+    await storage.ingest.insert({
+      table: 'otel.otel_traces',
+      values: [{ Timestamp: `${sec}123456789`, TraceId: 'ab'.repeat(16), SpanId: 'cd'.repeat(8), SpanName: 'x', ServiceName: 's' }],
+      format: 'JSONEachRow',
+    })
+    const rs = await storage.query.query({
+      query: `SELECT TraceId, toUnixTimestamp(Start) AS s FROM otel.otel_traces_trace_id_ts`,
+      format: 'JSONEachRow',
+    })
+    expect(await rs.json()).toEqual([{ TraceId: 'ab'.repeat(16), s: sec }])
+  })
+  it('keeps the exporter indexes, keys and the retention TTL', () => {
+    const traces = tracesTable({ database: 'otel', retentionDays: 7 })[0]
+    for (const idx of ['idx_trace_id TraceId TYPE bloom_filter(0.001)', 'idx_duration Duration TYPE minmax', 'mapKeys(SpanAttributes)']) {
+      expect(traces).toContain(idx)
+    }
+    expect(traces).toContain('ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))')
+    expect(traces).toContain('TTL toDateTime(Timestamp) + toIntervalDay(7)')
+    expect(traces).toContain('ttl_only_drop_parts = 1')
+    expect(logsTable({ database: 'otel', retentionDays: 7 })[0]).toContain('idx_body Body TYPE tokenbf_v1(32768, 3, 0)')
+  })
+  it('records every migration once and can be applied again (idempotent)', async () => {
+    const again = await openStorage(loadConfig({ dataDir }, {})).catch((e) => e)
+    // A second engine on the same path in one process is refused by chDB; the real re-run is the restart test.
+    if (!(again instanceof Error)) await again.close()
+    const rs = await storage.query.query({ query: 'SELECT Version FROM otel.skein_schema_version FINAL ORDER BY Version', format: 'JSONEachRow' })
+    expect(((await rs.json()) as { Version: number }[]).map((r) => r.Version)).toEqual(MIGRATIONS.map((m) => m.version))
+  })
+})
+
+describe('cluster mode DDL', () => {
+  const o = { database: 'otel', retentionDays: 30, cluster: 'skein' }
+  it('creates replicated local tables and distributed tables sharded by trace id, ON CLUSTER', () => {
+    const [local, dist] = tracesTable(o)
+    expect(local).toContain('CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_local` ON CLUSTER `skein`')
+    expect(local).toContain("ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')")
+    expect(dist).toContain('ENGINE = Distributed(`skein`, `otel`, `otel_traces_local`, cityHash64(TraceId))')
+    const [, , view] = traceIdTsTable(o)
+    expect(view).toContain('TO `otel`.`otel_traces_trace_id_ts_local`')
+    expect(view).toContain('FROM `otel`.`otel_traces_local`')
+    expect(logsTable(o)[1]).toContain('cityHash64(TraceId)')
+  })
+})

@@ -1,0 +1,151 @@
+/**
+ * Starts a real collector (`node collector/dist/cli.js serve`) as a child process on free loopback ports
+ * with a temporary data dir, for end-to-end tests. `stop()` sends SIGTERM and waits for a clean exit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const CLI = join(REPO_ROOT, 'collector/dist/cli.js')
+
+export interface RunningCollector {
+  grpcUrl: string
+  ingestUrl: string
+  apiUrl: string
+  ports: { grpc: number; ingest: number; api: number }
+  dataDir: string
+  process: ChildProcess
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string
+  /** SIGTERM, wait for exit; resolves with the exit code. Removes the data dir unless keepData. */
+  stop(opts?: { keepData?: boolean }): Promise<number | null>
+  /** SIGKILL, no cleanup of the data dir. */
+  kill(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export function tempDir(prefix = 'skein-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export interface StartOptions {
+  args?: string[]
+  env?: Record<string, string>
+  dataDir?: string
+  /** How long to wait for the collector to say it is running. */
+  timeoutMs?: number
+}
+
+export async function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
+  const [grpc, ingest, api] = [await freePort(), await freePort(), await freePort()]
+  const dataDir = opts.dataDir ?? join(tempDir(), 'data')
+  const args = [
+    CLI,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--grpc-port',
+    String(grpc),
+    '--ingest-port',
+    String(ingest),
+    '--port',
+    String(api),
+    '--data-dir',
+    dataDir,
+    '--batch-delay',
+    '50ms',
+    ...(opts.args ?? []),
+  ]
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SKEIN_LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d) => {
+    out += d
+  })
+  child.stderr?.on('data', (d) => {
+    out += d
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collector did not start in time:\n${out}`)), opts.timeoutMs ?? 30_000)
+    const check = () => {
+      if (out.includes('Skein is running')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    child.stdout?.on('data', check)
+    exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`collector exited with ${code} before starting:\n${out}`))
+    })
+  })
+  return {
+    grpcUrl: `http://127.0.0.1:${grpc}`,
+    ingestUrl: `http://127.0.0.1:${ingest}`,
+    apiUrl: `http://127.0.0.1:${api}`,
+    ports: { grpc, ingest, api },
+    dataDir,
+    process: child,
+    output: () => out,
+    async stop(o = {}) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      const code = await exited
+      clearTimeout(timer)
+      if (!o.keepData && !opts.dataDir) rmSync(join(dataDir, '..'), { recursive: true, force: true })
+      return code
+    },
+    async kill() {
+      child.kill('SIGKILL')
+      await exited
+    },
+  }
+}
+
+/** GET a JSON document from the API; throws with the body on a non-2xx unless `allowError`. */
+export async function getJson<T = any>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, init)
+  const text = await res.text()
+  let body: any
+  try {
+    body = text ? JSON.parse(text) : undefined
+  } catch {
+    body = text
+  }
+  return { status: res.status, body }
+}
+
+/** Polls `fn` until it returns a truthy value or the time is up. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`)
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
