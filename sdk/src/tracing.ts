@@ -1,0 +1,201 @@
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { context, propagation, trace } from '@opentelemetry/api'
+import type { ExportResult } from '@opentelemetry/core'
+import {
+  CompositePropagator,
+  ExportResultCode,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
+import { registerInstrumentations } from '@opentelemetry/instrumentation'
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc'
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
+import type { Resource } from '@opentelemetry/resources'
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources'
+import type { ReadableSpan, Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-node'
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
+import type { ResolvedOptions, SamplerSpec } from './options.js'
+import { describeError, rearmWarning, warnOnce } from './warn.js'
+
+/** Spans held in memory while the collector is slow or down; beyond this new spans are dropped. */
+const MAX_QUEUED_SPANS = 2048
+
+/** The running tracing half of the SDK. */
+export interface Tracing {
+  readonly tracerProvider: NodeTracerProvider
+  /** Exports every span ended so far. Resolves (never rejects) once the exporter answered or gave up. */
+  forceFlush(): Promise<void>
+  /** Flushes, stops the instrumentations and unregisters the global provider. Safe to call twice. */
+  shutdown(): Promise<void>
+}
+
+export function buildSampler(spec: SamplerSpec): Sampler {
+  const root =
+    spec.ratio >= 1
+      ? new AlwaysOnSampler()
+      : spec.ratio <= 0
+        ? new AlwaysOffSampler()
+        : new TraceIdRatioBasedSampler(spec.ratio)
+  return spec.parentBased ? new ParentBasedSampler({ root }) : root
+}
+
+export function buildResource(options: ResolvedOptions): Resource {
+  const own: Record<string, unknown> = {
+    ...options.resourceAttributes,
+    [ATTR_SERVICE_NAME]: options.serviceName,
+  }
+  if (options.serviceVersion) own[ATTR_SERVICE_VERSION] = options.serviceVersion
+  return defaultResource()
+    .merge(detectResources({ detectors: [envDetector, hostDetector, processDetector] }))
+    .merge(resourceFromAttributes(own as Record<string, string>))
+}
+
+/**
+ * Wraps the OTLP exporter so that a failing collector produces one warning per outage
+ * (not one per batch) and a recovery re-arms it.
+ */
+class WarnOnFailureExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly endpoint: string,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    try {
+      this.inner.export(spans, (result) => {
+        if (result.code === ExportResultCode.SUCCESS) rearmWarning('spans')
+        else
+          warnOnce(
+            'spans',
+            `cannot export spans to ${this.endpoint} (${describeError(result.error)}); dropping them until it answers`,
+          )
+        resultCallback(result)
+      })
+    } catch (err) {
+      warnOnce('spans', `cannot export spans to ${this.endpoint} (${describeError(err)})`)
+      resultCallback({ code: ExportResultCode.FAILED, error: err as Error })
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve()
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown()
+  }
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      warnOnce(`timeout:${what}`, `${what} did not finish within ${ms} ms; giving up`)
+      resolve()
+    }, ms)
+  })
+  const done = promise.then(
+    () => undefined,
+    (err) => {
+      // the exporter already warned once for this outage
+      warnOnce('spans', `${what} failed: ${describeError(err)}`)
+    },
+  )
+  return Promise.race([done, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * An ES module app that calls init() and then imports `node:http` gets the builtin through the ESM
+ * loader, which require-in-the-middle never sees. Requiring the builtins here lets the
+ * instrumentation patch them now, and syncing copies the patched functions into the ESM named
+ * exports (`import { request } from 'node:http'`), so no loader hook is needed for them.
+ */
+function patchBuiltinsForESM(): void {
+  try {
+    const require = createRequire(import.meta.url)
+    require('node:http')
+    require('node:https')
+    syncBuiltinESMExports()
+  } catch (err) {
+    warnOnce('builtins', `http may not be traced: ${describeError(err)}`)
+  }
+}
+
+/**
+ * Starts tracing: provider, batch processor, OTLP gRPC exporter, W3C propagators,
+ * AsyncLocalStorage context and the http/undici/grpc instrumentations.
+ * Registers everything globally, so it must run once, before the app loads `http` or `@grpc/grpc-js`.
+ */
+export function startTracing(options: ResolvedOptions): Tracing {
+  const exporter = new WarnOnFailureExporter(
+    new OTLPTraceExporter({ url: options.endpoint, timeoutMillis: options.exportTimeoutMillis }),
+    options.endpoint,
+  )
+  const tracerProvider = new NodeTracerProvider({
+    resource: buildResource(options),
+    sampler: buildSampler(options.sampler),
+    spanProcessors: [
+      new BatchSpanProcessor(exporter, {
+        maxQueueSize: MAX_QUEUED_SPANS,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 500,
+        exportTimeoutMillis: options.exportTimeoutMillis,
+      }),
+    ],
+  })
+  tracerProvider.register({
+    propagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  })
+  const disableInstrumentations = registerInstrumentations({
+    tracerProvider,
+    instrumentations: [
+      new HttpInstrumentation(),
+      new UndiciInstrumentation(),
+      new GrpcInstrumentation(),
+      ...options.instrumentations,
+    ],
+  })
+
+  patchBuiltinsForESM()
+
+  let shuttingDown: Promise<void> | undefined
+  // Flushing and exporting are bounded by the export timeout; the margin covers gRPC's own deadline.
+  const limit = options.exportTimeoutMillis + 2000
+  return {
+    tracerProvider,
+    forceFlush: () => withTimeout(tracerProvider.forceFlush(), limit, 'flushing spans'),
+    shutdown() {
+      shuttingDown ??= (async () => {
+        await withTimeout(tracerProvider.shutdown(), limit, 'shutting down tracing')
+        try {
+          disableInstrumentations()
+        } catch {
+          // an instrumentation that cannot unpatch only leaves its (now no-op) wrappers behind
+        }
+        trace.disable()
+        context.disable()
+        propagation.disable()
+      })()
+      return shuttingDown
+    },
+  }
+}
