@@ -11,6 +11,8 @@ interface Push {
   streams: { stream: Record<string, string>; values: [string, string][] }[]
 }
 
+beforeAll(assertBuilt)
+
 let server: Server | undefined
 afterEach(() => server?.close())
 
