@@ -39,7 +39,7 @@ const PLACEHOLDER = `<!doctype html><html><head><meta charset="utf-8"><title>Ske
 
 export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, db } = deps
-  const app = Fastify({ logger: false, return503OnClosing: true, maxParamLength: 256 })
+  const app = Fastify({ logger: false, return503OnClosing: true, routerOptions: { maxParamLength: 256 } })
   const authorized = tokenCheck(config.queryToken)
 
   app.setErrorHandler((err, req, reply) => {

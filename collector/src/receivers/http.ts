@@ -35,6 +35,30 @@ function kindOf(req: FastifyRequest): Kind {
   return PROTO_TYPES.includes(ct) ? 'proto' : 'json'
 }
 
+/**
+ * Reads a body up to `limit` bytes. Past the limit it keeps draining (without keeping) so the client
+ * reads our 413 instead of a broken pipe; past four times the limit it gives up on the connection.
+ */
+function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+      else if (size > limit * 4) (stream as unknown as { destroy(): void }).destroy()
+    })
+    stream.on('error', reject)
+    stream.on('close', () => {
+      if (size > limit) reject(skeinError('BODY_TOO_LARGE', `body is over the limit of ${limit} bytes`))
+    })
+    stream.on('end', () => {
+      if (size > limit) reject(skeinError('BODY_TOO_LARGE', `body is over the limit of ${limit} bytes`))
+      else resolve(Buffer.concat(chunks, size))
+    })
+  })
+}
+
 function parseJson(buf: Buffer): unknown {
   try {
     return JSON.parse(buf.toString('utf8'))
@@ -53,12 +77,12 @@ function sendError(reply: FastifyReply, kind: Kind | 'loki', e: SkeinError): Fas
 
 export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyInstance> {
   const { config, pipeline, metrics } = deps
-  const app = Fastify({ bodyLimit: config.maxBodyBytes, logger: false, return503OnClosing: true })
+  const app = Fastify({ logger: false, return503OnClosing: true })
   const authorized = tokenCheck(config.ingestToken)
 
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser([...PROTO_TYPES, 'application/json'], { parseAs: 'buffer' }, (_req, body, done) => {
-    done(null, body)
+  app.addContentTypeParser([...PROTO_TYPES, 'application/json'], (_req, payload, done) => {
+    readBody(payload, config.maxBodyBytes).then((b) => done(null, b), (e) => done(e as Error, undefined))
   })
 
   app.setErrorHandler((err, req, reply) => {

@@ -8,7 +8,7 @@
  * aborts the whole process if a connection closes under a running statement), then closes. Safe twice.
  */
 import { mkdirSync, accessSync, constants } from 'node:fs'
-import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client'
+import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client'
 import type { Config } from '../config.js'
 import { skeinError } from '../errors.js'
 import { createDatabase, localName, MIGRATIONS, type SchemaOptions, versionTable } from './schema.js'
@@ -44,6 +44,7 @@ async function chdbClients(dataDir: string): Promise<{ ingest: ClickHouseClient;
     createClient({
       connection: createChdbConnection({ path: dataDir }),
       clickhouse_settings: COMMON_SETTINGS,
+      log: { level: ClickHouseLogLevel.OFF },
     } as Parameters<typeof createClient>[0])
   return { ingest: make(), query: make() }
 }
@@ -58,6 +59,8 @@ function serverClients(c: NonNullable<Config['clickhouse']>): { ingest: ClickHou
       request_timeout: 60_000,
       compression: { request: false, response: true },
       clickhouse_settings: COMMON_SETTINGS,
+      // Failures surface as coded errors and one log line of ours, not the client's multi-line dumps.
+      log: { level: ClickHouseLogLevel.OFF },
     })
   return { ingest: make(4), query: make(8) }
 }
