@@ -1,4 +1,5 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { join } from 'node:path'
 import { context, propagation, trace } from '@opentelemetry/api'
 import type { ExportResult } from '@opentelemetry/core'
 import {
@@ -122,12 +123,15 @@ function withTimeout(promise: Promise<unknown>, ms: number, what: string): Promi
 }
 
 /**
- * An ES module app that calls init() and then imports `node:http` gets the builtin through the ESM
- * loader, which require-in-the-middle never sees. Requiring the builtins here lets the
- * instrumentation patch them now, and syncing copies the patched functions into the ESM named
- * exports (`import { request } from 'node:http'`), so no loader hook is needed for them.
+ * An ES module app gets modules through the ESM loader, which require-in-the-middle never sees:
+ * - builtins: requiring `node:http(s)` here lets the instrumentation patch them now, and syncing
+ *   copies the patched functions into their ESM named exports (`import { request } from 'node:http'`);
+ * - `@grpc/grpc-js` (CommonJS): import-in-the-middle patches only the ESM namespace, so
+ *   `import grpc from '@grpc/grpc-js'` would hand out an unpatched `makeGenericClientConstructor`.
+ *   Requiring it here, when the app can resolve it, patches `module.exports` itself, which a later
+ *   ESM import then reuses from the CommonJS cache.
  */
-function patchBuiltinsForESM(): void {
+function patchForESM(): void {
   try {
     const require = createRequire(import.meta.url)
     require('node:http')
@@ -135,6 +139,22 @@ function patchBuiltinsForESM(): void {
     syncBuiltinESMExports()
   } catch (err) {
     warnOnce('builtins', `http may not be traced: ${describeError(err)}`)
+  }
+  try {
+    const appRequire = createRequire(join(process.cwd(), 'noop.js'))
+    const main = process.argv[1] ? createRequire(process.argv[1]) : appRequire
+    let resolved: string | undefined
+    for (const req of [main, appRequire]) {
+      try {
+        resolved = req.resolve('@grpc/grpc-js')
+        break
+      } catch {
+        // not installed for the app: nothing to patch
+      }
+    }
+    if (resolved) main(resolved)
+  } catch (err) {
+    warnOnce('grpc-preload', `@grpc/grpc-js may not be traced: ${describeError(err)}`)
   }
 }
 
@@ -175,7 +195,7 @@ export function startTracing(options: ResolvedOptions): Tracing {
     ],
   })
 
-  patchBuiltinsForESM()
+  patchForESM()
 
   let shuttingDown: Promise<void> | undefined
   // Flushing and exporting are bounded by the export timeout; the margin covers gRPC's own deadline.
