@@ -1,0 +1,102 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { REPO_ROOT } from '../helpers/collector.js'
+
+export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/sdk/${name}`, import.meta.url))
+
+export interface Service {
+  child: ChildProcess
+  port: number
+  output(): string
+  /** SIGTERM, then the exit code or signal: each fixture flushes the SDK before it ends. */
+  stop(): Promise<number | string | null>
+}
+
+/** Forks a fixture service from the repository root (so `--import @skein/sdk/register` resolves). */
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  execArgv: string[] = [],
+): Promise<Service> {
+  const child = fork(fixture(name), [], {
+    cwd: REPO_ROOT,
+    execArgv,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d) => {
+    out += d
+  })
+  child.stderr?.on('data', (d) => {
+    out += d
+  })
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    exited.then(([code]) => {
+      throw new Error(`${name} exited with ${code} before listening:\n${out}`)
+    }),
+  ])) as [{ port: number }]
+  return {
+    child,
+    port: message.port,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      const [code, signal] = await exited
+      return code ?? signal
+    },
+  }
+}
+
+/** Runs a fixture to completion. */
+export async function runFixture(name: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [fixture(name)], { cwd: REPO_ROOT, env: { ...process.env, ...env } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  const [code] = await once(child, 'exit')
+  return { code: code as number | null, stdout, stderr }
+}
+
+export interface ApiSpan {
+  spanId: string
+  parentSpanId: string
+  service: string
+  name: string
+  kind: string
+}
+export interface ApiLog {
+  service: string
+  body: string
+  traceId: string
+  spanId: string
+  severityText: string
+}
+export interface ApiTrace {
+  traceId: string
+  spans: ApiSpan[]
+  logs: ApiLog[]
+}
+
+/**
+ * The stored trace. Only a 404 is retried, briefly (a trace might become readable a moment
+ * after it was acknowledged); counts are asserted on the first answer, never polled into shape.
+ */
+export async function getTrace(apiUrl: string, traceId: string): Promise<ApiTrace> {
+  const deadline = Date.now() + 3000
+  for (;;) {
+    const res = await fetch(`${apiUrl}/api/v1/traces/${traceId}`)
+    if (res.status === 200) return (await res.json()) as ApiTrace
+    if (res.status !== 404 || Date.now() > deadline)
+      throw new Error(`GET trace ${traceId}: ${res.status} ${await res.text()}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
