@@ -1,0 +1,556 @@
+/**
+ * What OTLP traces and logs share: KeyValue attributes, AnyValue, Resource and
+ * InstrumentationScope (opentelemetry/proto/common/v1/common.proto, resource/v1/resource.proto),
+ * in protobuf and in OTLP/JSON, turned into the string values of the exporter's Map columns.
+ *
+ * Value conventions are pdata's `Value.AsString()` (what the OTel Collector's ClickHouse exporter
+ * stores): strings as is, bools 'true'/'false', ints exact decimal, doubles ES6-formatted (which is
+ * how pdata formats them), bytes base64, arrays and kvlists as compact JSON of their raw values.
+ */
+import { skeinError } from '../errors.js'
+import type { StrMap } from '../rows.js'
+import {
+  badProtobuf,
+  i64ToDecimal,
+  MAX_DEPTH,
+  type ProtoReader,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  wireTypes,
+} from './protobuf.js'
+
+// Tags (field << 3 | wire type) of common.proto, named by message and field.
+const KV_KEY = (1 << 3) | 2
+const KV_VALUE = (2 << 3) | 2
+const AV_STRING = (1 << 3) | 2
+const AV_BOOL = (2 << 3) | 0
+const AV_INT = (3 << 3) | 0
+const AV_DOUBLE = (4 << 3) | 1
+const AV_ARRAY = (5 << 3) | 2
+const AV_KVLIST = (6 << 3) | 2
+const AV_BYTES = (7 << 3) | 2
+const LIST_VALUES = (1 << 3) | 2
+const RES_ATTRIBUTES = (1 << 3) | 2
+const SCOPE_NAME = (1 << 3) | 2
+const SCOPE_VERSION = (2 << 3) | 2
+const SCOPE_ATTRIBUTES = (3 << 3) | 2
+
+// Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
+const KV_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN })
+const AV_FIELDS = wireTypes({
+  1: WIRE_LEN,
+  2: WIRE_VARINT,
+  3: WIRE_VARINT,
+  4: WIRE_I64,
+  5: WIRE_LEN,
+  6: WIRE_LEN,
+  7: WIRE_LEN,
+})
+const LIST_FIELDS = wireTypes({ 1: WIRE_LEN })
+// Resource: attributes, dropped_attributes_count, entity_refs.
+const RES_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_VARINT, 3: WIRE_LEN })
+// InstrumentationScope: name, version, attributes, dropped_attributes_count.
+const SCOPE_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN, 4: WIRE_VARINT })
+
+/** The key-value pair being set on a StrMap, avoiding `obj.__proto__ = ...` (which would not set a key). */
+export function setAttr(map: StrMap, key: string, value: string): void {
+  if (key === '__proto__')
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })
+  else map[key] = value
+}
+
+/** Service name from a resource's attributes, the exporter's way. */
+export function serviceNameOf(attrs: StrMap, fallback: string): string {
+  const s = attrs['service.name']
+  return typeof s === 'string' && Object.hasOwn(attrs, 'service.name') ? s : fallback
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protobuf
+
+/** Reads one KeyValue message (ending at `end`) into `map`. */
+export function readKeyValue(r: ProtoReader, end: number, map: StrMap): void {
+  let key = ''
+  let value = ''
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    if (tag === KV_KEY) key = r.string(end, 'KeyValue.key')
+    else if (tag === KV_VALUE) {
+      const len = r.length(end, 'KeyValue.value')
+      value = readAnyValue(r, r.pos + len, 0)
+    } else r.other(tag, end, KV_FIELDS, 'KeyValue')
+  }
+  setAttr(map, key, value)
+}
+
+/** Reads an AnyValue message as pdata's AsString would print it. */
+export function readAnyValue(r: ProtoReader, end: number, depth: number): string {
+  let out = ''
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    switch (tag) {
+      case AV_STRING:
+        out = r.string(end, 'AnyValue.string_value')
+        break
+      case AV_BOOL:
+        r.varint64(end)
+        out = r.lo !== 0 || r.hi !== 0 ? 'true' : 'false'
+        break
+      case AV_INT:
+        r.varint64(end)
+        out = i64ToDecimal(r.hi, r.lo)
+        break
+      case AV_DOUBLE:
+        out = String(r.double(end))
+        break
+      case AV_ARRAY: {
+        const len = r.length(end, 'AnyValue.array_value')
+        out = readArrayJson(r, r.pos + len, depth + 1)
+        break
+      }
+      case AV_KVLIST: {
+        const len = r.length(end, 'AnyValue.kvlist_value')
+        out = readKvListJson(r, r.pos + len, depth + 1)
+        break
+      }
+      case AV_BYTES: {
+        const start = r.bytes(end, 'AnyValue.bytes_value')
+        out = r.base64(start, r.pos)
+        break
+      }
+      default:
+        r.other(tag, end, AV_FIELDS, 'AnyValue')
+    }
+  }
+  return out
+}
+
+/** Reads an AnyValue as a JSON fragment (the raw value inside an array or kvlist). */
+function readAnyValueJson(r: ProtoReader, end: number, depth: number): string {
+  let out = 'null'
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    switch (tag) {
+      case AV_STRING:
+        out = JSON.stringify(r.string(end, 'AnyValue.string_value'))
+        break
+      case AV_BOOL:
+        r.varint64(end)
+        out = r.lo !== 0 || r.hi !== 0 ? 'true' : 'false'
+        break
+      case AV_INT:
+        r.varint64(end)
+        out = i64ToDecimal(r.hi, r.lo)
+        break
+      case AV_DOUBLE:
+        out = doubleJson(r.double(end))
+        break
+      case AV_ARRAY: {
+        const len = r.length(end, 'AnyValue.array_value')
+        out = readArrayJson(r, r.pos + len, depth + 1)
+        break
+      }
+      case AV_KVLIST: {
+        const len = r.length(end, 'AnyValue.kvlist_value')
+        out = readKvListJson(r, r.pos + len, depth + 1)
+        break
+      }
+      case AV_BYTES: {
+        const start = r.bytes(end, 'AnyValue.bytes_value')
+        out = `"${r.base64(start, r.pos)}"`
+        break
+      }
+      default:
+        r.other(tag, end, AV_FIELDS, 'AnyValue')
+    }
+  }
+  return out
+}
+
+function readArrayJson(r: ProtoReader, end: number, depth: number): string {
+  if (depth > MAX_DEPTH) badProtobuf(`AnyValue nested deeper than ${MAX_DEPTH}`)
+  let out = '['
+  let first = true
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    if (tag === LIST_VALUES) {
+      const len = r.length(end, 'ArrayValue.values')
+      const v = readAnyValueJson(r, r.pos + len, depth)
+      out += first ? v : `,${v}`
+      first = false
+    } else r.other(tag, end, LIST_FIELDS, 'ArrayValue')
+  }
+  return `${out}]`
+}
+
+function readKvListJson(r: ProtoReader, end: number, depth: number): string {
+  if (depth > MAX_DEPTH) badProtobuf(`AnyValue nested deeper than ${MAX_DEPTH}`)
+  const entries: [string, string][] = []
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    if (tag === LIST_VALUES) {
+      const len = r.length(end, 'KeyValueList.values')
+      const kvEnd = r.pos + len
+      let key = ''
+      let value = 'null'
+      while (r.pos < kvEnd) {
+        const t = r.tag(kvEnd)
+        if (t === KV_KEY) key = r.string(kvEnd, 'KeyValue.key')
+        else if (t === KV_VALUE) {
+          const vlen = r.length(kvEnd, 'KeyValue.value')
+          value = readAnyValueJson(r, r.pos + vlen, depth)
+        } else r.other(t, kvEnd, KV_FIELDS, 'KeyValue')
+      }
+      entries.push([key, value])
+    } else r.other(tag, end, LIST_FIELDS, 'KeyValueList')
+  }
+  return kvListJson(entries)
+}
+
+/**
+ * Reads one Resource message: attributes into `attrs` (which may already hold attributes from an
+ * earlier occurrence: protobuf merges repeated embedded messages).
+ */
+export function readResource(r: ProtoReader, end: number, attrs: StrMap): void {
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    if (tag === RES_ATTRIBUTES) {
+      const len = r.length(end, 'Resource.attributes')
+      readKeyValue(r, r.pos + len, attrs)
+    } else r.other(tag, end, RES_FIELDS, 'Resource')
+  }
+}
+
+/** Instrumentation scope of a ScopeSpans/ScopeLogs. */
+export interface Scope {
+  name: string
+  version: string
+  attributes: StrMap
+}
+
+/** Reads one InstrumentationScope message into `scope`. */
+export function readScope(r: ProtoReader, end: number, scope: Scope): void {
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    if (tag === SCOPE_NAME) scope.name = r.string(end, 'InstrumentationScope.name')
+    else if (tag === SCOPE_VERSION) scope.version = r.string(end, 'InstrumentationScope.version')
+    else if (tag === SCOPE_ATTRIBUTES) {
+      const len = r.length(end, 'InstrumentationScope.attributes')
+      readKeyValue(r, r.pos + len, scope.attributes)
+    } else r.other(tag, end, SCOPE_FIELDS, 'InstrumentationScope')
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared formatting
+
+/** A double inside JSON: ES6 formatting; NaN and infinities have no JSON form, so null. */
+function doubleJson(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null'
+}
+
+/**
+ * A kvlist as a JSON object. pdata goes through a Go map and json.Marshal, which keeps the last of
+ * duplicate keys and sorts keys; we do the same so both collectors store the same text.
+ */
+function kvListJson(entries: [string, string][]): string {
+  if (entries.length === 0) return '{}'
+  const byKey = new Map<string, string>()
+  for (const [k, v] of entries) byKey.set(k, v)
+  const keys = [...byKey.keys()].sort()
+  let out = '{'
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) out += ','
+    out += `${JSON.stringify(keys[i])}:${byKey.get(keys[i])}`
+  }
+  return `${out}}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// OTLP/JSON
+
+/** Throws BAD_JSON. Decoders prefix the location (e.g. `resourceSpans[0].scopeSpans[1].spans[2]`). */
+export function badJson(message: string): never {
+  throw skeinError('BAD_JSON', message)
+}
+
+/**
+ * Re-throws a BAD_JSON error with `where` in front of its message, so the client learns which item
+ * was wrong without us building paths on the happy path.
+ */
+export function withPath(e: unknown, where: string): unknown {
+  if (e instanceof Error && (e as { code?: string }).code === 'SKEIN_ERR_BAD_JSON') {
+    return skeinError('BAD_JSON', `invalid OTLP/JSON at ${where}: ${e.message}`)
+  }
+  return e
+}
+
+/**
+ * A field of an OTLP/JSON object by its lowerCamelCase name, or by its proto (snake_case) name as
+ * protobuf JSON parsers also accept. `null` means absent, as in proto3 JSON.
+ */
+export function field(o: Record<string, unknown>, camel: string, snake: string): unknown {
+  const v = o[camel]
+  if (v !== undefined && v !== null) return v
+  const s = o[snake]
+  return s === null ? undefined : s
+}
+
+/** The object at `v`, or undefined when absent (undefined or null); anything else is malformed. */
+export function objectOrNone(v: unknown, what: string): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) badJson(`${what}: expected an object`)
+  return v as Record<string, unknown>
+}
+
+/** The array at `v`, or an empty one when absent; anything else is malformed. */
+export function arrayOrNone(v: unknown, what: string): unknown[] {
+  if (v === undefined || v === null) return EMPTY
+  if (!Array.isArray(v)) badJson(`${what}: expected an array`)
+  return v
+}
+const EMPTY: unknown[] = []
+
+/** A string field ('' when absent). */
+export function str(v: unknown, what: string): string {
+  if (v === undefined || v === null) return ''
+  if (typeof v !== 'string') badJson(`${what}: expected a string`)
+  return v
+}
+
+const UINT64_MAX = '18446744073709551615'
+
+/**
+ * A uint64 (timestamps) as a decimal string: OTLP/JSON sends them as strings of digits, but
+ * numbers are accepted too (proto3 JSON allows both). Numbers above 2^53 lost precision when the
+ * body was parsed; nothing can bring it back.
+ */
+export function u64(v: unknown, what: string): string {
+  if (v === undefined) return '0'
+  if (typeof v === 'string') {
+    const n = v.length
+    if (n === 0 || n > 20) badJson(`${what}: expected an unsigned 64-bit integer`)
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i)
+      if (c < 48 || c > 57) badJson(`${what}: expected an unsigned 64-bit integer`)
+    }
+    if (n === 20 && v > UINT64_MAX) badJson(`${what}: out of range`)
+    // Leading zeros are legal in the input but not in what we store.
+    return v.charCodeAt(0) === 48 && n > 1 ? String(BigInt(v)) : v
+  }
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 64) {
+    return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString()
+  }
+  return badJson(`${what}: expected an unsigned 64-bit integer`)
+}
+
+/**
+ * `end - start` of two uint64 decimal strings, in ns (0 when negative). Splits off the last 9
+ * digits so both parts are exact doubles; the result is exact below 2^53 ns.
+ */
+export function durationOfDecimal(start: string, end: string): number {
+  let d: number
+  if (start.length <= 15 && end.length <= 15) d = Number(end) - Number(start)
+  else {
+    const sHi = start.length > 9 ? Number(start.slice(0, -9)) : 0
+    const sLo = Number(start.length > 9 ? start.slice(-9) : start)
+    const eHi = end.length > 9 ? Number(end.slice(0, -9)) : 0
+    const eLo = Number(end.length > 9 ? end.slice(-9) : end)
+    d = (eHi - sHi) * 1e9 + (eLo - sLo)
+  }
+  return Math.max(d, 0)
+}
+
+/** An enum: its number, or its proto name looked up in `names` (proto3 JSON allows both). */
+export function enumValue(v: unknown, names: Record<string, number>, what: string): number {
+  if (v === undefined) return 0
+  if (typeof v === 'number' && Number.isInteger(v)) return v
+  if (typeof v === 'string') {
+    const n = names[v]
+    if (n !== undefined && Object.hasOwn(names, v)) return n
+  }
+  return badJson(`${what}: unknown enum value ${JSON.stringify(v)?.slice(0, 64)}`)
+}
+
+/** A uint32 field (flags, dropped counts): number or decimal string. */
+export function u32(v: unknown, what: string): number {
+  if (v === undefined) return 0
+  const n = typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : v
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff) return n
+  return badJson(`${what}: expected an unsigned 32-bit integer`)
+}
+
+const HEX_VAL = new Int8Array(128).fill(-1)
+for (let i = 0; i < 10; i++) HEX_VAL[48 + i] = i
+for (let i = 0; i < 6; i++) {
+  HEX_VAL[97 + i] = 10 + i
+  HEX_VAL[65 + i] = 10 + i
+}
+
+/**
+ * Checks an OTLP/JSON id (hex, as OTLP/JSON specifies rather than proto3 JSON's base64).
+ * Returns 'ok' for a nonzero id of `bytes` bytes, 'empty', 'zero', or 'bad' (wrong length or not hex).
+ */
+export function checkHexId(s: string, bytes: number): 'ok' | 'empty' | 'zero' | 'bad' {
+  if (s.length === 0) return 'empty'
+  if (s.length !== bytes * 2) return 'bad'
+  let nonzero = false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const v = c < 128 ? HEX_VAL[c] : -1
+    if (v < 0) return 'bad'
+    if (v !== 0) nonzero = true
+  }
+  return nonzero ? 'ok' : 'zero'
+}
+
+/** Lowercase form of a hex id already checked by checkHexId. */
+export function lowerHex(s: string): string {
+  for (let i = 0; i < s.length; i++)
+    if (s.charCodeAt(i) >= 65 && s.charCodeAt(i) <= 70) return s.toLowerCase()
+  return s
+}
+
+/** Reads an OTLP/JSON `attributes` array into `map`. */
+export function jsonAttributes(v: unknown, map: StrMap, what: string): void {
+  const list = arrayOrNone(v, what)
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i]
+    if (typeof kv !== 'object' || kv === null) badJson(`${what}[${i}]: expected an object`)
+    const o = kv as Record<string, unknown>
+    const key = str(o.key, `${what}[${i}].key`)
+    const value =
+      o.value === undefined || o.value === null ? '' : jsonAnyValue(o.value, 0, `${what}[${i}].value`)
+    setAttr(map, key, value)
+  }
+}
+
+/** An OTLP/JSON AnyValue as pdata's AsString would print it. */
+export function jsonAnyValue(v: unknown, depth: number, what: string): string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) badJson(`${what}: expected an AnyValue object`)
+  const o = v as Record<string, unknown>
+  let x = field(o, 'stringValue', 'string_value')
+  if (x !== undefined) return str(x, what)
+  x = field(o, 'boolValue', 'bool_value')
+  if (x !== undefined) return jsonBool(x, what)
+  x = field(o, 'intValue', 'int_value')
+  if (x !== undefined) return jsonInt(x, what)
+  x = field(o, 'doubleValue', 'double_value')
+  if (x !== undefined) return String(jsonDouble(x, what))
+  x = field(o, 'arrayValue', 'array_value')
+  if (x !== undefined) return jsonArrayJson(x, depth + 1, what)
+  x = field(o, 'kvlistValue', 'kvlist_value')
+  if (x !== undefined) return jsonKvListJson(x, depth + 1, what)
+  x = field(o, 'bytesValue', 'bytes_value')
+  if (x !== undefined) return jsonBytes(x, what)
+  return ''
+}
+
+function jsonAnyValueJson(v: unknown, depth: number, what: string): string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) badJson(`${what}: expected an AnyValue object`)
+  const o = v as Record<string, unknown>
+  let x = field(o, 'stringValue', 'string_value')
+  if (x !== undefined) return JSON.stringify(str(x, what))
+  x = field(o, 'boolValue', 'bool_value')
+  if (x !== undefined) return jsonBool(x, what)
+  x = field(o, 'intValue', 'int_value')
+  if (x !== undefined) return jsonInt(x, what)
+  x = field(o, 'doubleValue', 'double_value')
+  if (x !== undefined) return doubleJson(jsonDouble(x, what))
+  x = field(o, 'arrayValue', 'array_value')
+  if (x !== undefined) return jsonArrayJson(x, depth + 1, what)
+  x = field(o, 'kvlistValue', 'kvlist_value')
+  if (x !== undefined) return jsonKvListJson(x, depth + 1, what)
+  x = field(o, 'bytesValue', 'bytes_value')
+  if (x !== undefined) return `"${jsonBytes(x, what)}"`
+  return 'null'
+}
+
+function jsonBool(x: unknown, what: string): string {
+  if (typeof x !== 'boolean') badJson(`${what}.boolValue: expected a boolean`)
+  return x ? 'true' : 'false'
+}
+
+const INT64_RE = /^-?\d{1,19}$/
+
+function jsonInt(x: unknown, what: string): string {
+  if (typeof x === 'string' && INT64_RE.test(x)) {
+    // Normalize leading zeros and check the int64 range in one go.
+    const b = BigInt(x)
+    if (b >= -9223372036854775808n && b <= 9223372036854775807n)
+      return x.length > 1 && /^-?0/.test(x) ? String(b) : x
+  } else if (typeof x === 'number' && Number.isInteger(x) && x >= -(2 ** 63) && x < 2 ** 63) {
+    // String(2 ** 60) is '1152921504606847000' (shortest round-trip digits); BigInt prints the
+    // integer the double holds.
+    return Number.isSafeInteger(x) ? String(x) : BigInt(x).toString()
+  }
+  return badJson(`${what}.intValue: expected a 64-bit integer`)
+}
+
+function jsonDouble(x: unknown, what: string): number {
+  if (typeof x === 'number') return x
+  if (typeof x === 'string') {
+    // proto3 JSON: "NaN", "Infinity", "-Infinity" or a number in a string.
+    const n = x === 'NaN' ? Number.NaN : x.trim() === '' ? Number.NaN : Number(x)
+    if (!Number.isNaN(n) || x === 'NaN') return n
+  }
+  return badJson(`${what}.doubleValue: expected a number`)
+}
+
+const BASE64_RE = /^[A-Za-z0-9+/\-_]*={0,2}$/
+
+function jsonBytes(x: unknown, what: string): string {
+  if (typeof x !== 'string' || !BASE64_RE.test(x)) badJson(`${what}.bytesValue: expected base64`)
+  // Accepts URL-safe and unpadded forms (proto3 JSON does); stores the standard form, like pdata.
+  return Buffer.from(x, 'base64').toString('base64')
+}
+
+function jsonArrayJson(x: unknown, depth: number, what: string): string {
+  if (depth > MAX_DEPTH) badJson(`${what}: AnyValue nested deeper than ${MAX_DEPTH}`)
+  const o = objectOrNone(x, `${what}.arrayValue`)
+  const values = o === undefined ? EMPTY : arrayOrNone(o.values, `${what}.arrayValue.values`)
+  let out = '['
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ','
+    out += jsonAnyValueJson(values[i], depth, `${what}.arrayValue.values[${i}]`)
+  }
+  return `${out}]`
+}
+
+function jsonKvListJson(x: unknown, depth: number, what: string): string {
+  if (depth > MAX_DEPTH) badJson(`${what}: AnyValue nested deeper than ${MAX_DEPTH}`)
+  const o = objectOrNone(x, `${what}.kvlistValue`)
+  const values = o === undefined ? EMPTY : arrayOrNone(o.values, `${what}.kvlistValue.values`)
+  const entries: [string, string][] = []
+  for (let i = 0; i < values.length; i++) {
+    const kv = objectOrNone(values[i], `${what}.kvlistValue.values[${i}]`)
+    if (kv === undefined) continue
+    const v = kv.value
+    entries.push([
+      str(kv.key, `${what}.kvlistValue.values[${i}].key`),
+      v === undefined || v === null
+        ? 'null'
+        : jsonAnyValueJson(v, depth, `${what}.kvlistValue.values[${i}].value`),
+    ])
+  }
+  return kvListJson(entries)
+}
+
+/** Reads an OTLP/JSON Resource into `attrs`. */
+export function jsonResource(v: unknown, attrs: StrMap): void {
+  const o = objectOrNone(v, 'resource')
+  if (o !== undefined) jsonAttributes(o.attributes, attrs, 'resource.attributes')
+}
+
+/** Reads an OTLP/JSON InstrumentationScope. */
+export function jsonScope(v: unknown): Scope {
+  const scope: Scope = { name: '', version: '', attributes: {} }
+  const o = objectOrNone(v, 'scope')
+  if (o !== undefined) {
+    scope.name = str(o.name, 'scope.name')
+    scope.version = str(o.version, 'scope.version')
+    jsonAttributes(o.attributes, scope.attributes, 'scope.attributes')
+  }
+  return scope
+}
