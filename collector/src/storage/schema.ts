@@ -163,7 +163,10 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
   ]
 }
 
-/** Alert rules: one row per version of a rule; the newest version wins, `Deleted` marks removal. */
+/**
+ * Alert rules: one row per version of a rule (Rule is its JSON); the newest version wins, `Deleted` marks
+ * removal. Alert events: state changes of the rules, from which a rule's state is recovered on start.
+ */
 export function alertTables(o: SchemaOptions): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_alert_rules')}${onCluster(o)} (
@@ -175,17 +178,23 @@ export function alertTables(o: SchemaOptions): string[] {
 ) ENGINE = ${engine(o, 'ReplacingMergeTree', 'Version')}
 ORDER BY Id`,
     ...distributed(o, 'skein_alert_rules', 'cityHash64(Id)'),
+    // One row per version of an event: written when the state changes, then again with the webhook's
+    // outcome (Notification, JSON) once delivery succeeded or gave up; the newest Version wins.
     `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_alert_events')}${onCluster(o)} (
+    Id String,
     RuleId String,
     At DateTime64(3),
+    Kind LowCardinality(String),
     State LowCardinality(String),
     ErrorRate Float64,
     P95Ms Float64 DEFAULT 0,
     Requests UInt64,
-    Notification String DEFAULT ''
-) ENGINE = ${engine(o)}
+    Errors UInt64 DEFAULT 0,
+    Notification String DEFAULT '',
+    Version UInt64
+) ENGINE = ${engine(o, 'ReplacingMergeTree', 'Version')}
 PARTITION BY toYYYYMM(At)
-ORDER BY (RuleId, At)
+ORDER BY (RuleId, At, Id)
 ${ttl(o, 'toDateTime(At)')}`,
     ...distributed(o, 'skein_alert_events', 'cityHash64(RuleId)'),
   ]
