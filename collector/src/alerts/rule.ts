@@ -45,7 +45,13 @@ export interface RuleTimes {
   repeatEveryMs: number
 }
 
-export const DEFAULTS = { window: '5m', minRequests: 10, for: '1m', repeatEvery: '1h', enabled: true } as const
+export const DEFAULTS = {
+  window: '5m',
+  minRequests: 10,
+  for: '1m',
+  repeatEvery: '1h',
+  enabled: true,
+} as const
 
 /** Fields a client may send back unchanged from a GET (they are computed, so they are ignored). */
 const READ_ONLY = new Set(['state', 'stateSince', 'createdAt', 'updatedAt'])
@@ -97,7 +103,14 @@ function number(v: unknown, field: string): number {
 
 function instant(v: unknown, field: string): string | undefined {
   if (v === undefined || v === null || v === '') return undefined
-  const t = typeof v === 'number' ? v : typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Number.NaN
+  const t =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'string'
+        ? /^\d+$/.test(v)
+          ? Number(v)
+          : Date.parse(v)
+        : Number.NaN
   if (!Number.isFinite(t)) badRule(field, 'expected an ISO-8601 time or Unix milliseconds')
   return new Date(t).toISOString()
 }
@@ -111,39 +124,53 @@ export function newRuleId(): string {
  * `now` stamps createdAt/updatedAt unless given by `previous` (an update keeps createdAt).
  */
 export function validateRule(input: unknown, opts: { now?: number; previous?: Rule } = {}): Rule {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) badRule('(body)', 'expected a JSON object')
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    badRule('(body)', 'expected a JSON object')
   const o = input as Record<string, unknown>
   for (const key of Object.keys(o)) {
     if (!FIELDS.has(key) && !READ_ONLY.has(key)) badRule(key, 'unknown field')
   }
   const id = o.id === undefined || o.id === '' ? (opts.previous?.id ?? newRuleId()) : o.id
-  if (typeof id !== 'string' || !ID_RE.test(id)) badRule('id', 'expected 1-64 letters, digits, ".", "_" or "-"')
+  if (typeof id !== 'string' || !ID_RE.test(id))
+    badRule('id', 'expected 1-64 letters, digits, ".", "_" or "-"')
   const name = text(o.name, 'name', 200)
   const service = text(o.service, 'service', 256)
-  const operation = o.operation === undefined || o.operation === null || o.operation === '' ? undefined : text(o.operation, 'operation', 1024)
+  const operation =
+    o.operation === undefined || o.operation === null || o.operation === ''
+      ? undefined
+      : text(o.operation, 'operation', 1024)
 
   let kind = o.kind
   // A client that only knows error-rate rules (the contract's original shape) need not send `kind`.
-  if (kind === undefined) kind = o.p95AboveMs !== undefined && o.errorRateAbove === undefined ? 'latency' : 'errorRate'
+  if (kind === undefined)
+    kind = o.p95AboveMs !== undefined && o.errorRateAbove === undefined ? 'latency' : 'errorRate'
   if (kind !== 'errorRate' && kind !== 'latency') badRule('kind', 'expected errorRate or latency')
 
   let errorRateAbove: number | undefined
   let p95AboveMs: number | undefined
   if (kind === 'errorRate') {
-    if (o.errorRateAbove === undefined || o.errorRateAbove === null) badRule('errorRateAbove', 'required for an errorRate rule')
+    if (o.errorRateAbove === undefined || o.errorRateAbove === null)
+      badRule('errorRateAbove', 'required for an errorRate rule')
     errorRateAbove = number(o.errorRateAbove, 'errorRateAbove')
-    if (errorRateAbove < 0 || errorRateAbove > 1) badRule('errorRateAbove', 'expected a fraction from 0 to 1 (0.05 is 5%)')
+    if (errorRateAbove < 0 || errorRateAbove > 1)
+      badRule('errorRateAbove', 'expected a fraction from 0 to 1 (0.05 is 5%)')
   } else {
-    if (o.p95AboveMs === undefined || o.p95AboveMs === null) badRule('p95AboveMs', 'required for a latency rule')
+    if (o.p95AboveMs === undefined || o.p95AboveMs === null)
+      badRule('p95AboveMs', 'required for a latency rule')
     p95AboveMs = number(o.p95AboveMs, 'p95AboveMs')
     if (p95AboveMs <= 0) badRule('p95AboveMs', 'must be above 0')
   }
 
   const window = duration(o.window ?? DEFAULTS.window, 'window', { min: 1000, max: MAX_WINDOW_MS })
-  const minRequests = o.minRequests === undefined ? DEFAULTS.minRequests : number(o.minRequests, 'minRequests')
-  if (!Number.isInteger(minRequests) || minRequests < 1) badRule('minRequests', 'expected a whole number of at least 1')
+  const minRequests =
+    o.minRequests === undefined ? DEFAULTS.minRequests : number(o.minRequests, 'minRequests')
+  if (!Number.isInteger(minRequests) || minRequests < 1)
+    badRule('minRequests', 'expected a whole number of at least 1')
   const forText = duration(o.for ?? DEFAULTS.for, 'for', { min: 0, max: MAX_WINDOW_MS })
-  const repeatEvery = duration(o.repeatEvery ?? DEFAULTS.repeatEvery, 'repeatEvery', { min: 0, max: 7 * MAX_WINDOW_MS })
+  const repeatEvery = duration(o.repeatEvery ?? DEFAULTS.repeatEvery, 'repeatEvery', {
+    min: 0,
+    max: 7 * MAX_WINDOW_MS,
+  })
   if (parseDuration(repeatEvery) !== 0 && (parseDuration(repeatEvery) as number) < 1000) {
     badRule('repeatEvery', 'must be 0s (no reminders) or at least 1s')
   }
@@ -155,7 +182,8 @@ export function validateRule(input: unknown, opts: { now?: number; previous?: Ru
   } catch {
     badRule('webhookUrl', 'expected an http or https URL')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') badRule('webhookUrl', 'expected an http or https URL')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    badRule('webhookUrl', 'expected an http or https URL')
 
   const enabled = o.enabled === undefined ? DEFAULTS.enabled : o.enabled
   if (typeof enabled !== 'boolean') badRule('enabled', 'expected true or false')
@@ -188,7 +216,8 @@ export function validateRule(input: unknown, opts: { now?: number; previous?: Ru
  * a form without `repeatEvery`, say — does not erase them); `null` clears an optional field.
  */
 export function mergeRule(previous: Rule, patch: unknown, now?: number): Rule {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) badRule('(body)', 'expected a JSON object')
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    badRule('(body)', 'expected a JSON object')
   const p = patch as Record<string, unknown>
   if (p.id !== undefined && p.id !== previous.id) badRule('id', 'does not match the rule in the path')
   const merged: Record<string, unknown> = { ...previous }

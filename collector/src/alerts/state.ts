@@ -37,7 +37,8 @@ export function step(times: RuleTimes, prev: RuleState, verdict: Verdict, now: n
   switch (prev.state) {
     case 'ok':
       if (verdict !== 'breach') return { next: prev }
-      if (times.forMs === 0) return { next: { state: 'firing', since: now, lastNotifiedAt: now }, event: 'firing' }
+      if (times.forMs === 0)
+        return { next: { state: 'firing', since: now, lastNotifiedAt: now }, event: 'firing' }
       return { next: { state: 'pending', since: now }, event: 'pending' }
     case 'pending':
       if (verdict === 'clear') return { next: { state: 'ok', since: now }, event: 'cancelled' }
