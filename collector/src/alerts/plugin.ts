@@ -1,0 +1,38 @@
+/**
+ * Alerts as a collector plugin: the API routes (registered before the server listens), then at start
+ * the provisioning file and the evaluator, which runs on the query connection. Stopped before storage
+ * closes, so the outcome of webhooks cut short by the shutdown is still recorded.
+ */
+import type { Config } from '../config.js'
+import type { CollectorPlugin } from '../server.js'
+import { createEvaluator, type Evaluator } from './evaluator.js'
+import { provisionRules } from './provision.js'
+import { registerAlertRoutes } from './routes.js'
+import { createRuleStore, type RuleStore } from './store.js'
+
+export function alertsPlugin(config: Config): CollectorPlugin {
+  let store: RuleStore | undefined
+  let evaluator: Evaluator | undefined
+  return {
+    name: 'alerts',
+    routes(app, { db, storage }) {
+      store = createRuleStore(db, storage.query)
+      registerAlertRoutes(app, store)
+    },
+    async start({ db, storage, log }) {
+      store ??= createRuleStore(db, storage.query)
+      if (config.alertRulesFile) {
+        const n = await provisionRules(store, config.alertRulesFile)
+        log(
+          'info',
+          `alerts: ${config.alertRulesFile}: ${n.created} created, ${n.updated} updated, ${n.unchanged} unchanged`,
+        )
+      }
+      evaluator = createEvaluator({ store, db, intervalMs: config.alertIntervalMs, log })
+      await evaluator.start()
+    },
+    async stop() {
+      await evaluator?.stop()
+    },
+  }
+}

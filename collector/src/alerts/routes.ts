@@ -1,0 +1,109 @@
+/**
+ * The alerts API (API.md, "Alerts"): rules with their live state, their events, and silencing.
+ * Bodies are validated by rule.ts (400 naming the field); the state of each rule is read from its
+ * stored events, so every collector sharing the storage answers the same.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { parseDuration } from '../config.js'
+import { skeinError } from '../errors.js'
+import { limit, type Query, str } from '../query/params.js'
+import { badRule, mergeRule, type Rule, validateRule } from './rule.js'
+import { INITIAL, type RuleState } from './state.js'
+import type { RuleStore } from './store.js'
+
+export type RuleView = Rule & { state: RuleState['state']; stateSince?: string }
+
+function view(rule: Rule, s: RuleState | undefined): RuleView {
+  const { state, since } = s ?? INITIAL
+  const out: RuleView = { ...rule, state }
+  if (since > 0) out.stateSince = new Date(since).toISOString()
+  return out
+}
+
+function ruleId(req: FastifyRequest): string {
+  return (req.params as { id: string }).id
+}
+
+async function existing(store: RuleStore, id: string): Promise<Rule> {
+  const rule = await store.get(id)
+  if (!rule) throw skeinError('NOT_FOUND', `no alert rule with id ${JSON.stringify(id)}`)
+  return rule
+}
+
+/** `{until}` (ISO-8601 or Unix ms) or `{for}` (a duration from now) → ISO-8601. */
+export function silenceUntil(body: unknown, now = Date.now()): string {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { until?: unknown; for?: unknown }
+  if (b.for !== undefined) {
+    const ms = typeof b.for === 'string' ? parseDuration(b.for) : undefined
+    if (ms === undefined || ms <= 0) badRule('for', 'expected a duration such as 30m, 2h')
+    return new Date(now + ms).toISOString()
+  }
+  const t =
+    typeof b.until === 'number'
+      ? b.until
+      : typeof b.until === 'string'
+        ? /^\d+$/.test(b.until)
+          ? Number(b.until)
+          : Date.parse(b.until)
+        : Number.NaN
+  if (!Number.isFinite(t))
+    badRule('until', 'expected an ISO-8601 time or Unix milliseconds (or give "for": "1h")')
+  if (t <= now) badRule('until', 'must be in the future')
+  return new Date(t).toISOString()
+}
+
+export function registerAlertRoutes(app: FastifyInstance, store: RuleStore): void {
+  const base = '/api/v1/alerts'
+  const withState = async (rule: Rule) => view(rule, (await store.states()).get(rule.id))
+
+  app.get(`${base}/rules`, async () => {
+    const [rules, states] = await Promise.all([store.list(), store.states()])
+    return { rules: rules.map((r) => view(r, states.get(r.id))) }
+  })
+
+  app.post(`${base}/rules`, async (req, reply) => {
+    const rule = validateRule(req.body)
+    if (await store.get(rule.id))
+      badRule('id', `a rule with id ${JSON.stringify(rule.id)} already exists; use PUT to change it`)
+    await store.put(rule)
+    return reply
+      .code(201)
+      .header('location', `${base}/rules/${encodeURIComponent(rule.id)}`)
+      .send(await withState(rule))
+  })
+
+  app.get(`${base}/rules/:id`, async (req) => withState(await existing(store, ruleId(req))))
+
+  app.put(`${base}/rules/:id`, async (req) => {
+    const rule = mergeRule(await existing(store, ruleId(req)), req.body)
+    await store.put(rule)
+    return withState(rule)
+  })
+
+  app.delete(`${base}/rules/:id`, async (req, reply) => {
+    await existing(store, ruleId(req))
+    await store.remove(ruleId(req))
+    return reply.code(204).send()
+  })
+
+  // Acknowledge: notifications are withheld until then; evaluation and events go on.
+  app.post(`${base}/rules/:id/silence`, async (req) => {
+    const previous = await existing(store, ruleId(req))
+    const rule = validateRule({ ...previous, silencedUntil: silenceUntil(req.body) }, { previous })
+    await store.put(rule)
+    return withState(rule)
+  })
+
+  app.delete(`${base}/rules/:id/silence`, async (req) => {
+    const previous = await existing(store, ruleId(req))
+    const { silencedUntil: _, ...rest } = previous
+    const rule = validateRule(rest, { previous })
+    await store.put(rule)
+    return withState(rule)
+  })
+
+  app.get(`${base}/events`, async (req) => {
+    const q = req.query as Query
+    return { events: await store.events({ ruleId: str(q, 'ruleId', 64), limit: limit(q) }) }
+  })
+}
