@@ -12,9 +12,16 @@ import { tokenCheck } from '../auth.js'
 import type { Config } from '../config.js'
 import { asSkeinError, errorBody, skeinError } from '../errors.js'
 import type { Db } from './db.js'
+import { dependencies, parseDependenciesParams } from './dependencies.js'
+import { operationLatency, parseLatencyParams } from './latency.js'
+import { parseLogSearchParams, searchLogs } from './logs.js'
+import { listOperations, parseOperationsParams } from './operations.js'
 import { hexId, type Query, timeRange } from './params.js'
+import { parseRedParams, redSeries } from './red.js'
 import { listServices } from './services.js'
+import { parseSlowSpansParams, slowSpans } from './slow.js'
 import { getTrace } from './trace.js'
+import { parseTraceSearchParams, searchTraces } from './trace-search.js'
 
 export interface ApiDeps {
   config: Config
@@ -50,12 +57,16 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
         : code?.startsWith('FST_ERR_') && (err as { statusCode?: number }).statusCode === 400
           ? skeinError('BAD_REQUEST', (err as Error).message)
           : asSkeinError(err)
-    if (e.status >= 500) deps.log(e.retryable ? 'warn' : 'error', `api ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
+    if (e.status >= 500)
+      deps.log(e.retryable ? 'warn' : 'error', `api ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
     if (e.retryable) reply.header('Retry-After', '2')
     return reply.code(e.status).send(errorBody(e))
   })
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/')) return reply.code(404).send(errorBody(skeinError('NOT_FOUND', `no endpoint ${req.method} ${req.url.split('?')[0]}`)))
+    if (req.url.startsWith('/api/'))
+      return reply
+        .code(404)
+        .send(errorBody(skeinError('NOT_FOUND', `no endpoint ${req.method} ${req.url.split('?')[0]}`)))
     if (req.method === 'GET' && uiReady) return reply.sendFile('index.html')
     if (req.method === 'GET') return reply.type('text/html').send(PLACEHOLDER)
     return reply.code(404).send(errorBody(skeinError('NOT_FOUND', 'not found')))
@@ -68,11 +79,27 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   })
 
-  app.get('/health', async (_req, reply) => (deps.ready() ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' })))
+  app.get('/health', async (_req, reply) =>
+    deps.ready() ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' }),
+  )
 
   const get = (path: string, handler: Handler) => app.get(`/api/v1${path}`, handler)
   get('/services', (req) => listServices(db, timeRange(req.query as Query)))
-  get('/traces/:traceId', (req) => getTrace(db, hexId((req.params as { traceId: string }).traceId, 'traceId', 32)))
+  get('/services/:service/operations', (req) =>
+    listOperations(
+      db,
+      parseOperationsParams((req.params as { service: string }).service, req.query as Query),
+    ),
+  )
+  get('/traces', (req) => searchTraces(db, parseTraceSearchParams(req.query as Query)))
+  get('/traces/:traceId', (req) =>
+    getTrace(db, hexId((req.params as { traceId: string }).traceId, 'traceId', 32)),
+  )
+  get('/logs', (req) => searchLogs(db, parseLogSearchParams(req.query as Query)))
+  get('/spans/slow', (req) => slowSpans(db, parseSlowSpansParams(req.query as Query)))
+  get('/operations/latency', (req) => operationLatency(db, parseLatencyParams(req.query as Query)))
+  get('/metrics/red', (req) => redSeries(db, parseRedParams(req.query as Query)))
+  get('/dependencies', (req) => dependencies(db, parseDependenciesParams(req.query as Query)))
 
   for (const register of deps.extraRoutes ?? []) register(app)
 

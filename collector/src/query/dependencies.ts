@@ -1,0 +1,62 @@
+/**
+ * Service dependencies: an edge parent → child for every span whose parent span belongs to another
+ * service (a self-join on ParentSpanId = SpanId within the same trace), with call and error counts (an
+ * error is a child span with StatusCode Error).
+ */
+import type { Db } from './db.js'
+import { spanTime, type TableFn } from './filters.js'
+import { type Query, type TimeRange, timeRange } from './params.js'
+import { type Fragment, p, sql } from './sql.js'
+
+export const MAX_EDGES = 10_000
+/** A parent starts before its child: read parents a little before the range so edges at its start count. */
+export const PARENT_MARGIN_MS = 5 * 60_000
+
+export interface DependenciesParams {
+  range: TimeRange
+}
+
+export function parseDependenciesParams(q: Query): DependenciesParams {
+  return { range: timeRange(q) }
+}
+
+export function dependenciesQuery(d: DependenciesParams, table: TableFn): Fragment {
+  const parentRange = { startMs: d.range.startMs - PARENT_MARGIN_MS, endMs: d.range.endMs }
+  // The right side of a hash join is held in memory: keep it to the three columns the join needs.
+  return sql`
+    SELECT ps.ServiceName AS parent, cs.ServiceName AS child, count() AS callCount,
+      countIf(cs.StatusCode = 'Error') AS errorCount
+    FROM (
+      SELECT TraceId, ParentSpanId, ServiceName, StatusCode FROM ${table('otel_traces')}
+      WHERE ${spanTime(d.range)} AND ParentSpanId != ''
+    ) AS cs
+    INNER JOIN (
+      SELECT TraceId, SpanId, ServiceName FROM ${table('otel_traces')}
+      WHERE ${spanTime(parentRange)}
+    ) AS ps
+    ON cs.TraceId = ps.TraceId AND cs.ParentSpanId = ps.SpanId
+    WHERE ps.ServiceName != cs.ServiceName
+    GROUP BY parent, child
+    ORDER BY callCount DESC, parent, child
+    LIMIT ${p.UInt32(MAX_EDGES)}`
+}
+
+interface Row {
+  parent: string
+  child: string
+  callCount: string
+  errorCount: string
+}
+
+export async function dependencies(db: Db, d: DependenciesParams) {
+  const rows = await db.rows<Row>(dependenciesQuery(d, db.table))
+  return {
+    edges: rows.map((r) => ({
+      parent: r.parent,
+      child: r.child,
+      callCount: Number(r.callCount),
+      errorCount: Number(r.errorCount),
+      errorRate: Number(r.errorCount) / Math.max(1, Number(r.callCount)),
+    })),
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * RED time series (rate, errors, duration) of a service or an operation, in buckets of an allowlisted
+ * step. Buckets with no spans are filled in (zero requests, null percentiles) so charts show gaps as gaps.
+ */
+import type { Db } from './db.js'
+import { spanTime, type TableFn } from './filters.js'
+import { badParam, type Query, str, type TimeRange, timeRange } from './params.js'
+import { type Fragment, ident, p, sql, where } from './sql.js'
+
+/** Step → its interval in ms and its ClickHouse INTERVAL text (the only text a step can put in SQL). */
+export const STEPS = {
+  '10s': { ms: 10_000, sql: 'INTERVAL 10 SECOND' },
+  '30s': { ms: 30_000, sql: 'INTERVAL 30 SECOND' },
+  '1m': { ms: 60_000, sql: 'INTERVAL 1 MINUTE' },
+  '5m': { ms: 300_000, sql: 'INTERVAL 5 MINUTE' },
+  '15m': { ms: 900_000, sql: 'INTERVAL 15 MINUTE' },
+  '30m': { ms: 1_800_000, sql: 'INTERVAL 30 MINUTE' },
+  '1h': { ms: 3_600_000, sql: 'INTERVAL 1 HOUR' },
+  '6h': { ms: 21_600_000, sql: 'INTERVAL 6 HOUR' },
+  '1d': { ms: 86_400_000, sql: 'INTERVAL 1 DAY' },
+} as const
+export type Step = keyof typeof STEPS
+
+/** More points than a chart can show is a mistake in the request, and a large response. */
+export const MAX_POINTS = 2000
+
+export interface RedParams {
+  service?: string
+  operation?: string
+  step: Step
+  range: TimeRange
+}
+
+export function parseRedParams(q: Query): RedParams {
+  const step = str(q, 'step', 8) ?? '1m'
+  if (!Object.hasOwn(STEPS, step)) badParam('step', `expected one of ${Object.keys(STEPS).join(', ')}`)
+  const range = timeRange(q)
+  const points = Math.ceil((range.endMs - range.startMs) / STEPS[step as Step].ms)
+  if (points > MAX_POINTS)
+    badParam('step', `gives ${points} points over this range; at most ${MAX_POINTS}, choose a larger step`)
+  return { service: str(q, 'service'), operation: str(q, 'operation'), step: step as Step, range }
+}
+
+const INTERVALS = Object.fromEntries(Object.entries(STEPS).map(([k, v]) => [k, v.sql])) as Record<
+  Step,
+  string
+>
+
+export function redQuery(r: RedParams, table: TableFn): Fragment {
+  const conds: Fragment[] = []
+  if (r.service !== undefined) conds.push(sql`ServiceName = ${p.String(r.service)}`)
+  if (r.operation !== undefined) conds.push(sql`SpanName = ${p.String(r.operation)}`)
+  conds.push(spanTime(r.range))
+  const interval = ident(r.step, INTERVALS, () => badParam('step', 'unknown step'))
+  return sql`
+    SELECT toUnixTimestamp(toStartOfInterval(Timestamp, ${interval}, 'UTC')) AS t, count() AS requests,
+      countIf(StatusCode = 'Error') AS errors, quantiles(0.5, 0.95, 0.99)(Duration) AS p
+    FROM ${table('otel_traces')}
+    ${where(conds)}
+    GROUP BY t
+    ORDER BY t
+    LIMIT ${p.UInt32(MAX_POINTS + 1)}`
+}
+
+interface Row {
+  t: number
+  requests: string
+  errors: string
+  p: number[]
+}
+
+export async function redSeries(db: Db, r: RedParams) {
+  const rows = await db.rows<Row>(redQuery(r, db.table))
+  const byT = new Map(rows.map((row) => [Number(row.t) * 1000, row]))
+  const stepMs = STEPS[r.step].ms
+  const points = []
+  for (let t = Math.floor(r.range.startMs / stepMs) * stepMs; t < r.range.endMs; t += stepMs) {
+    const row = byT.get(t)
+    const requests = row ? Number(row.requests) : 0
+    const errors = row ? Number(row.errors) : 0
+    points.push({
+      t: new Date(t).toISOString(),
+      tMs: t,
+      requests,
+      errors,
+      errorRate: requests ? errors / requests : 0,
+      p50Ms: row ? row.p[0] / 1e6 : null,
+      p95Ms: row ? row.p[1] / 1e6 : null,
+      p99Ms: row ? row.p[2] / 1e6 : null,
+    })
+  }
+  return { step: r.step, points }
+}

@@ -1,0 +1,64 @@
+/** The slowest spans in a range, optionally of one service / operation and above a duration. */
+import type { Db } from './db.js'
+import { msToDurationNs, STATUS, type Status, spanTime, status, type TableFn } from './filters.js'
+import { limit, nsToIso, num, type Query, str, type TimeRange, timeRange } from './params.js'
+import { durationMs } from './shapes.js'
+import { type Fragment, p, sql, where } from './sql.js'
+
+export interface SlowSpansParams {
+  service?: string
+  operation?: string
+  minDurationMs?: number
+  status?: Status
+  range: TimeRange
+  limit: number
+}
+
+export function parseSlowSpansParams(q: Query): SlowSpansParams {
+  return {
+    service: str(q, 'service'),
+    operation: str(q, 'operation'),
+    minDurationMs: num(q, 'minDurationMs', { min: 0 }),
+    status: status(q),
+    range: timeRange(q),
+    limit: limit(q),
+  }
+}
+
+export function slowSpansQuery(s: SlowSpansParams, table: TableFn): Fragment {
+  const conds: Fragment[] = []
+  if (s.service !== undefined) conds.push(sql`ServiceName = ${p.String(s.service)}`)
+  if (s.operation !== undefined) conds.push(sql`SpanName = ${p.String(s.operation)}`)
+  conds.push(spanTime(s.range))
+  // The minmax index on Duration skips granules whose spans are all faster.
+  if (s.minDurationMs !== undefined) conds.push(sql`Duration >= ${p.UInt64(msToDurationNs(s.minDurationMs))}`)
+  if (s.status !== undefined) conds.push(sql`StatusCode = ${p.String(STATUS[s.status])}`)
+  return sql`
+    SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service,
+      SpanName AS name, SpanKind AS kind, toString(toUnixTimestamp64Nano(Timestamp)) AS startNs,
+      toString(Duration) AS durationNs, StatusCode AS statusCode, StatusMessage AS statusMessage
+    FROM ${table('otel_traces')}
+    ${where(conds)}
+    ORDER BY Duration DESC, Timestamp DESC
+    LIMIT ${p.UInt32(s.limit)}`
+}
+
+interface Row {
+  traceId: string
+  spanId: string
+  parentSpanId: string
+  service: string
+  name: string
+  kind: string
+  startNs: string
+  durationNs: string
+  statusCode: string
+  statusMessage: string
+}
+
+export async function slowSpans(db: Db, s: SlowSpansParams) {
+  const rows = await db.rows<Row>(slowSpansQuery(s, db.table))
+  return {
+    spans: rows.map((r) => ({ ...r, start: nsToIso(r.startNs), durationMs: durationMs(r.durationNs) })),
+  }
+}
