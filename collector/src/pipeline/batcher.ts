@@ -6,6 +6,11 @@
  * retryable BACKPRESSURE error (HTTP 503 + Retry-After, gRPC UNAVAILABLE) instead of growing the heap.
  *
  * A request's rows are never split across batches, so one insert decides its fate.
+ *
+ * Group commit: since a client waits for its insert, a fixed delay would cap throughput at
+ * (requests in flight × rows per request) / delay. So the batch is inserted as soon as the writer is idle
+ * (after a short linger that lets concurrent requests join), and while an insert runs the next batch
+ * grows; under load batches grow towards `maxRows`, idle it costs one small insert per burst.
  */
 import { skeinError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
@@ -19,6 +24,8 @@ export interface BatcherOptions {
   writer: Writer
   maxRows: number
   delayMs: number
+  /** How long a batch waits for company when the writer is idle (default min(delayMs, 10 ms)). */
+  lingerMs?: number
   maxQueueRows: number
   maxQueueBytes: number
   metrics?: Metrics
@@ -40,8 +47,11 @@ export class Batcher<R extends unknown[]> {
   private heldBytes = 0
   private stopping = false
 
+  private readonly linger: number
+
   constructor(options: BatcherOptions) {
     this.o = options
+    this.linger = options.lingerMs ?? Math.min(options.delayMs, 10)
   }
 
   /** Rows and bytes held in memory now (queued + in flight). */
@@ -70,7 +80,7 @@ export class Batcher<R extends unknown[]> {
     batch.bytes += bytes
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))
     if (batch.rows.length >= this.o.maxRows) this.seal()
-    else this.timer ??= setTimeout(() => this.seal(), this.o.delayMs)
+    else this.timer ??= setTimeout(() => this.seal(), this.inFlight ? this.o.delayMs : this.linger)
     return done
   }
 
@@ -101,7 +111,9 @@ export class Batcher<R extends unknown[]> {
         this.o.metrics?.storageError(this.o.signal, batch.rows.length)
         for (const w of batch.waiters) w.reject(error)
       }
-      this.pump()
+      // Group commit: what gathered during this insert goes next, without waiting for its timer.
+      if (this.sealed.length === 0 && this.current) this.seal()
+      else this.pump()
     }
     this.inFlight = this.o.writer.insert(this.o.table, this.o.columns, batch.rows).then(
       () => settle(true),

@@ -77,6 +77,20 @@ describe('Batcher', () => {
     expect(w2.batches).toEqual([[[1], [2]]])
   })
 
+  it('inserts what gathered during an insert right after it (group commit), not after the delay', async () => {
+    const w = recordingWriter()
+    const b = new Batcher<[number]>(options(w.writer, { delayMs: 60_000, lingerMs: 1, maxRows: 1000 }))
+    w.hold()
+    const first = b.consume([[1]], 1)
+    await new Promise((r) => setTimeout(r, 20))
+    const later = [b.consume([[2]], 1), b.consume([[3]], 1)]
+    w.release()
+    const t0 = Date.now()
+    await Promise.all([first, ...later])
+    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(w.batches).toEqual([[[1]], [[2], [3]]])
+  })
+
   it('never splits one request across two inserts', async () => {
     const w = recordingWriter()
     const b = new Batcher<[number]>(options(w.writer))

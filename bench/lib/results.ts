@@ -1,0 +1,49 @@
+/**
+ * Benchmark results: each benchmark records its figures in bench/results.json (latest per benchmark)
+ * and appends a dated section to bench/RESULTS.md with the commit and the machine.
+ */
+import { execSync } from 'node:child_process'
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+const DIR = fileURLToPath(new URL('..', import.meta.url))
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+
+function commit(): string {
+  try {
+    const sha = execSync('git rev-parse --short HEAD', { cwd: DIR }).toString().trim()
+    const dirty = execSync('git status --porcelain', { cwd: DIR }).toString().trim() ? '+dirty' : ''
+    return sha + dirty
+  } catch {
+    return 'unknown'
+  }
+}
+
+export function machine(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+}
+
+/** Records one benchmark's figures: `rows` are [figure, value] lines of a Markdown table. */
+export function record(name: string, figures: Record<string, unknown>, rows: [string, string][], notes = ''): void {
+  const jsonPath = `${DIR}/results.json`
+  const all = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : {}
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ')
+  all[name] = { date, commit: commit(), machine: machine(), figures }
+  writeFileSync(jsonPath, `${JSON.stringify(all, null, 2)}\n`)
+  const mdPath = `${DIR}/RESULTS.md`
+  if (!existsSync(mdPath)) writeFileSync(mdPath, '# Benchmark results\n\nNewest last. Medians unless said; ratios are against a baseline measured in the same run.\n')
+  const table = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n')
+  appendFileSync(mdPath, `\n## ${name} — ${date} UTC, commit ${commit()}\n\n${machine()}\n\n${table}\n${notes ? `\n${notes}\n` : ''}`)
+  console.log(`\nrecorded in bench/RESULTS.md and bench/results.json`)
+}
