@@ -1,0 +1,211 @@
+import type {
+  AlertEvent,
+  AlertRule,
+  AlertRuleInput,
+  ApiErrorShape,
+  DependencyEdge,
+  LogRecord,
+  Operation,
+  OperationLatency,
+  RedSeries,
+  ServiceRef,
+  SlowSpan,
+  TimeRange,
+  Trace,
+  TraceSummary,
+} from './types'
+
+export class ApiError extends Error implements ApiErrorShape {
+  readonly code: string
+  readonly status?: number
+
+  constructor(shape: ApiErrorShape) {
+    super(shape.message)
+    this.name = 'ApiError'
+    this.code = shape.code
+    this.status = shape.status
+  }
+}
+
+export function isAbort(err: unknown): boolean {
+  return err instanceof DOMException ? err.name === 'AbortError' : (err as Error)?.name === 'AbortError'
+}
+
+/** Normalises anything thrown by fetch or by us into `{ code, message }`. */
+export function toApiError(err: unknown): ApiErrorShape {
+  if (err instanceof ApiError) return { code: err.code, message: err.message, status: err.status }
+  const message = err instanceof Error ? err.message : String(err)
+  return { code: 'SKEIN_ERR_NETWORK', message: `Could not reach the Skein API: ${message}` }
+}
+
+export type Params = Record<string, string | number | boolean | undefined | null | string[]>
+
+export function buildQuery(params: Params): string {
+  const q = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue
+    if (Array.isArray(value)) {
+      for (const v of value) if (v !== '') q.append(key, v)
+    } else {
+      q.set(key, String(value))
+    }
+  }
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
+
+export function rangeParams(range: TimeRange): Params {
+  return 'lookback' in range ? { lookback: range.lookback } : { start: range.start, end: range.end }
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal
+  method?: string
+  body?: unknown
+}
+
+export interface TraceQuery {
+  service?: string
+  operation?: string
+  minDurationMs?: number
+  maxDurationMs?: number
+  status?: string
+  attr?: string[]
+  limit?: number
+  range: TimeRange
+}
+
+export interface LogQuery {
+  service?: string
+  level?: string
+  q?: string
+  traceId?: string
+  limit?: number
+  range: TimeRange
+}
+
+export interface SlowQuery {
+  service?: string
+  operation?: string
+  minDurationMs?: number
+  limit?: number
+  range: TimeRange
+}
+
+/** The one typed client for /api/v1. `baseUrl` is empty in the browser (same origin as the collector). */
+export function createApi(baseUrl = '') {
+  async function request<T>(path: string, params: Params = {}, opts: RequestOptions = {}): Promise<T> {
+    const url = `${baseUrl}/api/v1${path}${buildQuery(params)}`
+    let res: Response
+    try {
+      res = await fetch(url, {
+        method: opts.method ?? 'GET',
+        signal: opts.signal,
+        headers:
+          opts.body === undefined
+            ? { accept: 'application/json' }
+            : { 'content-type': 'application/json', accept: 'application/json' },
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      })
+    } catch (err) {
+      if (isAbort(err)) throw err
+      throw new ApiError(toApiError(err))
+    }
+    const text = await res.text()
+    let json: unknown
+    try {
+      json = text ? JSON.parse(text) : undefined
+    } catch {
+      json = undefined
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
+      if (e && typeof e.code === 'string') {
+        throw new ApiError({
+          code: e.code,
+          message: typeof e.message === 'string' ? e.message : e.code,
+          status: res.status,
+        })
+      }
+      throw new ApiError({
+        code: `SKEIN_ERR_HTTP_${res.status}`,
+        message: `The API answered ${res.status} ${res.statusText || ''}`.trim(),
+        status: res.status,
+      })
+    }
+    if (json === undefined && text) {
+      throw new ApiError({
+        code: 'SKEIN_ERR_BAD_RESPONSE',
+        message: 'The API answered with something that is not JSON',
+        status: res.status,
+      })
+    }
+    return json as T
+  }
+
+  return {
+    services: (range: TimeRange, signal?: AbortSignal) =>
+      request<{ services: ServiceRef[] }>('/services', rangeParams(range), { signal }).then(
+        (r) => r.services ?? [],
+      ),
+    operations: (service: string, range: TimeRange, signal?: AbortSignal) =>
+      request<{ operations: Operation[] }>(
+        `/services/${encodeURIComponent(service)}/operations`,
+        rangeParams(range),
+        {
+          signal,
+        },
+      ).then((r) => r.operations ?? []),
+    traces: ({ range, ...q }: TraceQuery, signal?: AbortSignal) =>
+      request<{ traces: TraceSummary[] }>('/traces', { ...q, ...rangeParams(range) }, { signal }).then(
+        (r) => r.traces ?? [],
+      ),
+    trace: (traceId: string, signal?: AbortSignal) =>
+      request<Trace>(`/traces/${encodeURIComponent(traceId)}`, {}, { signal }).then((t) => ({
+        traceId: t.traceId ?? traceId,
+        spans: t.spans ?? [],
+        logs: t.logs ?? [],
+      })),
+    logs: ({ range, ...q }: LogQuery, signal?: AbortSignal) =>
+      request<{ logs: LogRecord[] }>('/logs', { ...q, ...rangeParams(range) }, { signal }).then(
+        (r) => r.logs ?? [],
+      ),
+    slowSpans: ({ range, ...q }: SlowQuery, signal?: AbortSignal) =>
+      request<{ spans: SlowSpan[] }>('/spans/slow', { ...q, ...rangeParams(range) }, { signal }).then(
+        (r) => r.spans ?? [],
+      ),
+    operationsLatency: (q: { service?: string; range: TimeRange }, signal?: AbortSignal) =>
+      request<{ operations: OperationLatency[] }>(
+        '/operations/latency',
+        { service: q.service, ...rangeParams(q.range) },
+        { signal },
+      ).then((r) => r.operations ?? []),
+    red: (
+      q: { service: string; operation?: string; step?: string; range: TimeRange },
+      signal?: AbortSignal,
+    ) =>
+      request<RedSeries>(
+        '/metrics/red',
+        { service: q.service, operation: q.operation, step: q.step, ...rangeParams(q.range) },
+        { signal },
+      ).then((r) => ({ step: r.step, points: r.points ?? [] })),
+    dependencies: (range: TimeRange, signal?: AbortSignal) =>
+      request<{ edges: DependencyEdge[] }>('/dependencies', rangeParams(range), { signal }).then(
+        (r) => r.edges ?? [],
+      ),
+    alertRules: (signal?: AbortSignal) =>
+      request<{ rules: AlertRule[] }>('/alerts/rules', {}, { signal }).then((r) => r.rules ?? []),
+    createAlertRule: (rule: AlertRuleInput) =>
+      request<AlertRule>('/alerts/rules', {}, { method: 'POST', body: rule }),
+    updateAlertRule: (id: string, rule: AlertRuleInput) =>
+      request<AlertRule>(`/alerts/rules/${encodeURIComponent(id)}`, {}, { method: 'PUT', body: rule }),
+    deleteAlertRule: (id: string) =>
+      request<unknown>(`/alerts/rules/${encodeURIComponent(id)}`, {}, { method: 'DELETE' }),
+    alertEvents: (ruleId: string | undefined, signal?: AbortSignal) =>
+      request<{ events: AlertEvent[] }>('/alerts/events', { ruleId }, { signal }).then((r) => r.events ?? []),
+  }
+}
+
+export type Api = ReturnType<typeof createApi>
+
+export const api: Api = createApi()

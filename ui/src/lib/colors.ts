@@ -1,0 +1,33 @@
+/** Distinct, readable-on-white hues; a service keeps its colour everywhere (waterfall, logs, charts, map). */
+export const SERVICE_PALETTE = [
+  '#4f46e5',
+  '#0891b2',
+  '#059669',
+  '#d97706',
+  '#db2777',
+  '#7c3aed',
+  '#2563eb',
+  '#65a30d',
+  '#ea580c',
+  '#0d9488',
+  '#9333ea',
+  '#c026d3',
+  '#0284c7',
+  '#ca8a04',
+  '#e11d48',
+  '#4d7c0f',
+]
+
+/** FNV-1a: stable across sessions and machines, so colours never reshuffle. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+export function serviceColor(service: string): string {
+  return SERVICE_PALETTE[hashString(service) % SERVICE_PALETTE.length]
+}

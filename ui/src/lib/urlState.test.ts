@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { parseLogFilters, parseSearchFilters, parseTimeRange, searchFiltersToParams } from './urlState'
+
+describe('time range in the URL', () => {
+  it('defaults to the last hour', () => {
+    expect(parseTimeRange(new URLSearchParams())).toEqual({ lookback: '1h' })
+  })
+
+  it('prefers absolute bounds and accepts Unix ms', () => {
+    const r = parseTimeRange(new URLSearchParams('start=1700000000000&end=2023-11-15T00:00:00Z&lookback=5m'))
+    expect(r).toEqual({ start: '2023-11-14T22:13:20.000Z', end: '2023-11-15T00:00:00.000Z' })
+  })
+
+  it('ignores a malformed lookback', () => {
+    expect(parseTimeRange(new URLSearchParams('lookback=lots'))).toEqual({ lookback: '1h' })
+  })
+})
+
+describe('search filters in the URL', () => {
+  it('round-trips every filter', () => {
+    const qs =
+      'service=orders&operation=GET+%2Forders&minDurationMs=100&maxDurationMs=900&status=error&attr=http.status_code%3D500&attr=k%3Da%3Db&lookback=6h'
+    const f = parseSearchFilters(new URLSearchParams(qs))
+    expect(f).toMatchObject({
+      service: 'orders',
+      operation: 'GET /orders',
+      minDurationMs: 100,
+      status: 'error',
+    })
+    expect(f.attrs).toEqual(['http.status_code=500', 'k=a=b'])
+    expect(searchFiltersToParams(f).toString()).toBe(qs)
+  })
+
+  it('drops invalid values instead of sending them to the API', () => {
+    const f = parseSearchFilters(new URLSearchParams('minDurationMs=-3&status=weird&attr=noequals'))
+    expect(f.minDurationMs).toBeUndefined()
+    expect(f.status).toBe('')
+    expect(f.attrs).toEqual([])
+  })
+
+  it('omits the default range and an operation without a service', () => {
+    const f = parseSearchFilters(new URLSearchParams('operation=x'))
+    expect(searchFiltersToParams(f).toString()).toBe('')
+  })
+})
+
+describe('log filters in the URL', () => {
+  it('reads the live-tail toggle', () => {
+    expect(parseLogFilters(new URLSearchParams('live=1&q=timeout')).live).toBe(true)
+    expect(parseLogFilters(new URLSearchParams('q=timeout')).q).toBe('timeout')
+  })
+})

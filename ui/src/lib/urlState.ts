@@ -1,0 +1,188 @@
+import type { TimeRange } from '../api/types'
+
+export const DEFAULT_LOOKBACK = '1h'
+
+export const LOOKBACK_PRESETS: ReadonlyArray<{ value: string; label: string }> = [
+  { value: '5m', label: 'Last 5 minutes' },
+  { value: '15m', label: 'Last 15 minutes' },
+  { value: '1h', label: 'Last 1 hour' },
+  { value: '6h', label: 'Last 6 hours' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
+]
+
+const LOOKBACK_RE = /^(\d{1,6})(s|m|h|d|w)$/
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }
+
+export function lookbackMs(lookback: string): number | undefined {
+  const m = LOOKBACK_RE.exec(lookback)
+  return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined
+}
+
+function parseInstant(value: string | null): Date | undefined {
+  if (!value) return undefined
+  const d = /^\d+$/.test(value) ? new Date(Number(value)) : new Date(value)
+  return Number.isNaN(d.getTime()) ? undefined : d
+}
+
+/** `start`+`end` win when both parse and are ordered; else a valid `lookback`; else the API default. */
+export function parseTimeRange(p: URLSearchParams): TimeRange {
+  const start = parseInstant(p.get('start'))
+  const end = parseInstant(p.get('end'))
+  if (start && end && start < end) return { start: start.toISOString(), end: end.toISOString() }
+  const lookback = p.get('lookback')
+  if (lookback && lookbackMs(lookback) !== undefined) return { lookback }
+  return { lookback: DEFAULT_LOOKBACK }
+}
+
+export function writeTimeRange(p: URLSearchParams, range: TimeRange): void {
+  p.delete('lookback')
+  p.delete('start')
+  p.delete('end')
+  if ('lookback' in range) {
+    if (range.lookback !== DEFAULT_LOOKBACK) p.set('lookback', range.lookback)
+  } else {
+    p.set('start', range.start)
+    p.set('end', range.end)
+  }
+}
+
+export function describeRange(range: TimeRange): string {
+  if ('lookback' in range) {
+    const preset = LOOKBACK_PRESETS.find((x) => x.value === range.lookback)
+    return preset ? preset.label : `Last ${range.lookback}`
+  }
+  const f = (iso: string) => iso.replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z')
+  return `${f(range.start)} → ${f(range.end)}`
+}
+
+/** The concrete [from, to] in ms that a range covers right now (for chart axes). */
+export function rangeBounds(range: TimeRange, now = Date.now()): [number, number] {
+  if ('lookback' in range) return [now - (lookbackMs(range.lookback) ?? 3600e3), now]
+  return [Date.parse(range.start), Date.parse(range.end)]
+}
+
+function num(p: URLSearchParams, key: string): number | undefined {
+  const v = p.get(key)
+  if (v === null || v.trim() === '') return undefined
+  const n = Number(v)
+  return Number.isFinite(n) && n >= 0 ? n : undefined
+}
+
+function str(p: URLSearchParams, key: string): string {
+  return p.get(key)?.trim() ?? ''
+}
+
+function setOrDelete(p: URLSearchParams, key: string, value: string | number | undefined | boolean): void {
+  if (value === undefined || value === '' || value === false) p.delete(key)
+  else p.set(key, value === true ? '1' : String(value))
+}
+
+export type StatusFilter = '' | 'error' | 'ok' | 'unset'
+
+export interface SearchFilters {
+  service: string
+  operation: string
+  minDurationMs?: number
+  maxDurationMs?: number
+  status: StatusFilter
+  attrs: string[]
+  limit?: number
+  range: TimeRange
+}
+
+export function parseSearchFilters(p: URLSearchParams): SearchFilters {
+  const status = str(p, 'status')
+  return {
+    service: str(p, 'service'),
+    operation: str(p, 'operation'),
+    minDurationMs: num(p, 'minDurationMs'),
+    maxDurationMs: num(p, 'maxDurationMs'),
+    status: status === 'error' || status === 'ok' || status === 'unset' ? status : '',
+    attrs: p.getAll('attr').filter((a) => isAttrFilter(a)),
+    limit: num(p, 'limit'),
+    range: parseTimeRange(p),
+  }
+}
+
+export function searchFiltersToParams(f: SearchFilters): URLSearchParams {
+  const p = new URLSearchParams()
+  setOrDelete(p, 'service', f.service)
+  setOrDelete(p, 'operation', f.service ? f.operation : '')
+  setOrDelete(p, 'minDurationMs', f.minDurationMs)
+  setOrDelete(p, 'maxDurationMs', f.maxDurationMs)
+  setOrDelete(p, 'status', f.status)
+  for (const a of f.attrs) p.append('attr', a)
+  setOrDelete(p, 'limit', f.limit)
+  writeTimeRange(p, f.range)
+  return p
+}
+
+/** `key=value` with a non-empty key; the value may itself contain `=`. */
+export function isAttrFilter(s: string): boolean {
+  const i = s.indexOf('=')
+  return i > 0 && s.slice(0, i).trim().length > 0
+}
+
+export interface LogFilters {
+  q: string
+  service: string
+  level: string
+  traceId: string
+  live: boolean
+  range: TimeRange
+}
+
+export function parseLogFilters(p: URLSearchParams): LogFilters {
+  return {
+    q: p.get('q') ?? '',
+    service: str(p, 'service'),
+    level: str(p, 'level'),
+    traceId: str(p, 'traceId'),
+    live: p.get('live') === '1',
+    range: parseTimeRange(p),
+  }
+}
+
+export function logFiltersToParams(f: LogFilters): URLSearchParams {
+  const p = new URLSearchParams()
+  setOrDelete(p, 'q', f.q)
+  setOrDelete(p, 'service', f.service)
+  setOrDelete(p, 'level', f.level)
+  setOrDelete(p, 'traceId', f.traceId)
+  setOrDelete(p, 'live', f.live)
+  writeTimeRange(p, f.range)
+  return p
+}
+
+export interface SlowFilters {
+  service: string
+  operation: string
+  minDurationMs?: number
+  range: TimeRange
+}
+
+export function parseSlowFilters(p: URLSearchParams): SlowFilters {
+  return {
+    service: str(p, 'service'),
+    operation: str(p, 'operation'),
+    minDurationMs: num(p, 'minDurationMs'),
+    range: parseTimeRange(p),
+  }
+}
+
+export function slowFiltersToParams(f: SlowFilters, keep?: URLSearchParams): URLSearchParams {
+  const p = new URLSearchParams(keep)
+  setOrDelete(p, 'service', f.service)
+  setOrDelete(p, 'operation', f.service ? f.operation : '')
+  setOrDelete(p, 'minDurationMs', f.minDurationMs)
+  writeTimeRange(p, f.range)
+  return p
+}
+
+/** Replaces only the time range in an existing query string, keeping every other filter. */
+export function withRange(p: URLSearchParams, range: TimeRange): URLSearchParams {
+  const next = new URLSearchParams(p)
+  writeTimeRange(next, range)
+  return next
+}
