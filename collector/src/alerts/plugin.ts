@@ -1,7 +1,7 @@
 /**
  * Alerts as a collector plugin: the API routes (registered before the server listens), then at start
- * the provisioning file and the evaluator, which runs on the query connection. Stopped before storage
- * closes, so the outcome of webhooks cut short by the shutdown is still recorded.
+ * the provisioning file and the evaluator, whose queries run on the query connection (its few writes
+ * go on the ingest connection, see store.ts). Stopped before storage closes, so the outcome of webhooks cut short by the shutdown is still recorded.
  */
 import type { Config } from '../config.js'
 import type { CollectorPlugin } from '../server.js'
@@ -16,11 +16,11 @@ export function alertsPlugin(config: Config): CollectorPlugin {
   return {
     name: 'alerts',
     routes(app, { db, storage }) {
-      store = createRuleStore(db, storage.query)
+      store = createRuleStore(db, storage.ingest)
       registerAlertRoutes(app, store)
     },
     async start({ db, storage, log }) {
-      store ??= createRuleStore(db, storage.query)
+      store ??= createRuleStore(db, storage.ingest)
       if (config.alertRulesFile) {
         const n = await provisionRules(store, config.alertRulesFile)
         log(

@@ -1,5 +1,8 @@
 /**
- * Rules and events in ClickHouse (`skein_alert_rules`, `skein_alert_events`), on the query connection.
+ * Rules and events in ClickHouse (`skein_alert_rules`, `skein_alert_events`). Reads go through Db on
+ * the query connection; writes take the client they are given, which is the ingest connection: on chDB
+ * the Db's `readonly` setting is applied with SET and so stays on the query connection's session,
+ * refusing every later write there. Alert writes are a few small rows, so they do not slow ingestion.
  * Nothing is cached: every read goes to the tables, so several collectors and a restart see the same
  * rules, and a rule's state is recovered from its latest events.
  *
@@ -68,13 +71,14 @@ function versionClock(): () => string {
   }
 }
 
-export function createRuleStore(db: Db, client: ClickHouseClient): RuleStore {
+/** `writer`: a client that may write (the ingest connection, see above). */
+export function createRuleStore(db: Db, writer: ClickHouseClient): RuleStore {
   const version = versionClock()
   const rules = db.table('skein_alert_rules')
   const events = db.table('skein_alert_events')
   const write = async (fragment: Fragment) => {
     const { query, query_params } = build(fragment)
-    await client.command({ query, query_params })
+    await writer.command({ query, query_params })
   }
   const parse = (json: string): Rule | undefined => {
     try {
