@@ -12,7 +12,8 @@ const rule = validateRule({
   webhookUrl: 'https://hooks.example.com/secret-token',
 })
 const m = { requests: 200, errors: 62, errorRate: 0.31, p95Ms: 120 }
-const fast = { timeoutMs: 300, attempts: 3, backoffMs: 20 }
+// A generous per-attempt timeout, so a busy machine does not turn one attempt into two.
+const fast = { timeoutMs: 3000, attempts: 3, backoffMs: 20 }
 
 let server: Server | undefined
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())))
@@ -105,7 +106,11 @@ describe('sendWebhook', () => {
 
   it('times out a receiver that never answers', async () => {
     const r = await receiver(() => undefined)
-    const outcome = await sendWebhook(r.url, webhookBody(rule, 'firing', m, 0), { ...fast, attempts: 2 })
+    const outcome = await sendWebhook(r.url, webhookBody(rule, 'firing', m, 0), {
+      ...fast,
+      timeoutMs: 300,
+      attempts: 2,
+    })
     expect(outcome).toMatchObject({ status: 'failed', attempts: 2, error: 'no answer within 300 ms' })
     server?.closeAllConnections()
   })
