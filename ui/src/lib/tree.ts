@@ -38,7 +38,9 @@ export interface SpanTree {
 export function parseNs(value: string | number | undefined | null): bigint {
   if (value === undefined || value === null || value === '') return 0n
   try {
-    return typeof value === 'number' ? BigInt(Math.trunc(value)) : BigInt(value.includes('.') ? value.split('.')[0] : value)
+    return typeof value === 'number'
+      ? BigInt(Math.trunc(value))
+      : BigInt(value.includes('.') ? value.split('.')[0] : value)
   } catch {
     return 0n
   }

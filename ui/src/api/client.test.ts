@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiError, buildQuery, createApi } from './client'
+
+// A real HTTP server standing in for the collector's query API, so the client's fetch path runs for real.
+let server: Server
+let base = ''
+const seen: string[] = []
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push(req.url ?? '')
+    if (req.url?.startsWith('/api/v1/traces/missing')) {
+      res.writeHead(404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { code: 'SKEIN_ERR_NOT_FOUND', message: 'no trace missing' } }))
+    } else if (req.url?.startsWith('/api/v1/alerts')) {
+      res.writeHead(404, { 'content-type': 'text/html' })
+      res.end('<html>not here</html>')
+    } else if (req.url?.startsWith('/api/v1/traces')) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ traces: [] }))
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{not json')
+    }
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())))
+
+describe('api client', () => {
+  it('sends filters as query parameters, repeating attr and skipping empty ones', async () => {
+    await createApi(base).traces({
+      service: 'orders',
+      operation: '',
+      attr: ['a=1', 'b=2'],
+      range: { lookback: '15m' },
+    })
+    expect(seen.at(-1)).toBe('/api/v1/traces?service=orders&attr=a%3D1&attr=b%3D2&lookback=15m')
+  })
+
+  it('surfaces an API error as its code and message', async () => {
+    const err = await createApi(base)
+      .trace('missing')
+      .catch((e) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ code: 'SKEIN_ERR_NOT_FOUND', message: 'no trace missing', status: 404 })
+  })
+
+  it('gives a non-JSON error page a code of its own', async () => {
+    const err = await createApi(base)
+      .alertRules()
+      .catch((e) => e)
+    expect(err).toMatchObject({ code: 'SKEIN_ERR_HTTP_404', status: 404 })
+  })
+
+  it('reports a body that is not JSON', async () => {
+    const err = await createApi(base)
+      .services({ lookback: '1h' })
+      .catch((e) => e)
+    expect(err.code).toBe('SKEIN_ERR_BAD_RESPONSE')
+  })
+
+  it('reports an unreachable server as a network error', async () => {
+    const err = await createApi('http://127.0.0.1:1')
+      .services({ lookback: '1h' })
+      .catch((e) => e)
+    expect(err.code).toBe('SKEIN_ERR_NETWORK')
+  })
+
+  it('leaves empty values out of the query string', () => {
+    expect(buildQuery({ a: 'x y', b: undefined, c: ['1', ''] })).toBe('?a=x+y&c=1')
+  })
+})
