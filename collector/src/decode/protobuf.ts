@@ -6,8 +6,8 @@
  * sliced: hostile input can make a read fail, never hang, never allocate more than it sent.
  * Any malformation throws `SKEIN_ERR_BAD_PROTOBUF`.
  *
- * 64-bit values are read as two unsigned 32-bit halves (`lo`, `hi`) and turned into exact decimal
- * strings with plain double arithmetic: measured faster than BigInt (see `u64ToDecimal`).
+ * 64-bit values are read as two unsigned 32-bit halves (`lo`, `hi`), which keeps the varint loop on
+ * small integers, and printed exactly (see `u64ToDecimal` for what was measured).
  */
 import { skeinError } from '../errors.js'
 
@@ -45,6 +45,7 @@ export function wireTypes(spec: Record<number, number>): Int8Array {
 type NodeBuffer = Buffer & {
   utf8Slice(start: number, end: number): string
   base64Slice(start: number, end: number): string
+  latin1Slice(start: number, end: number): string
 }
 
 function toBuffer(bytes: Uint8Array): NodeBuffer {
@@ -219,13 +220,20 @@ export class ProtoReader {
     return this.buf.readDoubleLE(p)
   }
 
-  /** Reads a length-delimited UTF-8 string (invalid sequences become U+FFFD rather than failing). */
+  /**
+   * Reads a length-delimited UTF-8 string (invalid sequences become U+FFFD rather than failing).
+   * Short strings go through a small intern cache: attribute keys, span names and many values
+   * repeat across spans, and handing out the same string saves the native call, the allocation,
+   * and (for keys) V8's re-internalizing the key on every property store. Measured with
+   * bench/decode.ts: from 0.75x protobufjs's speed to 1.3-2x.
+   */
   string(end: number, what: string): string {
     const n = this.length(end, what)
     const p = this.pos
     this.pos = p + n
     if (n === 0) return ''
-    return this.buf.utf8Slice(p, p + n)
+    if (n > INTERN_MAX_LEN) return this.buf.utf8Slice(p, p + n)
+    return intern(this.buf, p, n)
   }
 
   /**
@@ -308,17 +316,61 @@ export class ProtoReader {
   }
 }
 
+// Direct-mapped intern cache for strings of up to INTERN_MAX_LEN bytes: slot = hash(bytes); a slot
+// holds one string and a copy of its bytes, which are compared before the string is reused, so a
+// collision only costs a miss. Fixed size, so hostile input cannot grow it.
+const INTERN_MAX_LEN = 32
+const INTERN_SLOTS = 4096
+const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_MAX_LEN)
+const internLens = new Int8Array(INTERN_SLOTS)
+const internStrs: string[] = new Array<string>(INTERN_SLOTS).fill('')
+
+function intern(buf: NodeBuffer, p: number, n: number): string {
+  // Hash a few bytes only (ends and middle, where keys and ids differ); the compare below is exact.
+  const last = p + n - 1
+  let h = Math.imul(n ^ buf[p], 0x01000193)
+  h = Math.imul(h ^ buf[last], 0x01000193)
+  h = Math.imul(h ^ buf[p + (n >> 1)], 0x01000193)
+  h = Math.imul(h ^ buf[Math.max(last - 1, p)], 0x01000193)
+  h = Math.imul(h ^ buf[p + (n >> 2)], 0x01000193)
+  const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1)
+  const base = slot * INTERN_MAX_LEN
+  if (internLens[slot] === n) {
+    let i = 0
+    while (i < n && internBytes[base + i] === buf[p + i]) i++
+    if (i === n) return internStrs[slot]
+  }
+  const s = buf.utf8Slice(p, p + n)
+  for (let i = 0; i < n; i++) internBytes[base + i] = buf[p + i]
+  internLens[slot] = n
+  internStrs[slot] = s
+  return s
+}
+
 const HEX: string[] = []
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'))
 
+const HEX_DIGITS = Buffer.from('0123456789abcdef')
+const hexScratch = Buffer.allocUnsafe(64) as NodeBuffer
+
 /**
- * Lowercase hex of a byte range. A table lookup per byte beats the native `hexSlice` call for the
- * 8- and 16-byte ids we see (no native-call overhead).
+ * Lowercase hex of a byte range. Ids (8 and 16 bytes) are written as ASCII into a scratch buffer
+ * and sliced once: one flat string, measured faster than concatenating table entries (which
+ * builds cons strings) or `hexSlice`.
  */
 export function hexOf(buf: Uint8Array, start: number, end: number): string {
-  let s = ''
-  for (let i = start; i < end; i++) s += HEX[buf[i]]
-  return s
+  if (end - start > 32) {
+    let s = ''
+    for (let i = start; i < end; i++) s += HEX[buf[i]]
+    return s
+  }
+  let j = 0
+  for (let i = start; i < end; i++) {
+    const x = buf[i]
+    hexScratch[j++] = HEX_DIGITS[x >> 4]
+    hexScratch[j++] = HEX_DIGITS[x & 15]
+  }
+  return hexScratch.latin1Slice(0, j)
 }
 
 /** True when every byte of the range is zero (an invalid trace or span id). */
@@ -328,19 +380,13 @@ export function allZero(buf: Uint8Array, start: number, end: number): boolean {
 }
 
 /**
- * Exact decimal string of the unsigned 64-bit value `hi * 2^32 + lo`.
- * Values below 2^53 are a double already; above, split 2^32 = 4294 * 10^6 + 967296 so that
- * value = high * 10^6 + low with both parts exact in a double. ~3x faster than BigInt here.
+ * Exact decimal string of the unsigned 64-bit value `hi * 2^32 + lo`. Below 2^53 it is a double
+ * already. Above (every Unix-ns timestamp), BigInt's native toString measured ~2x faster than
+ * splitting into two exact doubles and printing both (110 vs 205 ns on Node 20).
  */
 export function u64ToDecimal(hi: number, lo: number): string {
   if (hi < 0x200000) return String(hi * TWO_32 + lo)
-  let low = lo + hi * 967296
-  let high = hi * 4294
-  const carry = Math.floor(low / 1e6)
-  high += carry
-  low -= carry * 1e6
-  const l = String(low)
-  return String(high) + '000000'.slice(l.length) + l
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString()
 }
 
 /** Exact decimal string of the signed (two's complement) 64-bit value `hi * 2^32 + lo`. */
