@@ -1,0 +1,126 @@
+/**
+ * Decode throughput. Run: `node --import tsx bench/decode.ts`.
+ *
+ * A realistic OTLP request (100 spans of one resource, ~10 attributes each, some events, made by the
+ * real SDK and serializer) is decoded N times on one core:
+ *   - Skein's decodeTracesProto: bytes → finished `otel_traces` rows;
+ *   - protobufjs (the decoder @grpc/proto-loader uses) with the same trace.proto schema: bytes →
+ *     message objects only, no rows yet; so the ratio flatters protobufjs.
+ * Also decodeTracesJson on the OTLP/JSON form, for scale. Medians of ROUNDS rounds.
+ */
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import protobuf from 'protobufjs'
+import { decodeTracesJson, decodeTracesProto } from '../collector/src/decode/index.js'
+
+const N = Number(process.env.N ?? 2000)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const SPANS = 100
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+function makeRequest(): { proto: Uint8Array; json: Uint8Array } {
+  const exporter = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': 'orders',
+      'service.version': '1.4.2',
+      'host.name': 'ip-10-0-3-17',
+      'process.pid': 4242,
+      'telemetry.sdk.language': 'nodejs',
+    }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  })
+  const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.57.0')
+  for (let i = 0; i < SPANS; i++) {
+    const span = tracer.startSpan(`GET /orders/:id`, {
+      kind: i % 3 === 0 ? SpanKind.SERVER : SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'GET',
+        'http.route': '/orders/:id',
+        'url.full': `http://orders.internal:8080/orders/${1000 + i}?expand=items`,
+        'http.response.status_code': i % 17 === 0 ? 500 : 200,
+        'server.address': 'orders.internal',
+        'server.port': 8080,
+        'network.protocol.version': '1.1',
+        'user_agent.original': 'node-fetch/3.3.2',
+        'order.id': `o-${100000 + i}`,
+        'cache.hit': i % 2 === 0,
+      },
+    })
+    if (i % 10 === 0) span.addEvent('retry', { attempt: 2, 'retry.reason': 'ECONNRESET' })
+    if (i % 17 === 0) span.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream 500' })
+    span.end()
+  }
+  const spans = exporter.getFinishedSpans()
+  return {
+    proto: ProtobufTraceSerializer.serializeRequest(spans)!,
+    json: JsonTraceSerializer.serializeRequest(spans)!,
+  }
+}
+
+/** The parts of opentelemetry/proto/{common,resource,trace}/v1 a trace request uses, for protobufjs. */
+const PROTO = `
+syntax = "proto3";
+package otlp;
+message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3;
+  double double_value = 4; ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7; } }
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message InstrumentationScope { string name = 1; string version = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
+message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; string schema_url = 3; }
+message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3; }
+message Span {
+  bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5;
+  int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9;
+  uint32 dropped_attributes_count = 10; repeated Event events = 11; uint32 dropped_events_count = 12;
+  repeated Link links = 13; uint32 dropped_links_count = 14; Status status = 15; fixed32 flags = 16;
+  message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+  message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated KeyValue attributes = 4;
+    uint32 dropped_attributes_count = 5; fixed32 flags = 6; }
+}
+message Status { string message = 2; int32 code = 3; }
+`
+
+/** Spans per second of each decoder, rounds interleaved so machine noise hits them alike. */
+function spansPerSecond(decoders: (() => unknown)[]): number[] {
+  for (const decode of decoders) for (let i = 0; i < 200; i++) decode() // warm up the JIT
+  const rates: number[][] = decoders.map(() => [])
+  for (let r = 0; r < ROUNDS; r++) {
+    decoders.forEach((decode, d) => {
+      const start = process.hrtime.bigint()
+      for (let i = 0; i < N; i++) decode()
+      const s = Number(process.hrtime.bigint() - start) / 1e9
+      rates[d].push((N * SPANS) / s)
+    })
+  }
+  return rates.map(median)
+}
+
+const { proto, json } = makeRequest()
+const rows = decodeTracesProto(proto).rows
+if (rows.length !== SPANS) throw new Error(`expected ${SPANS} rows, got ${rows.length}`)
+const Request = protobuf.parse(PROTO, { keepCase: true }).root.lookupType('otlp.ExportTraceServiceRequest')
+const peerCount = (
+  Request.decode(proto) as unknown as { resource_spans: { scope_spans: { spans: unknown[] }[] }[] }
+).resource_spans[0].scope_spans[0].spans.length
+if (peerCount !== SPANS) throw new Error(`protobufjs decoded ${peerCount} spans`)
+const jsonText = new TextDecoder().decode(json)
+
+console.log(
+  `request: ${SPANS} spans, ${proto.length} bytes protobuf, ${json.length} bytes JSON; N=${N}, rounds=${ROUNDS}`,
+)
+const [skein, peer, skeinJson] = spansPerSecond([
+  () => decodeTracesProto(proto),
+  () => Request.decode(proto),
+  () => decodeTracesJson(JSON.parse(jsonText)),
+])
+console.log(`skein decodeTracesProto (bytes → rows):         ${fmt(skein)} spans/s`)
+console.log(`protobufjs Type.decode (bytes → messages only):  ${fmt(peer)} spans/s`)
+console.log(`ratio skein / protobufjs: ${(skein / peer).toFixed(2)}`)
+console.log(`skein JSON.parse + decodeTracesJson:             ${fmt(skeinJson)} spans/s`)
