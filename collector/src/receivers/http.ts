@@ -99,7 +99,8 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
   })
 
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url === '/health' || req.url === '/metrics') return
+    // Health stays open for load balancers and probes; everything else, /metrics included, needs the token.
+    if (req.url === '/health') return
     if (!authorized(req.headers.authorization)) {
       return sendError(reply, req.url.startsWith('/loki') ? 'json' : kindOf(req), skeinError('UNAUTHORIZED', 'missing or wrong bearer token'))
     }
