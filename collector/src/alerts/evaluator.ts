@@ -36,8 +36,6 @@ export interface Evaluator {
   start(): Promise<void>
   /** One pass over every rule; resolves when the pass (not its webhooks) is done. */
   tick(): Promise<void>
-  /** Resolves when every webhook queued so far has been delivered or given up, and recorded. */
-  idle(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -190,9 +188,6 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       })()
     },
     tick,
-    async idle() {
-      while (queues.size > 0) await Promise.allSettled([...queues.values()])
-    },
     stop() {
       stopped ??= (async () => {
         stopping.abort()
