@@ -1,0 +1,78 @@
+/** `skein traces`: trace search, newest first. */
+import type { Command } from 'commander'
+import {
+  apiGet,
+  type ClientFlags,
+  durationFlag,
+  intFlag,
+  lookbackFlag,
+  printJson,
+  withClientFlags,
+} from './client.js'
+import { clean, formatMs, formatTime, print, table } from './format.js'
+
+interface TraceSummary {
+  traceId: string
+  rootService: string
+  rootName: string
+  start: string
+  durationMs: number
+  spanCount: number
+  errorCount: number
+  services: string[]
+}
+
+interface Flags extends ClientFlags {
+  service?: string
+  operation?: string
+  error?: boolean
+  min?: string
+  max?: string
+  attr?: string[]
+  since?: string
+  limit?: string
+}
+
+export function registerTraces(program: Command): void {
+  withClientFlags(
+    program
+      .command('traces')
+      .description('search traces, newest first (duration bounds apply to the whole trace)')
+      .option('--service <name>', 'traces with a span of this service')
+      .option('--operation <name>', 'traces with a span of this name')
+      .option('--error', 'only traces with an error span')
+      .option('--min <duration>', 'traces at least this long, e.g. 500ms')
+      .option('--max <duration>', 'traces at most this long')
+      .option(
+        '--attr <key=value>',
+        'span or resource attribute (repeatable)',
+        (v: string, all: string[] = []) => [...all, v],
+      )
+      .option('--since <duration>', 'how far back to look, e.g. 15m, 1h, 7d', '1h')
+      .option('--limit <n>', 'how many traces', '20'),
+  ).action(async (flags: Flags) => {
+    const body = await apiGet<{ traces: TraceSummary[] }>(flags, '/traces', {
+      service: flags.service,
+      operation: flags.operation,
+      status: flags.error ? 'error' : undefined,
+      minDurationMs: durationFlag('--min', flags.min),
+      maxDurationMs: durationFlag('--max', flags.max),
+      attr: flags.attr,
+      lookback: lookbackFlag(flags.since),
+      limit: intFlag('--limit', flags.limit),
+    })
+    if (flags.json) return printJson(body)
+    if (body.traces.length === 0) return print(`no traces in the last ${flags.since} match`)
+    print(
+      table(body.traces, [
+        { header: 'START (UTC)', value: (t) => formatTime(t.start) },
+        { header: 'DURATION', value: (t) => formatMs(t.durationMs), align: 'right' },
+        { header: 'SPANS', value: (t) => String(t.spanCount), align: 'right' },
+        { header: 'ERRORS', value: (t) => String(t.errorCount), align: 'right' },
+        { header: 'ROOT', value: (t) => clean(`${t.rootService}: ${t.rootName}`, 60) },
+        { header: 'TRACE', value: (t) => t.traceId },
+        { header: 'SERVICES', value: (t) => clean(t.services.join(','), 80) },
+      ]),
+    )
+  })
+}

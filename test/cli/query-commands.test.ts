@@ -1,0 +1,187 @@
+/**
+ * `skein slow|traces|trace|logs` spawned against a running collector (with --query-token set), on the
+ * shop sent through OTLP and Loki push: aligned tables, --json, the call tree with logs under their
+ * spans, and one clear line with a non-zero exit when the server is unreachable or answers an error.
+ */
+import { execFile } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Shop, sendShop } from '../../collector/test/query/shop-fixture.js'
+import { CLI, freePort, REPO_ROOT, type RunningCollector, startCollector } from '../helpers/collector.js'
+
+let collector: RunningCollector
+let shop: Shop
+const TOKEN = 'cli-test-token'
+
+beforeAll(async () => {
+  collector = await startCollector({ args: ['--query-token', TOKEN] })
+  shop = await sendShop(collector.ingestUrl)
+})
+afterAll(async () => {
+  await collector?.stop()
+})
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `skein <args>` with a clean environment (no SKEIN_* from the developer's shell). */
+function skein(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SKEIN_')))
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: REPO_ROOT, env: { ...base, ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      },
+    )
+  })
+}
+const q = (...args: string[]) => skein([...args, '--url', collector.apiUrl, '--token', TOKEN])
+const json = async (...args: string[]) => {
+  const r = await q(...args, '--json')
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+describe('skein slow', () => {
+  it('prints an aligned table, slowest first', async () => {
+    const r = await q('slow')
+    expect(r.code, r.stderr).toBe(0)
+    const [header, first, second] = r.stdout.trimEnd().split('\n')
+    expect(header).toMatch(/^DURATION\s+SERVICE\s+OPERATION\s+STATUS\s+START \(UTC\)\s+TRACE\s+SPAN$/)
+    expect(first).toContain('POST /checkout')
+    expect(first).toContain(shop.checkout.traceId)
+    expect(second).toMatch(/^\s*800\.0ms\s+payments\s+charge\s+Error\s/)
+    for (const col of ['SERVICE', 'OPERATION', 'TRACE']) {
+      const at = header.indexOf(col)
+      expect(first[at - 1], col).toBe(' ')
+      expect(first[at], col).not.toBe(' ')
+    }
+  })
+
+  it('passes its filters and prints JSON with --json', async () => {
+    expect((await json('slow', '--service', 'orders')).spans.map((s: any) => s.durationMs)).toEqual([
+      250, 60, 1,
+    ])
+    expect((await json('slow', '--min', '250ms')).spans.map((s: any) => s.durationMs)).toEqual([
+      1000, 800, 300, 250,
+    ])
+    expect((await json('slow', '--min', '0.3s', '--limit', '1')).spans.map((s: any) => s.durationMs)).toEqual(
+      [1000],
+    )
+    expect((await json('slow', '--since', '4h', '--service', 'orders')).spans).toHaveLength(4)
+  })
+})
+
+describe('skein traces', () => {
+  it('lists traces newest first as a table, and only failed ones with --error', async () => {
+    const r = await q('traces')
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^START \(UTC\)\s+DURATION\s+SPANS\s+ERRORS\s+ROOT\s+TRACE\s+SERVICES$/)
+    expect(lines.slice(1).map((l) => l.match(/[0-9a-f]{32}/)?.[0])).toEqual(
+      [shop.search, shop.checkout, shop.health, shop.failedOrder, shop.orders].map((t) => t.traceId),
+    )
+    expect((await json('traces', '--error')).traces.map((t: any) => t.traceId)).toEqual([
+      shop.checkout.traceId,
+      shop.failedOrder.traceId,
+    ])
+    expect(
+      (await json('traces', '--min', '400ms', '--attr', 'service.name=search')).traces.map(
+        (t: any) => t.traceId,
+      ),
+    ).toEqual([shop.search.traceId])
+  })
+})
+
+describe('skein trace', () => {
+  it("prints the call tree with each span's log lines beneath it", async () => {
+    const r = await q('trace', shop.orders.traceId)
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(new RegExp(`^trace ${shop.orders.traceId} .* 100\\.0ms  4 spans  0 errors`))
+    expect(lines[1]).toMatch(/^gateway {2}GET \/orders {2}100\.0ms {2}\+0\.00ms$/)
+    expect(lines[2]).toMatch(/^└─ orders {2}GET \/orders\/:id {2}60\.0ms {2}\+10\.0ms$/)
+    expect(lines[3]).toMatch(/^ {3}│ {3}» \d\d:\d\d:\d\d\.\d{3} INFO {2}order 42 loaded$/)
+    expect(lines[4]).toMatch(/^ {3}├─ db {2}SELECT orders {2}30\.0ms/)
+    expect(lines[5]).toMatch(/^ {3}│ {6}» .* DEBUG query SELECT \* FROM orders$/)
+    expect(lines[6]).toMatch(/^ {3}└─ orders {2}serialize/)
+    expect(lines).toHaveLength(7)
+  })
+
+  it('marks errors, and prints the API document with --json', async () => {
+    const r = await q('trace', shop.failedOrder.traceId)
+    expect(r.stdout).toContain('250.0ms  +5.00ms  ERROR: boom')
+    const doc = await json('trace', shop.orders.traceId.toUpperCase())
+    expect(doc.spans).toHaveLength(4)
+    expect(doc.logs).toHaveLength(2)
+  })
+
+  it('exits non-zero with one line for an unknown or malformed id', async () => {
+    const unknown = await q('trace', '0'.repeat(31) + '1')
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(unknown.stderr).toContain('404 SKEIN_ERR_NOT_FOUND')
+    const bad = await q('trace', 'nope')
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/^skein: invalid trace id "nope": expected 32 hex characters\n$/)
+  })
+})
+
+describe('skein logs', () => {
+  it('filters by level, text and trace, as a table or JSON', async () => {
+    expect((await json('logs', '--level', 'warn')).logs.map((l: any) => l.body)).toEqual([
+      'stock low for sku-9',
+      'payment failed: card declined',
+    ])
+    expect((await json('logs', '--trace', shop.orders.traceId)).logs).toHaveLength(2)
+    expect((await json('logs', '--grep', 'ORDER 42', '-i')).logs.map((l: any) => l.body)).toEqual([
+      'order 42 loaded',
+    ])
+    const r = await q('logs', '--grep', '100%')
+    expect(r.code, r.stderr).toBe(0)
+    const [header, row, ...rest] = r.stdout.trimEnd().split('\n')
+    expect(header).toMatch(/^TIME \(UTC\)\s+SERVICE\s+LEVEL\s+TRACE\s+MESSAGE$/)
+    expect(row).toMatch(/gateway\s+INFO\s+-\s+progress 100% done_ok$/)
+    expect(rest).toEqual([])
+  })
+})
+
+describe('failures', () => {
+  it('says so in one line and exits non-zero when the server cannot be reached', async () => {
+    const port = await freePort()
+    for (const cmd of [['slow'], ['traces'], ['trace', 'a'.repeat(32)], ['logs']]) {
+      const r = await skein([...cmd, '--url', `http://127.0.0.1:${port}`])
+      expect(r.code).toBe(1)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(
+        `skein: cannot reach Skein at http://127.0.0.1:${port} (ECONNREFUSED); is \`skein serve\` running? Set --url or SKEIN_URL\n`,
+      )
+    }
+  })
+
+  it('reads SKEIN_URL and SKEIN_QUERY_TOKEN, and explains a 401 without a token', async () => {
+    const ok = await skein(['slow', '--json'], { SKEIN_URL: collector.apiUrl, SKEIN_QUERY_TOKEN: TOKEN })
+    expect(ok.code, ok.stderr).toBe(0)
+    const denied = await skein(['slow'], { SKEIN_URL: collector.apiUrl })
+    expect(denied.code).toBe(1)
+    expect(denied.stderr).toMatch(
+      /^skein: the API answered 401 SKEIN_ERR_UNAUTHORIZED: .* \(set --token or SKEIN_QUERY_TOKEN\)\n$/,
+    )
+  })
+
+  it("prints the API's 400 naming the parameter, and checks its own flags", async () => {
+    const r = await q('logs', '--level', 'loud')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(
+      /^skein: the API answered 400 SKEIN_ERR_BAD_PARAM: invalid parameter level: .*\n$/,
+    )
+    const since = await q('slow', '--since', 'yesterday')
+    expect(since.code).toBe(1)
+    expect(since.stderr).toBe('skein: invalid --since "yesterday": expected a duration such as 15m, 1h, 7d\n')
+  })
+})
