@@ -43,13 +43,14 @@ const WINDOW_S = 24 * 3600
  * a root with three children and six grandchildren. Trace starts are spread evenly over the window;
  * durations are skewed (most fast, a long tail), 2 % of spans are errors.
  */
+// Trace starts are computed in ms (t × window in ms fits in 64 bits; in ns it would wrap past 2^64).
 function spansInsert(s: Storage, from: number, count: number, nowS: number): string {
   const traces = Math.ceil(SPANS / SPANS_PER_TRACE)
   return `INSERT INTO ${s.table('otel_traces')}
   (Timestamp, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes,
    ScopeName, ScopeVersion, SpanAttributes, Duration, StatusCode, StatusMessage)
   SELECT
-    fromUnixTimestamp64Nano(toInt64(${nowS - WINDOW_S}) * 1000000000 + intDiv(t * ${WINDOW_S}000000000, ${traces}) + k * 3000000 + cityHash64(n, 'j') % 1000000) AS Timestamp,
+    fromUnixTimestamp64Nano(toInt64(${nowS - WINDOW_S}) * 1000000000 + intDiv(t * ${WINDOW_S * 1000}, ${traces}) * 1000000 + k * 3000000 + cityHash64(n, 'j') % 1000000) AS Timestamp,
     lower(concat(hex(cityHash64(t, 'a')), hex(cityHash64(t, 'b')))) AS TraceId,
     lower(hex(cityHash64(t, k))) AS SpanId,
     if(k = 0, '', lower(hex(cityHash64(t, intDiv(k - 1, 3))))) AS ParentSpanId,
@@ -82,7 +83,7 @@ function logsInsert(s: Storage, from: number, count: number, nowS: number): stri
   return `INSERT INTO ${s.table('otel_logs')}
   (Timestamp, TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName, Body, ResourceAttributes, LogAttributes)
   SELECT
-    fromUnixTimestamp64Nano(toInt64(${nowS - WINDOW_S}) * 1000000000 + intDiv(t * ${WINDOW_S}000000000, ${traces}) + k * 3000000 + 1000000) AS Timestamp,
+    fromUnixTimestamp64Nano(toInt64(${nowS - WINDOW_S}) * 1000000000 + intDiv(t * ${WINDOW_S * 1000}, ${traces}) * 1000000 + k * 3000000 + 1000000) AS Timestamp,
     lower(concat(hex(cityHash64(t, 'a')), hex(cityHash64(t, 'b')))) AS TraceId,
     lower(hex(cityHash64(t, k))) AS SpanId,
     1 AS TraceFlags,

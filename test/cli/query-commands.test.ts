@@ -122,7 +122,7 @@ describe('skein trace', () => {
   })
 
   it('exits non-zero with one line for an unknown or malformed id', async () => {
-    const unknown = await q('trace', '0'.repeat(31) + '1')
+    const unknown = await q('trace', `${'0'.repeat(31)}1`)
     expect(unknown.code).not.toBe(0)
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1)
     expect(unknown.stderr).toContain('404 SKEIN_ERR_NOT_FOUND')

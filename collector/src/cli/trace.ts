@@ -51,10 +51,7 @@ export function renderTrace(t: TraceDoc): string {
     (m, s) => (BigInt(s.startNs) < m ? BigInt(s.startNs) : m),
     BigInt(t.spans[0]?.startNs ?? 0),
   )
-  const end = t.spans.reduce((m, s) => {
-    const e = Number(BigInt(s.startNs) - t0) / 1e6 + s.durationMs
-    return e > m ? e : m
-  }, 0)
+  const end = t.spans.reduce((m, s) => Math.max(m, Number(BigInt(s.startNs) - t0) / 1e6 + s.durationMs), 0)
   const services = [...new Set(t.spans.map((s) => s.service))]
   const errors = t.spans.filter((s) => s.statusCode === 'Error').length
   const lines = [
