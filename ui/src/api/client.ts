@@ -165,6 +165,7 @@ export function createApi(baseUrl = '') {
         traceId: t.traceId ?? traceId,
         spans: t.spans ?? [],
         logs: t.logs ?? [],
+        truncated: t.truncated === true,
       })),
     logs: ({ range, ...q }: LogQuery, signal?: AbortSignal) =>
       request<{ logs: LogRecord[] }>('/logs', { ...q, ...rangeParams(range) }, { signal }).then(

@@ -52,6 +52,8 @@ export interface Span {
   resource: Attributes
   events: SpanEvent[]
   links: SpanLink[]
+  /** Instrumentation scope (not in API.md's required list; shown when present). */
+  scope?: { name?: string; version?: string }
 }
 
 export interface LogRecord {
@@ -70,6 +72,8 @@ export interface Trace {
   traceId: string
   spans: Span[]
   logs: LogRecord[]
+  /** The server stopped at its span limit; the trace has more spans than shown. */
+  truncated?: boolean
 }
 
 export interface SlowSpan {

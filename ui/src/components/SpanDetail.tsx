@@ -61,6 +61,15 @@ export function SpanDetail({
         <span>
           Logs <b>{logCount}</b>
         </span>
+        {s.scope?.name && (
+          <span>
+            Scope{' '}
+            <b className="mono">
+              {s.scope.name}
+              {s.scope.version ? `@${s.scope.version}` : ''}
+            </b>
+          </span>
+        )}
         <span>
           Span <b className="mono">{s.spanId}</b>
         </span>

@@ -9,11 +9,13 @@ export function TraceHeader({
   traceId,
   tree,
   logCount,
+  truncated = false,
   actions,
 }: {
   traceId: string
   tree: SpanTree
   logCount: number
+  truncated?: boolean
   actions?: ReactNode
 }) {
   const root = mainRoot(tree)
@@ -54,6 +56,11 @@ export function TraceHeader({
         <span className="th-stat">
           Trace<b className="mono">{traceId}</b>
         </span>
+        {truncated && (
+          <span className="badge badge-warn" data-testid="trace-truncated">
+            Truncated: the trace has more spans than the server returns
+          </span>
+        )}
         {orphans > 0 && (
           <span
             className="badge badge-warn"

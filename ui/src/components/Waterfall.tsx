@@ -59,7 +59,8 @@ const WaterfallRow = memo(function WaterfallRow({
   const s = node.span
   const left = toFraction(node.startNs, total)
   const width = Math.max(0, toFraction(node.endNs, total) - left)
-  const labelRight = left + width > 0.8
+  // Duration label: after the bar, else before it, else (a long bar from the start) inside its end.
+  const labelPlace = left + width <= 0.8 ? 'after' : left >= 0.15 ? 'before' : 'inside'
   const color = serviceColor(s.service)
   const indent = Math.min(row.depth, MAX_INDENT_DEPTH) * 14 + 6
   const cls = ['wf-row']
@@ -125,7 +126,14 @@ const WaterfallRow = memo(function WaterfallRow({
         {markers?.slice(0, MAX_MARKERS).map((m) => (
           <div key={m.logIndex} className={`wf-marker level-${m.level}`} style={{ left: pct(m.fraction) }} />
         ))}
-        <span className="wf-dur" style={labelRight ? { right: pct(1 - left) } : { left: pct(left + width) }}>
+        <span
+          className={`wf-dur ${labelPlace === 'inside' ? 'is-inside' : ''}`}
+          style={
+            labelPlace === 'after'
+              ? { left: pct(left + width) }
+              : { right: pct(1 - (labelPlace === 'before' ? left : left + width)) }
+          }
+        >
           {formatDurationNs(node.durationNs)}
         </span>
       </div>

@@ -1,7 +1,7 @@
 import type { DependencyEdge, TraceSummary } from '../api/types'
 import { serviceColor } from './colors'
 import { tooltipHtml } from './escape'
-import { formatCount, formatDateTime, formatDurationMs, formatPercent } from './format'
+import { formatCount, formatDateTime, formatDurationMs, formatPercent, formatRate } from './format'
 import type { Bucket } from './histogram'
 
 /**
@@ -214,7 +214,7 @@ export function serviceGraphOption(edges: readonly DependencyEdge[], windowMinut
           const e = p.data.edge
           return tooltipHtml(`${e.parent} → ${e.child}`, [
             ['calls', formatCount(e.callCount)],
-            ['rate', `${formatCount(perMin(e.callCount))}/min`],
+            ['rate', `${formatRate(perMin(e.callCount))}/min`],
             [
               'errors',
               `${formatCount(e.errorCount)} (${formatPercent(e.callCount ? e.errorCount / e.callCount : 0)})`,
@@ -247,7 +247,11 @@ export function serviceGraphOption(edges: readonly DependencyEdge[], windowMinut
           formatter: (p: { data: { edge: DependencyEdge } }) => {
             const e = p.data.edge
             const rate = e.callCount ? e.errorCount / e.callCount : 0
-            return `${formatCount(perMin(e.callCount))}/min${rate > 0 ? ` · ${formatPercent(rate)} err` : ''}`
+            const calls =
+              perMin(e.callCount) >= 0.1
+                ? `${formatRate(perMin(e.callCount))}/min`
+                : `${formatCount(e.callCount)} calls`
+            return `${calls}${rate > 0 ? ` · ${formatPercent(rate)} err` : ''}`
           },
         },
         data: [...calls.entries()].map(([name, c]) => ({

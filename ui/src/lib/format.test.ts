@@ -5,6 +5,7 @@ import {
   formatDurationNs,
   formatOffsetNs,
   formatPercent,
+  formatRate,
   formatRelative,
   valueText,
 } from './format'
@@ -15,6 +16,14 @@ describe('formatDurationNs', () => {
     [12_340, '12.3 µs'],
     [1_500_000, '1.5 ms'],
     [456_000_000, '456 ms'],
+    // Regression: trimming "trailing zeros" of whole numbers once turned 120 ms into 12 ms.
+    [120_000_000, '120 ms'],
+    [100_000_000, '100 ms'],
+    [10_000_000_000, '10 s'],
+    [20_000, '20 µs'],
+    // Regression: a log 999,999.6 ns after the trace start read "+1000 µs".
+    [999_999.6, '1 ms'],
+    [99_999, '100 µs'],
     [1_234_000_000, '1.23 s'],
     [125e9, '2m 05s'],
     [3720e9, '1h 02m'],
@@ -43,6 +52,17 @@ describe('formatPercent and formatCount', () => {
     expect(formatCount(950)).toBe('950')
     expect(formatCount(12_500)).toBe('13k')
     expect(formatCount(1_200)).toBe('1.2k')
+    expect(formatCount(10_000)).toBe('10k')
+    expect(formatCount(10_000)).toBe('10k')
+  })
+})
+
+describe('formatRate', () => {
+  it('keeps small rates readable instead of rounding them to zero', () => {
+    expect(formatRate(0.0028)).toBe('<0.01')
+    expect(formatRate(0.4213)).toBe('0.42')
+    expect(formatRate(3.14)).toBe('3.1')
+    expect(formatRate(1500)).toBe('1.5k')
   })
 })
 

@@ -1,5 +1,7 @@
+/** Fixed digits without trailing fractional zeros: 1.50 → 1.5, 2.00 → 2, and 120 stays 120. */
 function trimNumber(n: number, digits: number): string {
-  return n.toFixed(digits).replace(/\.?0+$/, '')
+  const s = n.toFixed(digits)
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s
 }
 
 /** Human duration from nanoseconds: `850 ns`, `12.3 µs`, `456 ms`, `1.23 s`, `2m 05s`, `1h 02m`. */
@@ -9,9 +11,10 @@ export function formatDurationNs(ns: number): string {
   const neg = ns < 0
   const a = Math.abs(ns)
   let out: string
-  if (a < 1e3) out = `${Math.round(a)} ns`
-  else if (a < 1e6) out = `${trimNumber(a / 1e3, a < 1e4 ? 2 : a < 1e5 ? 1 : 0)} µs`
-  else if (a < 1e9) out = `${trimNumber(a / 1e6, a < 1e7 ? 2 : a < 1e8 ? 1 : 0)} ms`
+  // Unit bounds sit where rounding would print 1000 of the smaller unit (999.9996 µs is "1 ms", not "1000 µs").
+  if (a < 999.5) out = `${Math.round(a)} ns`
+  else if (a < 999_500) out = `${trimNumber(a / 1e3, a < 9_999.5 ? 2 : a < 99_950 ? 1 : 0)} µs`
+  else if (a < 999_500_000) out = `${trimNumber(a / 1e6, a < 9_999_500 ? 2 : a < 99_950_000 ? 1 : 0)} ms`
   else if (a < 60e9) out = `${trimNumber(a / 1e9, a < 1e10 ? 2 : 1)} s`
   else if (a < 3600e9) {
     const m = Math.floor(a / 60e9)
@@ -42,6 +45,15 @@ export function formatCount(n: number | null | undefined): string {
   if (a < 1e6) return `${trimNumber(n / 1e3, a < 1e4 ? 1 : 0)}k`
   if (a < 1e9) return `${trimNumber(n / 1e6, a < 1e7 ? 1 : 0)}M`
   return `${trimNumber(n / 1e9, 1)}B`
+}
+
+/** A per-unit rate that may be tiny (calls per minute over a week): `<0.01`, `0.42`, `3.1`, `1.2k`. */
+export function formatRate(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  if (n === 0) return '0'
+  if (Math.abs(n) < 0.01) return '<0.01'
+  if (Math.abs(n) < 10) return String(Number(n.toPrecision(2)))
+  return formatCount(n)
 }
 
 /** A 0..1 rate as a percentage with sensible precision: `0%`, `0.42%`, `3.1%`, `25%`. */

@@ -110,7 +110,7 @@ export function AlertsPage() {
                         {r.enabled ? r.state : 'off'}
                       </span>
                     </td>
-                    <td>
+                    <td className="wrap">
                       <div style={{ fontWeight: 600 }}>{r.name}</div>
                       <div className="alert-cond">{describeRule(r)}</div>
                     </td>

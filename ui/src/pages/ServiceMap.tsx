@@ -7,7 +7,7 @@ import { Empty, ErrorState, Loading } from '../components/States'
 import { TimeRangePicker } from '../components/TimeRangePicker'
 import { useApi } from '../hooks/useApi'
 import { errorRateColor, serviceGraphOption } from '../lib/charts'
-import { formatCount, formatPercent } from '../lib/format'
+import { formatCount, formatPercent, formatRate } from '../lib/format'
 import { sortBy } from '../lib/sort'
 import { describeRange, parseTimeRange, rangeBounds, withRange } from '../lib/urlState'
 import './ServiceMap.css'
@@ -117,7 +117,7 @@ export function ServiceMapPage() {
                         </Link>
                       </td>
                       <td className="num">{formatCount(e.callCount)}</td>
-                      <td className="num">{formatCount(e.callCount / minutes)}</td>
+                      <td className="num">{formatRate(e.callCount / minutes)}</td>
                       <td className="num">{formatCount(e.errorCount)}</td>
                       <td
                         className="num"

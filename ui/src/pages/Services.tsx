@@ -116,7 +116,7 @@ export function ServicesPage() {
           </Empty>
         </div>
       ) : (
-        <div className="grid-2">
+        <div className="svc-grid">
           {services.data.map((s) => (
             <ServiceCard key={s.name} name={s.name} range={range} operations={byService.get(s.name) ?? []} />
           ))}

@@ -152,6 +152,7 @@ export function TracePage() {
         traceId={traceId}
         tree={tree}
         logCount={traceLogs.logs.length}
+        truncated={q.data?.truncated}
         actions={
           <>
             <button

@@ -1,0 +1,29 @@
+/**
+ * A real Chromium for the UI tests and the UI benchmark: Debian's /usr/bin/chromium (or CHROMIUM_PATH),
+ * driven by playwright-core. Also makes sure ui/dist exists, since the collector serves it.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Browser, chromium } from 'playwright-core'
+import { REPO_ROOT } from '../helpers/collector.js'
+
+export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p): p is string => !!p && existsSync(p),
+)
+
+export const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots')
+
+export function launchBrowser(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error('no Chromium found: install Debian chromium or set CHROMIUM_PATH')
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
+}
+
+/** Builds the UI when ui/dist is missing (a fresh clone after `npm install --ignore-scripts`). */
+export function ensureUiBuilt(): void {
+  if (existsSync(join(REPO_ROOT, 'ui/dist/index.html'))) return
+  execFileSync('npm', ['run', 'build', '-w', 'ui'], { cwd: REPO_ROOT, stdio: 'inherit' })
+}
