@@ -33,6 +33,8 @@ export interface Config {
   maxQueueRows: number
   /** Estimated bytes held in memory per signal before new requests are refused with 503. */
   maxQueueBytes: number
+  /** Soft bound of the process's resident memory: above 85% of it, new ingest requests get 503. */
+  memoryLimitBytes: number
   /** Server-side time limit of every API query. */
   queryTimeoutMs: number
   alertIntervalMs: number
@@ -77,6 +79,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'batchDelayMs', flag: '--batch-delay', env: 'SKEIN_BATCH_DELAY', kind: 'duration', default: '200ms', help: 'longest wait before an insert' },
   { key: 'maxQueueRows', flag: '--max-queue-rows', env: 'SKEIN_MAX_QUEUE_ROWS', kind: 'int', default: '200000', help: 'rows held per signal before 503' },
   { key: 'maxQueueBytes', flag: '--max-queue-bytes', env: 'SKEIN_MAX_QUEUE_BYTES', kind: 'bytes', default: '256MiB', help: 'bytes held per signal before 503' },
+  { key: 'memoryLimitBytes', flag: '--memory-limit', env: 'SKEIN_MEMORY_LIMIT', kind: 'bytes', default: '2GiB', help: 'resident memory bound: above 85% of it ingest answers 503' },
   { key: 'queryTimeoutMs', flag: '--query-timeout', env: 'SKEIN_QUERY_TIMEOUT', kind: 'duration', default: '30s', help: 'server-side time limit of API queries' },
   { key: 'alertIntervalMs', flag: '--alert-interval', env: 'SKEIN_ALERT_INTERVAL', kind: 'duration', default: '15s', help: 'how often alert rules are evaluated' },
   { key: 'alertRulesFile', flag: '--alert-rules', env: 'SKEIN_ALERT_RULES', kind: 'string', help: 'YAML file of alert rules to provision' },
@@ -206,6 +209,7 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     batchDelayMs: values.batchDelayMs as number,
     maxQueueRows: values.maxQueueRows as number,
     maxQueueBytes: values.maxQueueBytes as number,
+    memoryLimitBytes: values.memoryLimitBytes as number,
     queryTimeoutMs: values.queryTimeoutMs as number,
     alertIntervalMs: values.alertIntervalMs as number,
     alertRulesFile: values.alertRulesFile as string | undefined,

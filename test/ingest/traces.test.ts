@@ -20,10 +20,11 @@ afterAll(async () => {
   await collector?.stop()
 })
 
-/** Now, as [seconds, nanoseconds] with a known nanosecond part, so precision loss would show. */
+/** A recent second, fixed once, so every time derived from it is stable within a test. */
+const BASE_SEC = Math.floor(Date.now() / 1000) - 5
+/** BASE_SEC + offset, as [seconds, nanoseconds] with a known nanosecond part, so precision loss would show. */
 function hr(offsetNs: number): [number, number] {
-  const sec = Math.floor(Date.now() / 1000) - 5
-  return [sec + Math.floor((123_456_789 + offsetNs) / 1e9), (123_456_789 + offsetNs) % 1e9]
+  return [BASE_SEC + Math.floor((123_456_789 + offsetNs) / 1e9), (123_456_789 + offsetNs) % 1e9]
 }
 const toNs = ([s, n]: [number, number]) => (BigInt(s) * 1_000_000_000n + BigInt(n)).toString()
 

@@ -29,6 +29,8 @@ export interface BatcherOptions {
   maxQueueRows: number
   maxQueueBytes: number
   metrics?: Metrics
+  /** True while the process is short of memory: new requests are refused like a full queue. */
+  memoryPressure?: () => boolean
 }
 
 interface Batch {
@@ -65,12 +67,21 @@ export class Batcher<R extends unknown[]> {
    */
   consume(rows: R[], bytes: number): Promise<void> {
     if (rows.length === 0) return Promise.resolve()
-    if (this.stopping) return Promise.reject(skeinError('SHUTTING_DOWN', 'the collector is shutting down; retry'))
+    if (this.stopping)
+      return Promise.reject(skeinError('SHUTTING_DOWN', 'the collector is shutting down; retry'))
     const empty = this.heldRows === 0
-    if (!empty && (this.heldRows + rows.length > this.o.maxQueueRows || this.heldBytes + bytes > this.o.maxQueueBytes)) {
+    if (
+      (!empty &&
+        (this.heldRows + rows.length > this.o.maxQueueRows ||
+          this.heldBytes + bytes > this.o.maxQueueBytes)) ||
+      this.o.memoryPressure?.()
+    ) {
       this.o.metrics?.refused(this.o.signal, rows.length)
       return Promise.reject(
-        skeinError('BACKPRESSURE', `too many ${this.o.signal} waiting to be stored (${this.heldRows} rows held); retry later`),
+        skeinError(
+          'BACKPRESSURE',
+          `too many ${this.o.signal} waiting to be stored (${this.heldRows} rows held); retry later`,
+        ),
       )
     }
     this.heldRows += rows.length

@@ -16,18 +16,55 @@ export interface Pipeline {
   shutdown(): Promise<void>
 }
 
-export function createPipeline(storage: Storage, config: Config, metrics: Metrics, writer?: Writer): Pipeline {
-  const w = writer ?? createWriter(storage.ingest)
+/**
+ * True while resident memory is above 85% of the limit. RSS is sampled at most every 50 ms: reading it is
+ * cheap, but not free on the hot path.
+ */
+export function memoryGuard(
+  limitBytes: number,
+  rss: () => number = () => process.memoryUsage.rss(),
+): () => boolean {
+  const threshold = limitBytes * 0.85
+  let last = 0
+  let over = false
+  return () => {
+    const now = performance.now()
+    if (now - last > 50) {
+      last = now
+      over = rss() > threshold
+    }
+    return over
+  }
+}
+
+export function createPipeline(
+  storage: Storage,
+  config: Config,
+  metrics: Metrics,
+  writer?: Writer,
+): Pipeline {
   const common = {
-    writer: w,
     maxRows: config.batchRows,
     delayMs: config.batchDelayMs,
     maxQueueRows: config.maxQueueRows,
     maxQueueBytes: config.maxQueueBytes,
     metrics,
+    memoryPressure: memoryGuard(config.memoryLimitBytes),
   }
-  const spans = new Batcher<SpanRow>({ ...common, signal: 'spans', table: storage.table('otel_traces'), columns: SPAN_COLUMNS })
-  const logs = new Batcher<LogRow>({ ...common, signal: 'logs', table: storage.table('otel_logs'), columns: LOG_COLUMNS })
+  const spans = new Batcher<SpanRow>({
+    ...common,
+    writer: writer ?? createWriter(storage.ingest),
+    signal: 'spans',
+    table: storage.table('otel_traces'),
+    columns: SPAN_COLUMNS,
+  })
+  const logs = new Batcher<LogRow>({
+    ...common,
+    writer: writer ?? createWriter(storage.ingestLogs),
+    signal: 'logs',
+    table: storage.table('otel_logs'),
+    columns: LOG_COLUMNS,
+  })
   metrics.watchDepth('spans', () => spans.depth)
   metrics.watchDepth('logs', () => logs.depth)
   let done: Promise<void> | undefined

@@ -29,7 +29,12 @@ export function createWriter(client: ClickHouseClient, options: WriterOptions = 
       let lastError: unknown
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          await client.insert({ table, columns: columns as [string, ...string[]], values: rows as unknown[][], format: 'JSONCompactEachRow' })
+          await client.insert({
+            table,
+            columns: columns as [string, ...string[]],
+            values: rows as unknown[][],
+            format: 'JSONCompactEachRow',
+          })
           return
         } catch (e) {
           lastError = e
@@ -40,7 +45,11 @@ export function createWriter(client: ClickHouseClient, options: WriterOptions = 
         }
       }
       const msg = (lastError as Error)?.message?.split('\n')[0] ?? String(lastError)
-      throw skeinError('STORAGE_UNAVAILABLE', `storage did not accept the insert into ${table}: ${msg}`, lastError)
+      throw skeinError(
+        'STORAGE_UNAVAILABLE',
+        `storage did not accept the insert into ${table}: ${msg}`,
+        lastError,
+      )
     },
   }
 }

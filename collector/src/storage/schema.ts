@@ -203,7 +203,8 @@ ${ttl(o, 'toDateTime(At)')}`,
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: 'OTel Collector ClickHouse exporter tables: otel_traces, otel_traces_trace_id_ts (+ view), otel_logs',
+    description:
+      'OTel Collector ClickHouse exporter tables: otel_traces, otel_traces_trace_id_ts (+ view), otel_logs',
     statements: (o) => [...tracesTable(o), ...traceIdTsTable(o), ...logsTable(o)],
   },
   { version: 2, description: 'alert rules and events', statements: alertTables },

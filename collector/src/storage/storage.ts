@@ -8,15 +8,25 @@
  * aborts the whole process if a connection closes under a running statement), then closes. Safe twice.
  */
 import { mkdirSync, accessSync, constants } from 'node:fs'
-import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client'
+import {
+  type ClickHouseClient,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client'
 import type { Config } from '../config.js'
 import { skeinError } from '../errors.js'
 import { createDatabase, localName, MIGRATIONS, type SchemaOptions, versionTable } from './schema.js'
 
 export interface Storage {
   readonly mode: 'embedded' | 'server'
-  /** Inserts only. */
+  /** Inserts of spans (and schema changes). */
   readonly ingest: ClickHouseClient
+  /**
+   * Inserts of logs. A connection of its own on the embedded engine, which runs one statement at a time
+   * per connection: span and log inserts then proceed side by side instead of queueing behind each other.
+   */
+  readonly ingestLogs: ClickHouseClient
   /** Queries and alert state. */
   readonly query: ClickHouseClient
   readonly schema: SchemaOptions
@@ -32,12 +42,21 @@ const COMMON_SETTINGS: ClickHouseSettings = {
   input_format_skip_unknown_fields: 1,
 }
 
-async function chdbClients(dataDir: string): Promise<{ ingest: ClickHouseClient; query: ClickHouseClient }> {
+interface Clients {
+  ingest: ClickHouseClient
+  ingestLogs: ClickHouseClient
+  query: ClickHouseClient
+}
+
+async function chdbClients(dataDir: string): Promise<Clients> {
   try {
     mkdirSync(dataDir, { recursive: true })
     accessSync(dataDir, constants.W_OK)
   } catch (e) {
-    throw skeinError('CONFIG', `data dir ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another with --data-dir`)
+    throw skeinError(
+      'CONFIG',
+      `data dir ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another with --data-dir`,
+    )
   }
   const { createChdbConnection } = await import('chdb/connection')
   const make = () =>
@@ -46,10 +65,10 @@ async function chdbClients(dataDir: string): Promise<{ ingest: ClickHouseClient;
       clickhouse_settings: COMMON_SETTINGS,
       log: { level: ClickHouseLogLevel.OFF },
     } as Parameters<typeof createClient>[0])
-  return { ingest: make(), query: make() }
+  return { ingest: make(), ingestLogs: make(), query: make() }
 }
 
-function serverClients(c: NonNullable<Config['clickhouse']>): { ingest: ClickHouseClient; query: ClickHouseClient } {
+function serverClients(c: NonNullable<Config['clickhouse']>): Clients {
   const make = (maxOpen: number) =>
     createClient({
       url: c.url,
@@ -62,7 +81,9 @@ function serverClients(c: NonNullable<Config['clickhouse']>): { ingest: ClickHou
       // Failures surface as coded errors and one log line of ours, not the client's multi-line dumps.
       log: { level: ClickHouseLogLevel.OFF },
     })
-  return { ingest: make(4), query: make(8) }
+  const ingest = make(8)
+  // On a server one pooled client serves both signals: the server runs its statements side by side.
+  return { ingest, ingestLogs: ingest, query: make(8) }
 }
 
 async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
@@ -86,23 +107,39 @@ async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void
 }
 
 export async function openStorage(config: Config): Promise<Storage> {
-  const schema: SchemaOptions = { database: config.database, retentionDays: config.retentionDays, cluster: config.cluster }
+  const schema: SchemaOptions = {
+    database: config.database,
+    retentionDays: config.retentionDays,
+    cluster: config.cluster,
+  }
   const mode = config.clickhouse ? 'server' : 'embedded'
-  const { ingest, query } = config.clickhouse ? serverClients(config.clickhouse) : await chdbClients(config.dataDir)
+  const { ingest, ingestLogs, query } = config.clickhouse
+    ? serverClients(config.clickhouse)
+    : await chdbClients(config.dataDir)
+  const all = [...new Set([ingest, ingestLogs, query])]
   try {
     await migrate(ingest, schema)
   } catch (e) {
-    await Promise.allSettled([ingest.close(), query.close()])
+    await Promise.allSettled(all.map((c) => c.close()))
     const msg = (e as Error).message?.split('\n')[0] ?? String(e)
     if (config.clickhouse) {
-      throw skeinError('CONFIG', `cannot reach ClickHouse at ${config.clickhouse.url}: ${msg} (check --clickhouse-url, --clickhouse-user, --clickhouse-password)`, e)
+      throw skeinError(
+        'CONFIG',
+        `cannot reach ClickHouse at ${config.clickhouse.url}: ${msg} (check --clickhouse-url, --clickhouse-user, --clickhouse-password)`,
+        e,
+      )
     }
-    throw skeinError('CONFIG', `cannot open the embedded store in ${config.dataDir}: ${msg} (is another skein using this --data-dir?)`, e)
+    throw skeinError(
+      'CONFIG',
+      `cannot open the embedded store in ${config.dataDir}: ${msg} (is another skein using this --data-dir?)`,
+      e,
+    )
   }
   let closed: Promise<void> | undefined
   return {
     mode,
     ingest,
+    ingestLogs,
     query,
     schema,
     table: (name) => `\`${schema.database}\`.\`${name}\``,
@@ -120,7 +157,7 @@ export async function openStorage(config: Config): Promise<Storage> {
           const { drainPending } = await import('chdb')
           await drainPending()
         }
-        await Promise.allSettled([ingest.close(), query.close()])
+        await Promise.allSettled(all.map((c) => c.close()))
       })()
       return closed
     },

@@ -1,0 +1,170 @@
+/**
+ * A load generator for benchmarks and load tests: OTLP spans over HTTP protobuf and gRPC, and log lines
+ * over Loki push, at a fixed concurrency each, retrying refused (503 / UNAVAILABLE) requests after a
+ * pause, and counting only what was acknowledged. Bounded by count; stops by itself.
+ */
+import * as grpc from '@grpc/grpc-js'
+import { makePayload, type Payload, withFreshIds } from './otlp-gen.js'
+
+export interface LoadOptions {
+  ingestUrl: string
+  grpcPort: number
+  /** Spans to send over HTTP and over gRPC (each), in requests of 100. */
+  httpSpans: number
+  grpcSpans: number
+  /** Log lines over Loki push, in requests of `linesPerPush`. */
+  logLines: number
+  linesPerPush?: number
+  concurrency?: { http?: number; grpc?: number; loki?: number }
+  /** Called with the trace ids (hex) of every acknowledged span request. */
+  onAckedTraces?: (traceIds: string[]) => void
+  /** Called with the request id of every acknowledged Loki push (the `req` attribute of its lines). */
+  onAckedPush?: (req: number, lines: number) => void
+  /** Stop sending new requests when this returns true (requests in flight finish). */
+  stop?: () => boolean
+  retryDelayMs?: number
+}
+
+export interface LoadResult {
+  ackedSpans: number
+  ackedLogs: number
+  refused: number
+  /** Requests that failed other than by refusal (connection reset when the server was killed, …). */
+  failed: number
+  seconds: number
+}
+
+const TRACE_SERVICE = '/opentelemetry.proto.collector.trace.v1.TraceService/Export'
+
+function traceIdsOf(p: Payload, body: Buffer): string[] {
+  const ids: string[] = []
+  for (let i = 0; i < p.traceIdOffsets.length; i += 10) ids.push(body.subarray(p.traceIdOffsets[i], p.traceIdOffsets[i] + 16).toString('hex'))
+  return ids
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const per = 100
+  const linesPerPush = o.linesPerPush ?? 500
+  const templates = Array.from({ length: 50 }, (_, i) => makePayload(per, i))
+  const retryDelay = o.retryDelayMs ?? 100
+  const stopped = () => o.stop?.() === true
+  const result: LoadResult = { ackedSpans: 0, ackedLogs: 0, refused: 0, failed: 0, seconds: 0 }
+  const pause = () => new Promise((r) => setTimeout(r, retryDelay * (0.5 + Math.random())))
+
+  let httpNext = 0
+  async function httpWorker() {
+    for (;;) {
+      const i = httpNext++
+      if (i >= o.httpSpans / per || stopped()) return
+      const t = templates[i % templates.length]
+      const body = withFreshIds(t)
+      for (;;) {
+        if (stopped()) return
+        let status = 0
+        try {
+          const res = await fetch(`${o.ingestUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
+          await res.arrayBuffer()
+          status = res.status
+        } catch {
+          result.failed++
+          return
+        }
+        if (status === 200) {
+          result.ackedSpans += per
+          o.onAckedTraces?.(traceIdsOf(t, body))
+          break
+        }
+        if (status === 503) {
+          result.refused++
+          await pause()
+          continue
+        }
+        throw new Error(`HTTP ${status} for a valid span request`)
+      }
+    }
+  }
+
+  let grpcNext = 0
+  const client = new grpc.Client(`127.0.0.1:${o.grpcPort}`, grpc.credentials.createInsecure())
+  const exportCall = (body: Buffer) =>
+    new Promise<number>((resolve) =>
+      client.makeUnaryRequest(TRACE_SERVICE, (b: Buffer) => b, (b: Buffer) => b, body, { deadline: Date.now() + 120_000 }, (err) =>
+        resolve(err ? err.code : 0),
+      ),
+    )
+  async function grpcWorker() {
+    for (;;) {
+      const i = grpcNext++
+      if (i >= o.grpcSpans / per || stopped()) return
+      const t = templates[(i + 7) % templates.length]
+      const body = withFreshIds(t)
+      for (;;) {
+        if (stopped()) return
+        const code = await exportCall(body)
+        if (code === grpc.status.OK) {
+          result.ackedSpans += per
+          o.onAckedTraces?.(traceIdsOf(t, body))
+          break
+        }
+        if (code === grpc.status.UNAVAILABLE && !stopped()) {
+          result.refused++
+          await pause()
+          continue
+        }
+        result.failed++
+        return
+      }
+    }
+  }
+
+  let lokiNext = 0
+  async function lokiWorker() {
+    for (;;) {
+      const req = lokiNext++
+      if (req >= o.logLines / linesPerPush || stopped()) return
+      const base = BigInt(Date.now()) * 1_000_000n
+      const values = Array.from({ length: linesPerPush }, (_, i) => [
+        `${base + BigInt(i)}`,
+        JSON.stringify({ level: 30, msg: `order ${req}-${i} processed`, req, i, trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+      ])
+      const body = JSON.stringify({ streams: [{ stream: { service_name: `load-${req % 4}`, env: 'load' }, values }] })
+      for (;;) {
+        if (stopped()) return
+        let status = 0
+        try {
+          const res = await fetch(`${o.ingestUrl}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          await res.arrayBuffer()
+          status = res.status
+        } catch {
+          result.failed++
+          return
+        }
+        if (status === 204) {
+          result.ackedLogs += linesPerPush
+          o.onAckedPush?.(req, linesPerPush)
+          break
+        }
+        if (status === 503) {
+          result.refused++
+          await pause()
+          continue
+        }
+        throw new Error(`HTTP ${status} for a valid Loki push`)
+      }
+    }
+  }
+
+  const t0 = performance.now()
+  const c = o.concurrency ?? {}
+  try {
+    await Promise.all([
+      ...Array.from({ length: c.http ?? 8 }, httpWorker),
+      ...Array.from({ length: c.grpc ?? 8 }, grpcWorker),
+      ...Array.from({ length: c.loki ?? 4 }, lokiWorker),
+    ])
+  } finally {
+    client.close()
+  }
+  result.seconds = (performance.now() - t0) / 1000
+  return result
+}
