@@ -4,7 +4,7 @@
  * one line naming the flag; `skein serve` prints it and exits non-zero.
  */
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { skeinError } from './errors.js'
 
 export interface Config {
@@ -33,6 +33,9 @@ export interface Config {
   maxQueueRows: number
   /** Estimated bytes held in memory per signal before new requests are refused with 503. */
   maxQueueBytes: number
+  /** Server mode: where batches that storage did not take wait (default <data-dir>/spool). */
+  spoolDir: string
+  spoolMaxBytes: number
   /** Soft bound of the process's resident memory: above 85% of it, new ingest requests get 503. */
   memoryLimitBytes: number
   /** Server-side time limit of every API query. */
@@ -59,37 +62,247 @@ interface OptionSpec {
 
 /** Every option: its flag, its environment variable, its default. The README's table mirrors this. */
 export const OPTIONS: readonly OptionSpec[] = [
-  { key: 'host', flag: '--host', env: 'SKEIN_HOST', kind: 'host', default: '127.0.0.1', help: 'bind address of every port' },
-  { key: 'grpcPort', flag: '--grpc-port', env: 'SKEIN_GRPC_PORT', kind: 'port', default: '4317', help: 'OTLP gRPC port' },
-  { key: 'ingestPort', flag: '--ingest-port', env: 'SKEIN_INGEST_PORT', kind: 'port', default: '4318', help: 'OTLP HTTP and Loki push port' },
-  { key: 'port', flag: '--port', env: 'SKEIN_PORT', kind: 'port', default: '8080', help: 'UI and query API port' },
-  { key: 'dataDir', flag: '--data-dir', env: 'SKEIN_DATA_DIR', kind: 'string', default: './.skein-data', help: 'embedded ClickHouse data directory' },
-  { key: 'clickhouseUrl', flag: '--clickhouse-url', env: 'SKEIN_CLICKHOUSE_URL', kind: 'url', help: 'ClickHouse server URL (default: embedded chDB)' },
-  { key: 'clickhouseUser', flag: '--clickhouse-user', env: 'SKEIN_CLICKHOUSE_USER', kind: 'string', default: 'default', help: 'ClickHouse user' },
-  { key: 'clickhousePassword', flag: '--clickhouse-password', env: 'SKEIN_CLICKHOUSE_PASSWORD', kind: 'string', default: '', secret: true, help: 'ClickHouse password' },
-  { key: 'database', flag: '--clickhouse-database', env: 'SKEIN_CLICKHOUSE_DATABASE', kind: 'string', default: 'otel', help: 'database of the tables' },
-  { key: 'cluster', flag: '--clickhouse-cluster', env: 'SKEIN_CLICKHOUSE_CLUSTER', kind: 'string', help: 'cluster name: Replicated + Distributed tables ON CLUSTER' },
-  { key: 'retentionDays', flag: '--retention', env: 'SKEIN_RETENTION', kind: 'days', default: '30d', help: 'how long data is kept (TTL), e.g. 30d' },
-  { key: 'ingestToken', flag: '--ingest-token', env: 'SKEIN_INGEST_TOKEN', kind: 'string', secret: true, help: 'bearer token required on ingest ports' },
-  { key: 'queryToken', flag: '--query-token', env: 'SKEIN_QUERY_TOKEN', kind: 'string', secret: true, help: 'bearer token required on the query API' },
-  { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'SKEIN_MAX_BODY_BYTES', kind: 'bytes', default: '20MiB', help: 'largest HTTP body after decompression' },
-  { key: 'maxGrpcMessageBytes', flag: '--max-grpc-message-bytes', env: 'SKEIN_MAX_GRPC_MESSAGE_BYTES', kind: 'bytes', default: '4MiB', help: 'largest gRPC message' },
-  { key: 'maxLineBytes', flag: '--max-line-bytes', env: 'SKEIN_MAX_LINE_BYTES', kind: 'bytes', default: '256KiB', help: 'Loki lines longer than this are truncated and marked' },
-  { key: 'batchRows', flag: '--batch-rows', env: 'SKEIN_BATCH_ROWS', kind: 'int', default: '10000', help: 'rows per insert' },
-  { key: 'batchDelayMs', flag: '--batch-delay', env: 'SKEIN_BATCH_DELAY', kind: 'duration', default: '200ms', help: 'longest wait before an insert' },
-  { key: 'maxQueueRows', flag: '--max-queue-rows', env: 'SKEIN_MAX_QUEUE_ROWS', kind: 'int', default: '200000', help: 'rows held per signal before 503' },
-  { key: 'maxQueueBytes', flag: '--max-queue-bytes', env: 'SKEIN_MAX_QUEUE_BYTES', kind: 'bytes', default: '256MiB', help: 'bytes held per signal before 503' },
-  { key: 'memoryLimitBytes', flag: '--memory-limit', env: 'SKEIN_MEMORY_LIMIT', kind: 'bytes', default: '2GiB', help: 'resident memory bound: above 85% of it ingest answers 503' },
-  { key: 'queryTimeoutMs', flag: '--query-timeout', env: 'SKEIN_QUERY_TIMEOUT', kind: 'duration', default: '30s', help: 'server-side time limit of API queries' },
-  { key: 'alertIntervalMs', flag: '--alert-interval', env: 'SKEIN_ALERT_INTERVAL', kind: 'duration', default: '15s', help: 'how often alert rules are evaluated' },
-  { key: 'alertRulesFile', flag: '--alert-rules', env: 'SKEIN_ALERT_RULES', kind: 'string', help: 'YAML file of alert rules to provision' },
-  { key: 'uiDir', flag: '--ui-dir', env: 'SKEIN_UI_DIR', kind: 'string', help: 'folder of the built UI (default: ui/dist)' },
-  { key: 'demo', flag: '--demo', env: 'SKEIN_DEMO', kind: 'bool', default: 'false', help: 'also run the example shop against it' },
-  { key: 'logLevel', flag: '--log-level', env: 'SKEIN_LOG_LEVEL', kind: 'level', default: 'info', help: 'debug, info, warn, error or silent' },
+  {
+    key: 'host',
+    flag: '--host',
+    env: 'SKEIN_HOST',
+    kind: 'host',
+    default: '127.0.0.1',
+    help: 'bind address of every port',
+  },
+  {
+    key: 'grpcPort',
+    flag: '--grpc-port',
+    env: 'SKEIN_GRPC_PORT',
+    kind: 'port',
+    default: '4317',
+    help: 'OTLP gRPC port',
+  },
+  {
+    key: 'ingestPort',
+    flag: '--ingest-port',
+    env: 'SKEIN_INGEST_PORT',
+    kind: 'port',
+    default: '4318',
+    help: 'OTLP HTTP and Loki push port',
+  },
+  {
+    key: 'port',
+    flag: '--port',
+    env: 'SKEIN_PORT',
+    kind: 'port',
+    default: '8080',
+    help: 'UI and query API port',
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir',
+    env: 'SKEIN_DATA_DIR',
+    kind: 'string',
+    default: './.skein-data',
+    help: 'embedded ClickHouse data directory',
+  },
+  {
+    key: 'clickhouseUrl',
+    flag: '--clickhouse-url',
+    env: 'SKEIN_CLICKHOUSE_URL',
+    kind: 'url',
+    help: 'ClickHouse server URL (default: embedded chDB)',
+  },
+  {
+    key: 'clickhouseUser',
+    flag: '--clickhouse-user',
+    env: 'SKEIN_CLICKHOUSE_USER',
+    kind: 'string',
+    default: 'default',
+    help: 'ClickHouse user',
+  },
+  {
+    key: 'clickhousePassword',
+    flag: '--clickhouse-password',
+    env: 'SKEIN_CLICKHOUSE_PASSWORD',
+    kind: 'string',
+    default: '',
+    secret: true,
+    help: 'ClickHouse password',
+  },
+  {
+    key: 'database',
+    flag: '--clickhouse-database',
+    env: 'SKEIN_CLICKHOUSE_DATABASE',
+    kind: 'string',
+    default: 'otel',
+    help: 'database of the tables',
+  },
+  {
+    key: 'cluster',
+    flag: '--clickhouse-cluster',
+    env: 'SKEIN_CLICKHOUSE_CLUSTER',
+    kind: 'string',
+    help: 'cluster name: Replicated + Distributed tables ON CLUSTER',
+  },
+  {
+    key: 'retentionDays',
+    flag: '--retention',
+    env: 'SKEIN_RETENTION',
+    kind: 'days',
+    default: '30d',
+    help: 'how long data is kept (TTL), e.g. 30d',
+  },
+  {
+    key: 'ingestToken',
+    flag: '--ingest-token',
+    env: 'SKEIN_INGEST_TOKEN',
+    kind: 'string',
+    secret: true,
+    help: 'bearer token required on ingest ports',
+  },
+  {
+    key: 'queryToken',
+    flag: '--query-token',
+    env: 'SKEIN_QUERY_TOKEN',
+    kind: 'string',
+    secret: true,
+    help: 'bearer token required on the query API',
+  },
+  {
+    key: 'maxBodyBytes',
+    flag: '--max-body-bytes',
+    env: 'SKEIN_MAX_BODY_BYTES',
+    kind: 'bytes',
+    default: '20MiB',
+    help: 'largest HTTP body after decompression',
+  },
+  {
+    key: 'maxGrpcMessageBytes',
+    flag: '--max-grpc-message-bytes',
+    env: 'SKEIN_MAX_GRPC_MESSAGE_BYTES',
+    kind: 'bytes',
+    default: '4MiB',
+    help: 'largest gRPC message',
+  },
+  {
+    key: 'maxLineBytes',
+    flag: '--max-line-bytes',
+    env: 'SKEIN_MAX_LINE_BYTES',
+    kind: 'bytes',
+    default: '256KiB',
+    help: 'Loki lines longer than this are truncated and marked',
+  },
+  {
+    key: 'batchRows',
+    flag: '--batch-rows',
+    env: 'SKEIN_BATCH_ROWS',
+    kind: 'int',
+    default: '10000',
+    help: 'rows per insert',
+  },
+  {
+    key: 'batchDelayMs',
+    flag: '--batch-delay',
+    env: 'SKEIN_BATCH_DELAY',
+    kind: 'duration',
+    default: '200ms',
+    help: 'longest wait before an insert',
+  },
+  {
+    key: 'maxQueueRows',
+    flag: '--max-queue-rows',
+    env: 'SKEIN_MAX_QUEUE_ROWS',
+    kind: 'int',
+    default: '200000',
+    help: 'rows held per signal before 503',
+  },
+  {
+    key: 'maxQueueBytes',
+    flag: '--max-queue-bytes',
+    env: 'SKEIN_MAX_QUEUE_BYTES',
+    kind: 'bytes',
+    default: '256MiB',
+    help: 'bytes held per signal before 503',
+  },
+  {
+    key: 'spoolDir',
+    flag: '--spool-dir',
+    env: 'SKEIN_SPOOL_DIR',
+    kind: 'string',
+    help: 'server mode: on-disk spool for batches storage did not take (default <data-dir>/spool)',
+  },
+  {
+    key: 'spoolMaxBytes',
+    flag: '--spool-max-bytes',
+    env: 'SKEIN_SPOOL_MAX_BYTES',
+    kind: 'bytes',
+    default: '1GiB',
+    help: 'largest spool; past it ingest answers 503',
+  },
+  {
+    key: 'memoryLimitBytes',
+    flag: '--memory-limit',
+    env: 'SKEIN_MEMORY_LIMIT',
+    kind: 'bytes',
+    default: '2GiB',
+    help: 'resident memory bound: above 85% of it ingest answers 503',
+  },
+  {
+    key: 'queryTimeoutMs',
+    flag: '--query-timeout',
+    env: 'SKEIN_QUERY_TIMEOUT',
+    kind: 'duration',
+    default: '30s',
+    help: 'server-side time limit of API queries',
+  },
+  {
+    key: 'alertIntervalMs',
+    flag: '--alert-interval',
+    env: 'SKEIN_ALERT_INTERVAL',
+    kind: 'duration',
+    default: '15s',
+    help: 'how often alert rules are evaluated',
+  },
+  {
+    key: 'alertRulesFile',
+    flag: '--alert-rules',
+    env: 'SKEIN_ALERT_RULES',
+    kind: 'string',
+    help: 'YAML file of alert rules to provision',
+  },
+  {
+    key: 'uiDir',
+    flag: '--ui-dir',
+    env: 'SKEIN_UI_DIR',
+    kind: 'string',
+    help: 'folder of the built UI (default: ui/dist)',
+  },
+  {
+    key: 'demo',
+    flag: '--demo',
+    env: 'SKEIN_DEMO',
+    kind: 'bool',
+    default: 'false',
+    help: 'also run the example shop against it',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: 'SKEIN_LOG_LEVEL',
+    kind: 'level',
+    default: 'info',
+    help: 'debug, info, warn, error or silent',
+  },
 ]
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-const UNITS_BYTES: Record<string, number> = { '': 1, b: 1, kb: 1000, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }
+const UNITS_BYTES: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1000,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+}
 
 /** '15s', '200ms', '5m', '1h', '7d' → milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
@@ -129,7 +342,8 @@ function convert(spec: OptionSpec, raw: string): unknown {
     }
     case 'days': {
       const ms = parseDuration(/^\d+$/.test(raw) ? `${raw}d` : raw)
-      if (ms === undefined || ms < 86_400_000 || ms % 86_400_000 !== 0) bad(spec, raw, 'expected whole days such as 30d')
+      if (ms === undefined || ms < 86_400_000 || ms % 86_400_000 !== 0)
+        bad(spec, raw, 'expected whole days such as 30d')
       return ms / 86_400_000
     }
     case 'bytes': {
@@ -154,7 +368,8 @@ function convert(spec: OptionSpec, raw: string): unknown {
       if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) bad(spec, raw, 'expected an IP address or host name')
       return raw
     case 'level':
-      if (!/^(debug|info|warn|error|silent)$/.test(raw)) bad(spec, raw, 'expected debug, info, warn, error or silent')
+      if (!/^(debug|info|warn|error|silent)$/.test(raw))
+        bad(spec, raw, 'expected debug, info, warn, error or silent')
       return raw
     default:
       if (raw.length === 0 && spec.key !== 'clickhousePassword') bad(spec, raw, 'must not be empty')
@@ -209,6 +424,8 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     batchDelayMs: values.batchDelayMs as number,
     maxQueueRows: values.maxQueueRows as number,
     maxQueueBytes: values.maxQueueBytes as number,
+    spoolDir: resolve((values.spoolDir as string | undefined) ?? join(values.dataDir as string, 'spool')),
+    spoolMaxBytes: values.spoolMaxBytes as number,
     memoryLimitBytes: values.memoryLimitBytes as number,
     queryTimeoutMs: values.queryTimeoutMs as number,
     alertIntervalMs: values.alertIntervalMs as number,
@@ -218,10 +435,16 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     logLevel: values.logLevel as Config['logLevel'],
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(config.database)) {
-    throw skeinError('CONFIG', `invalid --clickhouse-database ${JSON.stringify(config.database)}: letters, digits and _ only`)
+    throw skeinError(
+      'CONFIG',
+      `invalid --clickhouse-database ${JSON.stringify(config.database)}: letters, digits and _ only`,
+    )
   }
   if (config.cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(config.cluster)) {
-    throw skeinError('CONFIG', `invalid --clickhouse-cluster ${JSON.stringify(config.cluster)}: letters, digits, _ and - only`)
+    throw skeinError(
+      'CONFIG',
+      `invalid --clickhouse-cluster ${JSON.stringify(config.cluster)}: letters, digits, _ and - only`,
+    )
   }
   if (config.cluster !== undefined && !config.clickhouse) {
     throw skeinError('CONFIG', '--clickhouse-cluster needs --clickhouse-url (a cluster is not embedded)')

@@ -48,27 +48,37 @@ async function listen(app: FastifyInstance, host: string, port: number, flag: st
 
 function portError(e: unknown, host: string, port: number, flag: string) {
   const code = (e as NodeJS.ErrnoException).code
-  const why = code === 'EADDRINUSE' || /address already in use|No address added/i.test(String((e as Error).message))
-    ? 'is already in use'
-    : code === 'EACCES' ? 'needs privileges' : `cannot be bound (${(e as Error).message})`
+  const why =
+    code === 'EADDRINUSE' || /address already in use|No address added/i.test(String((e as Error).message))
+      ? 'is already in use'
+      : code === 'EACCES'
+        ? 'needs privileges'
+        : `cannot be bound (${(e as Error).message})`
   return skeinError('CONFIG', `port ${host}:${port} ${why}; choose another with ${flag}`, e)
 }
 
-export async function startCollector(config: Config, plugins: CollectorPlugin[] = [], log: LogFn = createLog(config.logLevel)): Promise<Collector> {
+export async function startCollector(
+  config: Config,
+  plugins: CollectorPlugin[] = [],
+  log: LogFn = createLog(config.logLevel),
+): Promise<Collector> {
   const metrics = new Metrics()
   const storage = await openStorage(config)
   let ready = true
-  const pipeline = createPipeline(storage, config, metrics)
+  const pipeline = createPipeline(storage, config, metrics, log)
   const db = createDb(storage.query, storage.table, config.queryTimeoutMs)
-  const deps = { config, pipeline, metrics, ready: () => ready, log }
+  const isReady = () => ready && pipeline.healthy()
+  const deps = { config, pipeline, metrics, ready: isReady, log }
   const ingest = await createIngestServer(deps)
   const grpc: GrpcServer = createGrpcServer(deps)
   const api = await createApiServer({
     config,
     db,
-    ready: () => ready,
+    ready: isReady,
     log,
-    extraRoutes: plugins.filter((p) => p.routes).map((p) => (app) => p.routes?.(app, { db, storage, config, log })),
+    extraRoutes: plugins
+      .filter((p) => p.routes)
+      .map((p) => (app) => p.routes?.(app, { db, storage, config, log })),
   })
   const closers: (() => Promise<unknown>)[] = []
   const shutdownStarted = { value: false }
@@ -109,7 +119,15 @@ export async function startCollector(config: Config, plugins: CollectorPlugin[] 
     )
     const apiPort = await listen(api, config.host, config.port, '--port')
     closers.push(() => api.close())
-    const collector: Collector = { config, storage, pipeline, metrics, db, ports: { grpc: grpcPort, ingest: ingestPort, api: apiPort }, stop }
+    const collector: Collector = {
+      config,
+      storage,
+      pipeline,
+      metrics,
+      db,
+      ports: { grpc: grpcPort, ingest: ingestPort, api: apiPort },
+      stop,
+    }
     for (const p of plugins) await p.start?.({ ...collector, log })
     return collector
   } catch (e) {

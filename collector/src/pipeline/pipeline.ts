@@ -2,16 +2,22 @@
  * The ingestion pipeline behind every receiver: one batcher (and writer) per table. Receivers decode a
  * request into rows and call `spans.consume` / `logs.consume`; nothing else of storage is visible to them.
  */
+import { join } from 'node:path'
+import type { ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.js'
+import type { LogFn } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import { LOG_COLUMNS, type LogRow, SPAN_COLUMNS, type SpanRow } from '../rows.js'
 import type { Storage } from '../storage/storage.js'
 import { Batcher } from './batcher.js'
+import { SpoolingWriter } from './spool.js'
 import { createWriter, type Writer } from './writer.js'
 
 export interface Pipeline {
   readonly spans: Batcher<SpanRow>
   readonly logs: Batcher<LogRow>
+  /** False while storage is known to be down (server mode, batches spooled). */
+  healthy(): boolean
   /** Flushes both batchers and waits for their inserts. Safe to call twice. */
   shutdown(): Promise<void>
 }
@@ -41,8 +47,23 @@ export function createPipeline(
   storage: Storage,
   config: Config,
   metrics: Metrics,
+  log: LogFn,
   writer?: Writer,
 ): Pipeline {
+  const spools: SpoolingWriter[] = []
+  /** Server mode: a spool in front of each signal's writer, so an outage does not lose acked data. */
+  const writerFor = (signal: string, client: ClickHouseClient): Writer => {
+    if (writer) return writer
+    const normal = createWriter(client)
+    if (storage.mode !== 'server') return normal
+    const spool = new SpoolingWriter(normal, createWriter(client, { attempts: 1 }), {
+      dir: join(config.spoolDir, signal),
+      maxBytes: config.spoolMaxBytes / 2,
+      log,
+    })
+    spools.push(spool)
+    return spool
+  }
   const common = {
     maxRows: config.batchRows,
     delayMs: config.batchDelayMs,
@@ -53,14 +74,14 @@ export function createPipeline(
   }
   const spans = new Batcher<SpanRow>({
     ...common,
-    writer: writer ?? createWriter(storage.ingest),
+    writer: writerFor('spans', storage.ingest),
     signal: 'spans',
     table: storage.table('otel_traces'),
     columns: SPAN_COLUMNS,
   })
   const logs = new Batcher<LogRow>({
     ...common,
-    writer: writer ?? createWriter(storage.ingestLogs),
+    writer: writerFor('logs', storage.ingestLogs),
     signal: 'logs',
     table: storage.table('otel_logs'),
     columns: LOG_COLUMNS,
@@ -71,8 +92,11 @@ export function createPipeline(
   return {
     spans,
     logs,
+    healthy: () => spools.every((s) => s.healthy),
     shutdown() {
-      done ??= Promise.all([spans.shutdown(), logs.shutdown()]).then(() => undefined)
+      done ??= Promise.all([spans.shutdown(), logs.shutdown()])
+        .then(() => Promise.all(spools.map((s) => s.shutdown())))
+        .then(() => undefined)
       return done
     },
   }
