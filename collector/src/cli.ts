@@ -7,7 +7,6 @@ import { registerServe } from './cli/serve.js'
 import { registerSlow } from './cli/slow.js'
 import { registerTrace } from './cli/trace.js'
 import { registerTraces } from './cli/traces.js'
-import './demo/plugin.js'
 
 const program = new Command()
 program

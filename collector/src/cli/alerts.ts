@@ -3,12 +3,9 @@
  * plugs the alert evaluator into `skein serve`, so importing this module is all cli.ts does for alerts.
  */
 import type { Command } from 'commander'
-import { alertsPlugin } from '../alerts/plugin.js'
 import { apiGet, apiUrl, CliError, type ClientFlags, printJson, withClientFlags } from './client.js'
 import { clean, print, table } from './format.js'
-import { servePlugins } from './serve.js'
 
-servePlugins.push((config) => alertsPlugin(config))
 
 /** POST / PUT / DELETE (the shared client has GET only), with the same one-line failures. */
 async function apiSend<T>(

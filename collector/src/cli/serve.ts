@@ -3,16 +3,25 @@ import type { Command } from 'commander'
 import { loadConfig, OPTIONS, type RawFlags } from '../config.js'
 import { isSkeinError } from '../errors.js'
 import { createLog } from '../log.js'
-import { type CollectorPlugin, startCollector } from '../server.js'
+import type { CollectorPlugin } from '../server.js'
 
-/** Plugins that `serve` adds (alerts, demo); registered by their modules at import time. */
-export const servePlugins: ((config: ReturnType<typeof loadConfig>) => CollectorPlugin | undefined)[] = []
+type Config = ReturnType<typeof loadConfig>
+
+/**
+ * The parts that plug into `skein serve`, in start order. Loaded only when serving, so query commands
+ * start fast and the demo shop's launcher is not even read unless --demo is on.
+ */
+export const SERVE_PLUGINS: ((config: Config) => Promise<CollectorPlugin | undefined>)[] = [
+  async (config) => (await import('../alerts/plugin.js')).alertsPlugin(config),
+  async (config) => (config.demo ? (await import('../demo/plugin.js')).demoPlugin(config) : undefined),
+]
 
 export function registerServe(program: Command): void {
   const cmd = program.command('serve').description('run the collector, the UI and the query API')
   for (const o of OPTIONS) {
     if (o.kind === 'bool') cmd.option(o.flag, `${o.help} (env ${o.env})`)
-    else cmd.option(`${o.flag} <value>`, `${o.help} (env ${o.env}${o.default ? `, default ${o.default}` : ''})`)
+    else
+      cmd.option(`${o.flag} <value>`, `${o.help} (env ${o.env}${o.default ? `, default ${o.default}` : ''})`)
   }
   cmd.action(async (flags: RawFlags) => {
     let config: ReturnType<typeof loadConfig>
@@ -23,9 +32,12 @@ export function registerServe(program: Command): void {
       process.exit(2)
     }
     const log = createLog(config.logLevel)
-    const plugins = servePlugins.map((f) => f(config)).filter((p): p is CollectorPlugin => p !== undefined)
+    const { startCollector } = await import('../server.js')
     let collector: Awaited<ReturnType<typeof startCollector>>
     try {
+      const plugins = (await Promise.all(SERVE_PLUGINS.map((f) => f(config)))).filter(
+        (p): p is CollectorPlugin => p !== undefined,
+      )
       collector = await startCollector(config, plugins, log)
     } catch (e) {
       const msg = isSkeinError(e) ? e.message : `failed to start: ${(e as Error).stack ?? e}`
@@ -34,8 +46,14 @@ export function registerServe(program: Command): void {
     }
     const { ports } = collector
     const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-    log('info', `storage: ${collector.storage.mode === 'embedded' ? `embedded chDB in ${config.dataDir}` : config.clickhouse?.url}`)
-    log('info', `OTLP gRPC on ${config.host}:${ports.grpc}, OTLP HTTP + Loki push on ${config.host}:${ports.ingest}`)
+    log(
+      'info',
+      `storage: ${collector.storage.mode === 'embedded' ? `embedded chDB in ${config.dataDir}` : config.clickhouse?.url}`,
+    )
+    log(
+      'info',
+      `OTLP gRPC on ${config.host}:${ports.grpc}, OTLP HTTP + Loki push on ${config.host}:${ports.ingest}`,
+    )
     process.stdout.write(`Skein is running: open http://${shown}:${ports.api}\n`)
     let stopping = false
     const onSignal = (sig: string) => {

@@ -12,7 +12,6 @@ import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { servePlugins } from '../cli/serve.js'
 import type { Config } from '../config.js'
 import type { LogFn } from '../log.js'
 import type { CollectorPlugin } from '../server.js'
@@ -108,4 +107,3 @@ export function demoPlugin(config: Config, launcher = SHOP_LAUNCHER): CollectorP
 }
 
 // Registered at import (cli.ts imports this module); the plugin exists only when --demo is on.
-servePlugins.push((config) => (config.demo ? demoPlugin(config) : undefined))

@@ -68,7 +68,7 @@ async function chdbClients(dataDir: string): Promise<Clients> {
   return { ingest: make(), ingestLogs: make(), query: make() }
 }
 
-function serverClients(c: NonNullable<Config['clickhouse']>): Clients {
+function serverClients(c: NonNullable<Config['clickhouse']>, cluster: boolean): Clients {
   const make = (maxOpen: number) =>
     createClient({
       url: c.url,
@@ -77,7 +77,8 @@ function serverClients(c: NonNullable<Config['clickhouse']>): Clients {
       max_open_connections: maxOpen,
       request_timeout: 60_000,
       compression: { request: false, response: true },
-      clickhouse_settings: COMMON_SETTINGS,
+      // On a cluster, a Distributed insert must reach its shard before we acknowledge: a 2xx means stored.
+      clickhouse_settings: cluster ? { ...COMMON_SETTINGS, distributed_foreground_insert: 1 } : COMMON_SETTINGS,
       // Failures surface as coded errors and one log line of ours, not the client's multi-line dumps.
       log: { level: ClickHouseLogLevel.OFF },
     })
@@ -114,7 +115,7 @@ export async function openStorage(config: Config): Promise<Storage> {
   }
   const mode = config.clickhouse ? 'server' : 'embedded'
   const { ingest, ingestLogs, query } = config.clickhouse
-    ? serverClients(config.clickhouse)
+    ? serverClients(config.clickhouse, config.cluster !== undefined)
     : await chdbClients(config.dataDir)
   const all = [...new Set([ingest, ingestLogs, query])]
   try {
