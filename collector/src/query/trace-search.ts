@@ -20,7 +20,10 @@ import {
 import { badParam, limit, num, type Query, str, type TimeRange, timeRange } from './params.js'
 import { type Fragment, join, p, sql, where } from './sql.js'
 
-/** Newest matching traces considered before the duration bounds; older ones are not searched. */
+/**
+ * With duration bounds, the newest matching traces considered before the bounds apply (older ones are
+ * not searched). Without, the candidates are the answer: `limit` traces with the newest matching spans.
+ */
 export const SEARCH_CANDIDATES = 10_000
 /**
  * A candidate trace's spans may start before the range (a long request) or end after it: its aggregate
@@ -65,6 +68,8 @@ export function traceSearchQuery(s: TraceSearchParams, table: TableFn): Fragment
   for (const a of s.attrs) spanConds.push(attrCondition(a))
   spanConds.push(sql`TraceId != ''`)
 
+  const bounded = s.minDurationMs !== undefined || s.maxDurationMs !== undefined
+  const candidates = bounded ? SEARCH_CANDIDATES : s.limit
   const having: Fragment[] = []
   if (s.minDurationMs !== undefined)
     having.push(sql`durationNs >= ${p.Int64(msToDurationNs(s.minDurationMs))}`)
@@ -87,7 +92,7 @@ export function traceSearchQuery(s: TraceSearchParams, table: TableFn): Fragment
         ${where(spanConds)}
         GROUP BY TraceId
         ORDER BY max(Timestamp) DESC
-        LIMIT ${p.UInt32(SEARCH_CANDIDATES)}
+        LIMIT ${p.UInt32(candidates)}
       )
     GROUP BY TraceId
     ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
