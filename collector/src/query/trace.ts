@@ -5,7 +5,7 @@
  */
 import { skeinError } from '../errors.js'
 import type { Db } from './db.js'
-import { type LogRowOut, LOG_SELECT, logOut, SPAN_SELECT, type SpanRowOut, spanOut } from './shapes.js'
+import { LOG_SELECT, type LogRowOut, logOut, SPAN_SELECT, type SpanRowOut, spanOut } from './shapes.js'
 import { p, sql, trusted } from './sql.js'
 
 /** Most spans returned for one trace; the UI virtualizes, but the wire and the heap need a bound. */
@@ -15,17 +15,15 @@ export const MAX_TRACE_LOGS = 20_000
 export const LOG_MARGIN_SECONDS = 300
 
 export async function getTrace(db: Db, traceId: string) {
-  const [bounds] = await db.rows<{ s: number; e: number; n: string }>(sql`
-    SELECT toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e, count() AS n
-    FROM ${db.table('otel_traces_trace_id_ts')} WHERE TraceId = ${p.String(traceId)}`)
-  if (!bounds || Number(bounds.n) === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
-  const fromNs = BigInt(bounds.s) * 1_000_000_000n
-  const toNs = (BigInt(bounds.e) + 1n) * 1_000_000_000n
+  // The trace's time bounds come from the lookup table in a scalar subquery, evaluated before the
+  // index analysis of the outer query: one round trip instead of two, the same granules read.
+  const bounds = db.table('otel_traces_trace_id_ts')
   const spans = await db.rows<SpanRowOut>(sql`
+    WITH (SELECT (min(Start), max(End)) FROM ${bounds} WHERE TraceId = ${p.String(traceId)}) AS b
     SELECT ${trusted(SPAN_SELECT)} FROM ${db.table('otel_traces')}
     WHERE TraceId = ${p.String(traceId)}
-      AND Timestamp >= fromUnixTimestamp64Nano(${p.Int64(fromNs)})
-      AND Timestamp < fromUnixTimestamp64Nano(${p.Int64(toNs)})
+      AND Timestamp >= toDateTime64(b.1, 9)
+      AND Timestamp < toDateTime64(b.2, 9) + INTERVAL 1 SECOND
     ORDER BY Timestamp, SpanId
     LIMIT ${p.UInt32(MAX_TRACE_SPANS)}`)
   if (spans.length === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
@@ -34,7 +32,7 @@ export async function getTrace(db: Db, traceId: string) {
     const e = BigInt(s.startNs) + BigInt(s.durationNs)
     if (e > endNs) endNs = e
   }
-  const logFrom = Number(bounds.s) - LOG_MARGIN_SECONDS
+  const logFrom = Number(BigInt(spans[0].startNs) / 1_000_000_000n) - LOG_MARGIN_SECONDS
   const logTo = Number(endNs / 1_000_000_000n) + 1 + LOG_MARGIN_SECONDS
   const logs = await db.rows<LogRowOut>(sql`
     SELECT ${trusted(LOG_SELECT)} FROM ${db.table('otel_logs')}
