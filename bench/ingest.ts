@@ -1,138 +1,136 @@
 /**
- * `npm run bench:ingest`: OTLP/HTTP protobuf ingest through a running collector vs the engine's own
- * insert rate for the same rows, schema and format, measured in the same run.
+ * `npm run bench:ingest`: ingest through a running collector — OTLP/HTTP protobuf, OTLP gRPC and Loki
+ * JSON — each against the engine's own insert rate for the same rows, schema and format measured in the
+ * same run (the ceiling):
  *
- *   1. ceiling: the same rows (decoded from the same payloads) inserted straight into a fresh embedded
- *      engine with the exporter schema, JSONCompactEachRow, batches of 10k, through the same writer;
- *   2. collector: `skein serve` as a child process; a load generator in this process sends ≥ 1M spans,
- *      100 per request, several requests in flight; only acknowledged (200) spans count; 503s are retried.
+ *   ceiling: the rows decoded from the same payloads, inserted straight into a fresh embedded engine
+ *            (exporter schema, JSONCompactEachRow, 10k-row batches, the collector's own writer);
+ *   collector: `skein serve` as a child process on a fresh data dir; a load generator in this process
+ *            sends the payloads with several requests in flight; only acknowledged items count and
+ *            refused (503 / UNAVAILABLE) requests are retried.
  *
- * Env: BENCH_SPANS (default 1,000,000), BENCH_CONCURRENCY (default 8), BENCH_CEILING_SPANS (default 300,000).
+ * Env: BENCH_SPANS (default 1,000,000 per span protocol), BENCH_LINES (default 1,000,000),
+ * BENCH_CONCURRENCY (default 32), BENCH_CEILING_ROWS (default 300,000).
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../collector/src/config.js'
-import { decodeTracesProto } from '../collector/src/decode/index.js'
+import { decodeLokiJson, decodeTracesProto } from '../collector/src/decode/index.js'
 import { createWriter } from '../collector/src/pipeline/writer.js'
-import { SPAN_COLUMNS, type SpanRow } from '../collector/src/rows.js'
+import { LOG_COLUMNS, SPAN_COLUMNS } from '../collector/src/rows.js'
 import { openStorage } from '../collector/src/storage/storage.js'
 import { startCollector, tempDir } from '../test/helpers/collector.js'
-import { makePayload, type Payload, withFreshIds } from './lib/otlp-gen.js'
+import { runLoad } from './lib/load.js'
+import { makePayload, withFreshIds } from './lib/otlp-gen.js'
 import { median, record } from './lib/results.js'
 
-const TOTAL = Number(process.env.BENCH_SPANS ?? 1_000_000)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
-const CEILING_SPANS = Number(process.env.BENCH_CEILING_SPANS ?? 300_000)
-const PER_REQUEST = 100
+const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000)
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
+const CEILING_ROWS = Number(process.env.BENCH_CEILING_ROWS ?? 300_000)
 
-async function ceiling(templates: Payload[]): Promise<number[]> {
-  const dir = join(tempDir('skein-bench-ceiling-'), 'data')
-  const storage = await openStorage(loadConfig({ dataDir: dir }, {}))
-  const writer = createWriter(storage.ingest)
-  const table = storage.table('otel_traces')
-  const batches: SpanRow[][] = []
-  let batch: SpanRow[] = []
-  for (let i = 0; i < CEILING_SPANS / PER_REQUEST; i++) {
-    for (const r of decodeTracesProto(withFreshIds(templates[i % templates.length])).rows) batch.push(r)
-    if (batch.length >= 10_000) {
-      batches.push(batch)
-      batch = []
-    }
+/** The same Loki body shape as the load generator's pushes (500 pino lines per push). */
+function lokiBody(req: number): unknown {
+  const base = BigInt(Date.now()) * 1_000_000n
+  return {
+    streams: [
+      {
+        stream: { service_name: `load-${req % 4}`, env: 'load' },
+        values: Array.from({ length: 500 }, (_, i) => [
+          `${base + BigInt(i)}`,
+          JSON.stringify({ level: 30, msg: `order ${req}-${i} processed`, req, i, trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+        ]),
+      },
+    ],
   }
-  if (batch.length) batches.push(batch)
-  // Three rounds over thirds of the batches: a median rather than one noisy figure.
-  const rates: number[] = []
-  const third = Math.ceil(batches.length / 3)
-  for (let r = 0; r < 3; r++) {
-    const part = batches.slice(r * third, (r + 1) * third)
-    const rows = part.reduce((n, b) => n + b.length, 0)
-    const t0 = performance.now()
-    for (const b of part) await writer.insert(table, SPAN_COLUMNS, b)
-    rates.push(rows / ((performance.now() - t0) / 1000))
-  }
-  await storage.close()
-  rmSync(join(dir, '..'), { recursive: true, force: true })
-  return rates
 }
 
-async function throughCollector(templates: Payload[]) {
+/** Rows per second of direct inserts, three rounds (medians), spans and logs. */
+async function ceilings(): Promise<{ spans: number[]; logs: number[] }> {
+  const dir = join(tempDir('skein-bench-ceiling-'), 'data')
+  const storage = await openStorage(loadConfig({ dataDir: dir }, {}))
+  const templates = Array.from({ length: 50 }, (_, i) => makePayload(100, i))
+  const spanRows = Array.from({ length: CEILING_ROWS / 100 }, (_, i) => decodeTracesProto(withFreshIds(templates[i % 50])).rows).flat()
+  const logRows = Array.from({ length: CEILING_ROWS / 500 }, (_, i) => decodeLokiJson(lokiBody(i), { maxLineBytes: 262_144 }).rows).flat()
+  const rate = async (client: typeof storage.ingest, table: string, columns: readonly string[], rows: unknown[][]) => {
+    const writer = createWriter(client)
+    const out: number[] = []
+    const third = Math.ceil(rows.length / 3)
+    for (let r = 0; r < 3; r++) {
+      const part = rows.slice(r * third, (r + 1) * third)
+      const t0 = performance.now()
+      for (let i = 0; i < part.length; i += 10_000) await writer.insert(table, columns, part.slice(i, i + 10_000))
+      out.push(part.length / ((performance.now() - t0) / 1000))
+    }
+    return out
+  }
+  const spans = await rate(storage.ingest, storage.table('otel_traces'), SPAN_COLUMNS, spanRows)
+  const logs = await rate(storage.ingestLogs, storage.table('otel_logs'), LOG_COLUMNS, logRows)
+  await storage.close()
+  rmSync(join(dir, '..'), { recursive: true, force: true })
+  return { spans, logs }
+}
+
+async function phase(name: string, load: { httpSpans?: number; grpcSpans?: number; logLines?: number }) {
   const c = await startCollector({ args: ['--log-level', 'warn'] })
-  const url = `${c.ingestUrl}/v1/traces`
-  let acked = 0
-  let refused = 0
-  let next = 0
   let peakRss = 0
-  const requests = Math.ceil(TOTAL / PER_REQUEST)
-  const rssTimer = setInterval(async () => {
+  const probe = setInterval(async () => {
     try {
       const m = await (await fetch(`${c.ingestUrl}/metrics`)).text()
       peakRss = Math.max(peakRss, Number(/skein_process_resident_memory_bytes (\d+)/.exec(m)?.[1] ?? 0))
     } catch {}
   }, 500)
-  const windows: number[] = []
-  let lastAcked = 0
-  const windowTimer = setInterval(() => {
-    windows.push(acked - lastAcked)
-    lastAcked = acked
-  }, 1000)
-  const t0 = performance.now()
-  async function worker() {
-    for (;;) {
-      const i = next++
-      if (i >= requests) return
-      const body = withFreshIds(templates[i % templates.length])
-      for (;;) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
-        await res.arrayBuffer()
-        if (res.status === 200) {
-          acked += PER_REQUEST
-          break
-        }
-        if (res.status === 503) {
-          refused++
-          await new Promise((r) => setTimeout(r, 50))
-          continue
-        }
-        throw new Error(`unexpected status ${res.status}`)
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  const seconds = (performance.now() - t0) / 1000
-  clearInterval(rssTimer)
-  clearInterval(windowTimer)
+  const r = await runLoad({
+    ingestUrl: c.ingestUrl,
+    grpcPort: c.ports.grpc,
+    httpSpans: load.httpSpans ?? 0,
+    grpcSpans: load.grpcSpans ?? 0,
+    logLines: load.logLines ?? 0,
+    concurrency: { http: CONCURRENCY, grpc: CONCURRENCY, loki: Math.max(2, CONCURRENCY / 4) },
+  })
+  clearInterval(probe)
   await c.stop()
-  return { rate: acked / seconds, acked, refused, seconds, peakRss, windowMedian: median(windows.length ? windows : [acked / seconds]) }
+  const items = r.ackedSpans + r.ackedLogs
+  const rate = items / r.seconds
+  console.log(`  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`)
+  return { rate, items, refused: r.refused, peakRss, seconds: r.seconds }
 }
 
 async function main() {
-  console.log(`generating payloads (${PER_REQUEST} spans per request)…`)
-  const templates = Array.from({ length: 400 }, (_, i) => makePayload(PER_REQUEST, i))
-  const bytesPerSpan = templates.reduce((n, t) => n + t.bytes.length, 0) / (templates.length * PER_REQUEST)
-  console.log(`payload: ${bytesPerSpan.toFixed(0)} protobuf bytes per span`)
-  console.log(`ceiling: ${CEILING_SPANS} spans straight into the engine…`)
-  const ceil = await ceiling(templates)
-  const ceilingRate = median(ceil)
-  console.log(`  engine insert: ${ceil.map((r) => r.toFixed(0)).join(', ')} spans/s (median ${ceilingRate.toFixed(0)})`)
-  console.log(`collector: ${TOTAL} spans over OTLP/HTTP protobuf, ${CONCURRENCY} in flight…`)
-  const run = await throughCollector(templates)
-  const ratio = run.rate / ceilingRate
-  console.log(`  acked ${run.acked} spans in ${run.seconds.toFixed(1)} s = ${run.rate.toFixed(0)} spans/s (median 1 s window ${run.windowMedian})`)
-  console.log(`  503s retried: ${run.refused}; peak collector RSS ${(run.peakRss / 2 ** 20).toFixed(0)} MiB`)
-  console.log(`  ratio to the engine ceiling: ${ratio.toFixed(2)}`)
+  console.log(`ceiling: ${CEILING_ROWS} spans and ${CEILING_ROWS} log lines straight into the engine…`)
+  const ceil = await ceilings()
+  const spanCeiling = median(ceil.spans)
+  const logCeiling = median(ceil.logs)
+  console.log(`  spans ${ceil.spans.map((x) => x.toFixed(0)).join(', ')} rows/s; logs ${ceil.logs.map((x) => x.toFixed(0)).join(', ')} rows/s`)
+  console.log(`collector (${CONCURRENCY} requests in flight per protocol):`)
+  const http = await phase('OTLP/HTTP protobuf spans', { httpSpans: SPANS })
+  const grpc = await phase('OTLP gRPC spans', { grpcSpans: SPANS })
+  const loki = await phase('Loki JSON log lines', { logLines: LINES })
+  const rows: [string, string][] = [
+    ['engine ceiling, spans (rows/s, median of 3)', spanCeiling.toFixed(0)],
+    ['engine ceiling, logs (rows/s, median of 3)', logCeiling.toFixed(0)],
+    ['OTLP/HTTP protobuf spans/s', `${http.rate.toFixed(0)} (ratio ${(http.rate / spanCeiling).toFixed(2)})`],
+    ['OTLP gRPC spans/s', `${grpc.rate.toFixed(0)} (ratio ${(grpc.rate / spanCeiling).toFixed(2)})`],
+    ['Loki JSON lines/s', `${loki.rate.toFixed(0)} (ratio ${(loki.rate / logCeiling).toFixed(2)})`],
+    ['503 retries (http / grpc / loki)', `${http.refused} / ${grpc.refused} / ${loki.refused}`],
+    ['peak collector RSS (http / grpc / loki)', [http, grpc, loki].map((p) => `${(p.peakRss / 2 ** 20).toFixed(0)} MiB`).join(' / ')],
+    ['load', `${SPANS} spans per protocol (100/request), ${LINES} lines (500/push), ${CONCURRENCY} in flight, generator on the same machine`],
+  ]
+  for (const [k, v] of rows) console.log(`${k}: ${v}`)
   record(
-    'ingest (OTLP/HTTP protobuf)',
-    { spansPerSecond: run.rate, ceilingSpansPerSecond: ceilingRate, ratio, acked: run.acked, refused: run.refused, peakRssBytes: run.peakRss },
-    [
-      ['spans acknowledged', String(run.acked)],
-      ['collector spans/s (whole run)', run.rate.toFixed(0)],
-      ['collector spans/s (median 1 s window)', String(run.windowMedian)],
-      ['engine ceiling spans/s (median of 3)', ceilingRate.toFixed(0)],
-      ['ratio collector / ceiling', ratio.toFixed(2)],
-      ['503 retries', String(run.refused)],
-      ['peak collector RSS', `${(run.peakRss / 2 ** 20).toFixed(0)} MiB`],
-      ['load', `${PER_REQUEST} spans/request, ${CONCURRENCY} in flight, ${bytesPerSpan.toFixed(0)} B/span protobuf, load generator on the same machine`],
-    ],
+    'ingest',
+    {
+      spanCeiling,
+      logCeiling,
+      httpSpansPerSecond: http.rate,
+      httpRatio: http.rate / spanCeiling,
+      grpcSpansPerSecond: grpc.rate,
+      grpcRatio: grpc.rate / spanCeiling,
+      lokiLinesPerSecond: loki.rate,
+      lokiRatio: loki.rate / logCeiling,
+      peakRssBytes: Math.max(http.peakRss, grpc.peakRss, loki.peakRss),
+    },
+    rows,
   )
 }
 

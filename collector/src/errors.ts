@@ -22,6 +22,8 @@ export const ERR = {
   BAD_LOKI: def('SKEIN_ERR_BAD_LOKI', 400),
   BAD_PARAM: def('SKEIN_ERR_BAD_PARAM', 400),
   BAD_RULE: def('SKEIN_ERR_BAD_RULE', 400),
+  /** Storage refused the rows of a request as invalid (after decoding accepted them). */
+  STORAGE_REJECTED: def('SKEIN_ERR_STORAGE_REJECTED', 400),
   UNAUTHORIZED: def('SKEIN_ERR_UNAUTHORIZED', 401),
   NOT_FOUND: def('SKEIN_ERR_NOT_FOUND', 404),
   BODY_TOO_LARGE: def('SKEIN_ERR_BODY_TOO_LARGE', 413),

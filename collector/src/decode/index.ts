@@ -1,7 +1,19 @@
 /**
  * The decode stage: pure functions from request bodies to table rows, no I/O. Receivers call these
  * and hand the rows on; errors are SkeinErrors (BAD_PROTOBUF, BAD_JSON, BAD_LOKI) with status 400.
+ * Every decoder's rows pass `settle*` (timestamps.ts) so that storage never sees a value it refuses.
  */
-export { decodeLokiJson, type LokiOptions, ORIGINAL_LENGTH_ATTR, TRUNCATED_ATTR } from './loki.js'
-export { decodeLogsJson, decodeLogsProto } from './otlp-logs.js'
-export { decodeTracesJson, decodeTracesProto } from './otlp-traces.js'
+import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import { decodeLokiJson as lokiJson, type LokiOptions } from './loki.js'
+import { decodeLogsJson as logsJson, decodeLogsProto as logsProto } from './otlp-logs.js'
+import { decodeTracesJson as tracesJson, decodeTracesProto as tracesProto } from './otlp-traces.js'
+import { settleLogs, settleSpans } from './timestamps.js'
+
+export { type LokiOptions, ORIGINAL_LENGTH_ATTR, TRUNCATED_ATTR } from './loki.js'
+export { isStorableNs } from './timestamps.js'
+
+export const decodeTracesProto = (buf: Uint8Array): Decoded<SpanRow> => settleSpans(tracesProto(buf))
+export const decodeTracesJson = (body: unknown): Decoded<SpanRow> => settleSpans(tracesJson(body))
+export const decodeLogsProto = (buf: Uint8Array): Decoded<LogRow> => settleLogs(logsProto(buf))
+export const decodeLogsJson = (body: unknown): Decoded<LogRow> => settleLogs(logsJson(body))
+export const decodeLokiJson = (body: unknown, opts: LokiOptions): Decoded<LogRow> => settleLogs(lokiJson(body, opts))

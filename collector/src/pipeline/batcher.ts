@@ -12,7 +12,7 @@
  * (after a short linger that lets concurrent requests join), and while an insert runs the next batch
  * grows; under load batches grow towards `maxRows`, idle it costs one small insert per burst.
  */
-import { skeinError } from '../errors.js'
+import { ERR, isSkeinError, skeinError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { Writer } from './writer.js'
 
@@ -33,10 +33,18 @@ export interface BatcherOptions {
   memoryPressure?: () => boolean
 }
 
+interface Waiter {
+  resolve: () => void
+  reject: (e: unknown) => void
+  /** This request's rows are batch.rows[start, end). */
+  start: number
+  end: number
+}
+
 interface Batch {
   rows: unknown[][]
   bytes: number
-  waiters: { resolve: () => void; reject: (e: unknown) => void }[]
+  waiters: Waiter[]
 }
 
 export class Batcher<R extends unknown[]> {
@@ -87,9 +95,12 @@ export class Batcher<R extends unknown[]> {
     this.heldRows += rows.length
     this.heldBytes += bytes
     const batch = (this.current ??= { rows: [], bytes: 0, waiters: [] })
+    const start = batch.rows.length
     for (let i = 0; i < rows.length; i++) batch.rows.push(rows[i])
     batch.bytes += bytes
-    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))
+    const done = new Promise<void>((resolve, reject) =>
+      batch.waiters.push({ resolve, reject, start, end: batch.rows.length }),
+    )
     if (batch.rows.length >= this.o.maxRows) this.seal()
     else this.timer ??= setTimeout(() => this.seal(), this.inFlight ? this.o.delayMs : this.linger)
     return done
@@ -126,10 +137,34 @@ export class Batcher<R extends unknown[]> {
       if (this.sealed.length === 0 && this.current) this.seal()
       else this.pump()
     }
-    this.inFlight = this.o.writer.insert(this.o.table, this.o.columns, batch.rows).then(
-      () => settle(true),
-      (e) => settle(false, e),
-    )
+    this.inFlight = this.o.writer
+      .insert(this.o.table, this.o.columns, batch.rows)
+      .catch((e) =>
+        isSkeinError(e) && e.code === ERR.STORAGE_REJECTED.code && batch.waiters.length > 1
+          ? this.isolate(batch)
+          : Promise.reject(e),
+      )
+      .then(
+        () => settle(true),
+        (e) => settle(false, e),
+      )
+  }
+
+  /**
+   * Storage refused a batch as invalid: one request's rows poison the insert for every request batched
+   * with it. Insert each request's rows alone, so the others are stored and only the bad one fails.
+   */
+  private async isolate(batch: Batch): Promise<void> {
+    const waiters = batch.waiters
+    batch.waiters = []
+    for (const w of waiters) {
+      try {
+        await this.o.writer.insert(this.o.table, this.o.columns, batch.rows.slice(w.start, w.end))
+        w.resolve()
+      } catch (e) {
+        w.reject(e)
+      }
+    }
   }
 
   /** Flushes what is queued and waits for it; later `consume` calls are refused. Safe to call twice. */

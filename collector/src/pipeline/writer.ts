@@ -20,6 +20,26 @@ export interface WriterOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * ClickHouse error codes that mean "later" rather than "this data is bad": timeouts, overload, too many
+ * parts, memory, network, replication and Keeper trouble. Any other ClickHouse code is the data's fault
+ * and is not retried; an error without a ClickHouse code (connection refused, reset) is transient.
+ */
+const TRANSIENT_CODES = new Set([
+  159, 160, 164, 202, 203, 209, 210, 236, 241, 242, 252, 285, 319, 394, 425, 439, 999, 1000, 1001,
+])
+
+export function isPermanent(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code
+  const n =
+    typeof code === 'string' && /^\d+$/.test(code)
+      ? Number(code)
+      : typeof code === 'number'
+        ? code
+        : undefined
+  return n !== undefined && !TRANSIENT_CODES.has(n)
+}
+
 export function createWriter(client: ClickHouseClient, options: WriterOptions = {}): Writer {
   const attempts = options.attempts ?? 4
   const backoffMs = options.backoffMs ?? 100
@@ -38,6 +58,10 @@ export function createWriter(client: ClickHouseClient, options: WriterOptions = 
           return
         } catch (e) {
           lastError = e
+          if (isPermanent(e)) {
+            const msg = (e as Error).message?.split('\n')[0] ?? String(e)
+            throw skeinError('STORAGE_REJECTED', `storage refused the data: ${msg}`, e)
+          }
           if (attempt < attempts) {
             options.onRetry?.(e, attempt)
             await sleep(backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2))

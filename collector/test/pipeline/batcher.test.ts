@@ -133,6 +133,22 @@ describe('Batcher', () => {
     expect(b.depth).toEqual({ rows: 0, bytes: 0 })
   })
 
+  it('stores the other requests of a batch that storage refused because of one request', async () => {
+    const { skeinError } = await import('../../src/errors.js')
+    const inserted: unknown[][][] = []
+    const writer: Writer = {
+      async insert(_t, _c, rows) {
+        if (rows.some((r) => r[0] === 'poison')) throw skeinError('STORAGE_REJECTED', 'storage refused the data: bad value')
+        inserted.push([...rows] as unknown[][])
+      },
+    }
+    const b = new Batcher<[string]>(options(writer, { maxRows: 100, lingerMs: 20 }))
+    const results = await Promise.allSettled([b.consume([['a'], ['b']], 1), b.consume([['poison']], 1), b.consume([['c']], 1)])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason.code).toBe('SKEIN_ERR_STORAGE_REJECTED')
+    expect(inserted.flat().map((r) => r[0])).toEqual(['a', 'b', 'c'])
+  })
+
   it('flushes what it holds on shutdown and then refuses new rows', async () => {
     const w = recordingWriter()
     const b = new Batcher<[number]>(options(w.writer, { delayMs: 60_000, maxRows: 100 }))

@@ -1,0 +1,46 @@
+/**
+ * The last check of decoded rows before they reach storage: every nanosecond timestamp must be one that
+ * a DateTime64(9) column takes (19 digits, 2001-09-09 to 2262-04-11). A bad value would make ClickHouse
+ * refuse the whole insert — and with it other clients' rows in the same batch — so it is settled here:
+ * a span without a usable start time is rejected (OTLP partial success); an event keeps its span's
+ * start; a log record without a usable time gets the time it was received, as the OTel Collector does
+ * with observed time.
+ */
+import type { Decoded, LogRow, SpanRow } from '../rows.js'
+
+const MAX_NS = '9223372036854775807'
+
+/** True for a decimal string of Unix nanoseconds inside DateTime64(9)'s range. */
+export function isStorableNs(ns: string): boolean {
+  return ns.length === 19 && ns[0] !== '0' && ns <= MAX_NS
+}
+
+export function nowNs(): string {
+  return `${BigInt(Date.now()) * 1_000_000n}`
+}
+
+export function settleSpans(d: Decoded<SpanRow>): Decoded<SpanRow> {
+  let bad = 0
+  for (const row of d.rows) {
+    if (!isStorableNs(row[0])) {
+      bad++
+      continue
+    }
+    // Duration is end - start; an end outside the range can make it huge: not representable, so 0.
+    if (!(row[12] >= 0 && row[12] <= Number.MAX_SAFE_INTEGER)) row[12] = 0
+    const ev = row[15]
+    for (let i = 0; i < ev.length; i++) if (!isStorableNs(ev[i])) ev[i] = row[0]
+  }
+  if (bad === 0) return d
+  return {
+    rows: d.rows.filter((r) => isStorableNs(r[0])),
+    rejected: d.rejected + bad,
+    rejectReason: d.rejectReason ?? 'span start time missing or out of range (2001-2262)',
+  }
+}
+
+export function settleLogs(d: Decoded<LogRow>): Decoded<LogRow> {
+  let now: string | undefined
+  for (const row of d.rows) if (!isStorableNs(row[0])) row[0] = now ??= nowNs()
+  return d
+}
