@@ -25,6 +25,8 @@ export interface Config {
   maxGrpcMessageBytes: number
   /** Loki lines longer than this are truncated (and marked). */
   maxLineBytes: number
+  /** Inserts per signal run side by side (on a server, the client's pool runs them). */
+  insertConcurrency: number
   /** A batch is flushed at this many rows... */
   batchRows: number
   /** ...or after this long. */
@@ -188,6 +190,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'bytes',
     default: '256KiB',
     help: 'Loki lines longer than this are truncated and marked',
+  },
+  {
+    key: 'insertConcurrency',
+    flag: '--insert-concurrency',
+    env: 'SKEIN_INSERT_CONCURRENCY',
+    kind: 'int',
+    default: '2',
+    help: 'inserts per signal run side by side',
   },
   {
     key: 'batchRows',
@@ -420,6 +430,7 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     maxBodyBytes: values.maxBodyBytes as number,
     maxGrpcMessageBytes: values.maxGrpcMessageBytes as number,
     maxLineBytes: values.maxLineBytes as number,
+    insertConcurrency: values.insertConcurrency as number,
     batchRows: values.batchRows as number,
     batchDelayMs: values.batchDelayMs as number,
     maxQueueRows: values.maxQueueRows as number,

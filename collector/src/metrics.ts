@@ -60,17 +60,46 @@ export class Metrics {
     }
     family('skein_received_items_total', 'Items received in requests', 'counter', this.received)
     family('skein_stored_items_total', 'Items inserted into storage', 'counter', this.stored)
-    family('skein_refused_items_total', 'Items refused with 503 because the queue was full', 'counter', this.refusedItems)
-    family('skein_rejected_items_total', 'Items rejected as invalid', 'counter', this.rejectedItems, 'signal,reason')
-    family('skein_storage_errors_total', 'Batches that storage did not accept after retries', 'counter', this.storageErrors)
+    family(
+      'skein_refused_items_total',
+      'Items refused with 503 because the queue was full',
+      'counter',
+      this.refusedItems,
+    )
+    family(
+      'skein_rejected_items_total',
+      'Items rejected as invalid',
+      'counter',
+      this.rejectedItems,
+      'signal,reason',
+    )
+    family(
+      'skein_storage_errors_total',
+      'Batches that storage did not accept after retries',
+      'counter',
+      this.storageErrors,
+    )
     family('skein_batches_total', 'Batches inserted', 'counter', this.batches)
-    family('skein_flush_duration_ms_sum', 'Total time spent inserting batches, ms', 'counter', this.flushMsSum)
-    out.push('# HELP skein_queue_rows Rows held in memory (queued and in flight)', '# TYPE skein_queue_rows gauge')
-    for (const [signal, probe] of this.depthProbes) out.push(`skein_queue_rows{signal="${signal}"} ${probe().rows}`)
+    family(
+      'skein_flush_duration_ms_sum',
+      'Total time spent inserting batches, ms',
+      'counter',
+      this.flushMsSum,
+    )
+    out.push(
+      '# HELP skein_queue_rows Rows held in memory (queued and in flight)',
+      '# TYPE skein_queue_rows gauge',
+    )
+    for (const [signal, probe] of this.depthProbes)
+      out.push(`skein_queue_rows{signal="${signal}"} ${probe().rows}`)
     out.push('# HELP skein_queue_bytes Estimated bytes held in memory', '# TYPE skein_queue_bytes gauge')
-    for (const [signal, probe] of this.depthProbes) out.push(`skein_queue_bytes{signal="${signal}"} ${probe().bytes}`)
+    for (const [signal, probe] of this.depthProbes)
+      out.push(`skein_queue_bytes{signal="${signal}"} ${probe().bytes}`)
     const mem = process.memoryUsage()
-    out.push('# HELP skein_process_resident_memory_bytes Resident set size', '# TYPE skein_process_resident_memory_bytes gauge')
+    out.push(
+      '# HELP skein_process_resident_memory_bytes Resident set size',
+      '# TYPE skein_process_resident_memory_bytes gauge',
+    )
     out.push(`skein_process_resident_memory_bytes ${mem.rss}`)
     return `${out.join('\n')}\n`
   }

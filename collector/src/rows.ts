@@ -101,8 +101,12 @@ export type LogRow = [
 ]
 
 /** Column indexes, for code that reads rows (tests, the batcher's byte estimate). */
-export const S = Object.fromEntries(SPAN_COLUMNS.map((c, i) => [c, i])) as { [K in (typeof SPAN_COLUMNS)[number]]: number }
-export const L = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as { [K in (typeof LOG_COLUMNS)[number]]: number }
+export const S = Object.fromEntries(SPAN_COLUMNS.map((c, i) => [c, i])) as {
+  [K in (typeof SPAN_COLUMNS)[number]]: number
+}
+export const L = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as {
+  [K in (typeof LOG_COLUMNS)[number]]: number
+}
 
 /**
  * What a decoder returns: the rows it could build, and how many items it rejected (bad ids etc.) with

@@ -6,7 +6,6 @@ import type { Command } from 'commander'
 import { apiGet, apiUrl, CliError, type ClientFlags, printJson, withClientFlags } from './client.js'
 import { clean, print, table } from './format.js'
 
-
 /** POST / PUT / DELETE (the shared client has GET only), with the same one-line failures. */
 async function apiSend<T>(
   flags: ClientFlags,

@@ -16,4 +16,5 @@ export const decodeTracesProto = (buf: Uint8Array): Decoded<SpanRow> => settleSp
 export const decodeTracesJson = (body: unknown): Decoded<SpanRow> => settleSpans(tracesJson(body))
 export const decodeLogsProto = (buf: Uint8Array): Decoded<LogRow> => settleLogs(logsProto(buf))
 export const decodeLogsJson = (body: unknown): Decoded<LogRow> => settleLogs(logsJson(body))
-export const decodeLokiJson = (body: unknown, opts: LokiOptions): Decoded<LogRow> => settleLogs(lokiJson(body, opts))
+export const decodeLokiJson = (body: unknown, opts: LokiOptions): Decoded<LogRow> =>
+  settleLogs(lokiJson(body, opts))

@@ -26,6 +26,8 @@ export interface BatcherOptions {
   delayMs: number
   /** How long a batch waits for company when the writer is idle (default min(delayMs, 10 ms)). */
   lingerMs?: number
+  /** Inserts run at once (the writer must take that many side by side); default 1. */
+  maxInFlight?: number
   maxQueueRows: number
   maxQueueBytes: number
   metrics?: Metrics
@@ -52,16 +54,22 @@ export class Batcher<R extends unknown[]> {
   private current: Batch | undefined
   private readonly sealed: Batch[] = []
   private timer: NodeJS.Timeout | undefined
-  private inFlight: Promise<void> | undefined
+  private readonly inFlight = new Set<Promise<void>>()
   private heldRows = 0
   private heldBytes = 0
   private stopping = false
 
   private readonly linger: number
+  private readonly maxInFlight: number
 
   constructor(options: BatcherOptions) {
     this.o = options
     this.linger = options.lingerMs ?? Math.min(options.delayMs, 10)
+    this.maxInFlight = options.maxInFlight ?? 1
+  }
+
+  private get writerFree(): boolean {
+    return this.inFlight.size < this.maxInFlight
   }
 
   /** Rows and bytes held in memory now (queued + in flight). */
@@ -102,7 +110,7 @@ export class Batcher<R extends unknown[]> {
       batch.waiters.push({ resolve, reject, start, end: batch.rows.length }),
     )
     if (batch.rows.length >= this.o.maxRows) this.seal()
-    else this.timer ??= setTimeout(() => this.seal(), this.inFlight ? this.o.delayMs : this.linger)
+    else this.timer ??= setTimeout(() => this.seal(), this.writerFree ? this.linger : this.o.delayMs)
     return done
   }
 
@@ -118,14 +126,16 @@ export class Batcher<R extends unknown[]> {
   }
 
   private pump(): void {
-    if (this.inFlight || this.sealed.length === 0) return
-    const batch = this.sealed.shift() as Batch
+    while (this.writerFree && this.sealed.length > 0) this.start(this.sealed.shift() as Batch)
+  }
+
+  private start(batch: Batch): void {
     const started = performance.now()
     // Release the bound before settling the waiters: a client that was acknowledged may send again at once.
     const settle = (ok: boolean, error?: unknown) => {
       this.heldRows -= batch.rows.length
       this.heldBytes -= batch.bytes
-      this.inFlight = undefined
+      this.inFlight.delete(insert)
       if (ok) {
         this.o.metrics?.flushed(this.o.signal, batch.rows.length, performance.now() - started)
         for (const w of batch.waiters) w.resolve()
@@ -137,7 +147,7 @@ export class Batcher<R extends unknown[]> {
       if (this.sealed.length === 0 && this.current) this.seal()
       else this.pump()
     }
-    this.inFlight = this.o.writer
+    const insert: Promise<void> = this.o.writer
       .insert(this.o.table, this.o.columns, batch.rows)
       .catch((e) =>
         isSkeinError(e) && e.code === ERR.STORAGE_REJECTED.code && batch.waiters.length > 1
@@ -148,6 +158,7 @@ export class Batcher<R extends unknown[]> {
         () => settle(true),
         (e) => settle(false, e),
       )
+    this.inFlight.add(insert)
   }
 
   /**
@@ -171,9 +182,9 @@ export class Batcher<R extends unknown[]> {
   async shutdown(): Promise<void> {
     this.stopping = true
     this.seal()
-    while (this.inFlight || this.sealed.length > 0) {
-      await this.inFlight
-      if (!this.inFlight) this.pump()
+    while (this.inFlight.size > 0 || this.sealed.length > 0) {
+      await Promise.all(this.inFlight)
+      this.pump()
     }
   }
 }

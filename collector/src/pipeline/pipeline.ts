@@ -11,7 +11,7 @@ import { LOG_COLUMNS, type LogRow, SPAN_COLUMNS, type SpanRow } from '../rows.js
 import type { Storage } from '../storage/storage.js'
 import { Batcher } from './batcher.js'
 import { SpoolingWriter } from './spool.js'
-import { createWriter, type Writer } from './writer.js'
+import { createWriter, poolWriters, type Writer } from './writer.js'
 
 export interface Pipeline {
   readonly spans: Batcher<SpanRow>
@@ -52,9 +52,10 @@ export function createPipeline(
 ): Pipeline {
   const spools: SpoolingWriter[] = []
   /** Server mode: a spool in front of each signal's writer, so an outage does not lose acked data. */
-  const writerFor = (signal: string, client: ClickHouseClient): Writer => {
+  const writerFor = (signal: string, clients: ClickHouseClient[]): Writer => {
     if (writer) return writer
-    const normal = createWriter(client)
+    const client = clients[0]
+    const normal = poolWriters(clients.map((c) => createWriter(c)))
     if (storage.mode !== 'server') return normal
     const spool = new SpoolingWriter(normal, createWriter(client, { attempts: 1 }), {
       dir: join(config.spoolDir, signal),
@@ -71,17 +72,18 @@ export function createPipeline(
     maxQueueBytes: config.maxQueueBytes,
     metrics,
     memoryPressure: memoryGuard(config.memoryLimitBytes),
+    maxInFlight: config.insertConcurrency,
   }
   const spans = new Batcher<SpanRow>({
     ...common,
-    writer: writerFor('spans', storage.ingest),
+    writer: writerFor('spans', storage.insertClients.spans),
     signal: 'spans',
     table: storage.table('otel_traces'),
     columns: SPAN_COLUMNS,
   })
   const logs = new Batcher<LogRow>({
     ...common,
-    writer: writerFor('logs', storage.ingestLogs),
+    writer: writerFor('logs', storage.insertClients.logs),
     signal: 'logs',
     table: storage.table('otel_logs'),
     columns: LOG_COLUMNS,

@@ -77,3 +77,30 @@ export function createWriter(client: ClickHouseClient, options: WriterOptions = 
     },
   }
 }
+
+/**
+ * Several writers used side by side, each at most one insert at a time: on the embedded engine a
+ * connection runs one statement at a time, so inserts in parallel need a connection each.
+ */
+export function poolWriters(writers: Writer[]): Writer {
+  if (writers.length === 1) return writers[0]
+  const idle = [...writers]
+  const waiting: ((w: Writer) => void)[] = []
+  const acquire = () =>
+    new Promise<Writer>((resolve) => (idle.length ? resolve(idle.pop() as Writer) : waiting.push(resolve)))
+  const release = (w: Writer) => {
+    const next = waiting.shift()
+    if (next) next(w)
+    else idle.push(w)
+  }
+  return {
+    async insert(table, columns, rows) {
+      const w = await acquire()
+      try {
+        await w.insert(table, columns, rows)
+      } finally {
+        release(w)
+      }
+    },
+  }
+}

@@ -16,7 +16,11 @@ export interface Db {
 
 const TIMEOUT_CODES = new Set(['159', '160', '394']) // TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELLED
 
-export function createDb(client: ClickHouseClient, tableName: (name: string) => string, timeoutMs: number): Db {
+export function createDb(
+  client: ClickHouseClient,
+  tableName: (name: string) => string,
+  timeoutMs: number,
+): Db {
   return {
     timeoutMs,
     table: (name) => trusted(tableName(name)),
@@ -36,7 +40,12 @@ export function createDb(client: ClickHouseClient, tableName: (name: string) => 
       } catch (e) {
         const code = String((e as { code?: string | number }).code ?? '')
         const msg = (e as Error).message?.split('\n')[0] ?? String(e)
-        if (TIMEOUT_CODES.has(code)) throw skeinError('QUERY_TIMEOUT', `the query took longer than ${timeoutMs} ms; narrow the time range or filters`, e)
+        if (TIMEOUT_CODES.has(code))
+          throw skeinError(
+            'QUERY_TIMEOUT',
+            `the query took longer than ${timeoutMs} ms; narrow the time range or filters`,
+            e,
+          )
         if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|closed/i.test(msg)) {
           throw skeinError('STORAGE_UNAVAILABLE', 'storage is unavailable', e)
         }

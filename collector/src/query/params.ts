@@ -36,7 +36,8 @@ export function num(q: Query, name: string, opts: { min?: number; max?: number }
   const s = str(q, name, 32)
   if (s === undefined) return undefined
   const n = Number(s)
-  if (!Number.isFinite(n) || !/^-?\d+(\.\d+)?$/.test(s)) badParam(name, `expected a number, got ${JSON.stringify(s)}`)
+  if (!Number.isFinite(n) || !/^-?\d+(\.\d+)?$/.test(s))
+    badParam(name, `expected a number, got ${JSON.stringify(s)}`)
   if (opts.min !== undefined && n < opts.min) badParam(name, `must be at least ${opts.min}`)
   if (opts.max !== undefined && n > opts.max) badParam(name, `must be at most ${opts.max}`)
   return n
@@ -61,7 +62,8 @@ export function oneOf<T extends string>(q: Query, name: string, allowed: readonl
 
 export function hexId(q: Query | string, name: string, length: 32 | 16): string {
   const s = typeof q === 'string' ? q : str(q, name, 64)
-  if (s === undefined || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(s)) badParam(name, `expected ${length} hex characters`)
+  if (s === undefined || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(s))
+    badParam(name, `expected ${length} hex characters`)
   return s.toLowerCase()
 }
 
@@ -88,7 +90,8 @@ export function timeRange(q: Query, now = Date.now(), defaultLookback = '1h'): T
   let lookbackMs: number | undefined
   if (lookbackText !== undefined) {
     lookbackMs = parseDuration(lookbackText)
-    if (lookbackMs === undefined || lookbackMs <= 0) badParam('lookback', 'expected a duration such as 15m, 1h, 7d')
+    if (lookbackMs === undefined || lookbackMs <= 0)
+      badParam('lookback', 'expected a duration such as 15m, 1h, 7d')
   }
   const endMs = end ?? now
   const startMs = start ?? endMs - (lookbackMs ?? (parseDuration(defaultLookback) as number))

@@ -47,7 +47,9 @@ export function isFragment(v: unknown): v is Fragment {
 export function sql(strings: TemplateStringsArray, ...values: SqlValue[]): Fragment {
   for (const v of values) {
     if (!isParam(v) && !isFragment(v)) {
-      throw new TypeError('sql: only typed parameters (p.*), fragments (sql``) or ident() may be interpolated')
+      throw new TypeError(
+        'sql: only typed parameters (p.*), fragments (sql``) or ident() may be interpolated',
+      )
     }
   }
   return { [FRAGMENT]: true, parts: [...strings], values }
@@ -62,7 +64,11 @@ export function trusted(text: string): Fragment {
 }
 
 /** An identifier chosen from an allowlist: the key's mapped SQL text, or an error naming the parameter. */
-export function ident<K extends string>(name: string, allowlist: Readonly<Record<K, string>>, onBad: () => never): Fragment {
+export function ident<K extends string>(
+  name: string,
+  allowlist: Readonly<Record<K, string>>,
+  onBad: () => never,
+): Fragment {
   if (!Object.hasOwn(allowlist, name)) onBad()
   return trusted(allowlist[name as K])
 }

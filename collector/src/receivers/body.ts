@@ -9,14 +9,22 @@ import { skeinError } from '../errors.js'
 const gunzipAsync = promisify(gunzip)
 const inflateAsync = promisify(inflate)
 
-export async function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeBody(
+  raw: Buffer,
+  encoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const enc = (encoding ?? 'identity').trim().toLowerCase()
   if (enc === 'identity' || enc === '') {
-    if (raw.length > maxBytes) throw skeinError('BODY_TOO_LARGE', `body of ${raw.length} bytes is over the limit of ${maxBytes}`)
+    if (raw.length > maxBytes)
+      throw skeinError('BODY_TOO_LARGE', `body of ${raw.length} bytes is over the limit of ${maxBytes}`)
     return raw
   }
   if (enc !== 'gzip' && enc !== 'deflate') {
-    throw skeinError('UNSUPPORTED_ENCODING', `Content-Encoding ${JSON.stringify(enc)} is not supported; use gzip or none`)
+    throw skeinError(
+      'UNSUPPORTED_ENCODING',
+      `Content-Encoding ${JSON.stringify(enc)} is not supported; use gzip or none`,
+    )
   }
   try {
     return enc === 'gzip'

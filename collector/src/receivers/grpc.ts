@@ -71,14 +71,20 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
     }
   }
 
-  server.addService(TRACE_SERVICE, { Export: handler<SpanRow>('spans', decodeTracesProto, (r, b) => pipeline.spans.consume(r, b)) })
-  server.addService(LOGS_SERVICE, { Export: handler<LogRow>('logs', decodeLogsProto, (r, b) => pipeline.logs.consume(r, b)) })
+  server.addService(TRACE_SERVICE, {
+    Export: handler<SpanRow>('spans', decodeTracesProto, (r, b) => pipeline.spans.consume(r, b)),
+  })
+  server.addService(LOGS_SERVICE, {
+    Export: handler<LogRow>('logs', decodeLogsProto, (r, b) => pipeline.logs.consume(r, b)),
+  })
   return server
 }
 
 export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)))
+    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    )
   })
 }

@@ -8,7 +8,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { tokenCheck } from '../auth.js'
 import type { Config } from '../config.js'
-import { decodeLogsJson, decodeLogsProto, decodeLokiJson, decodeTracesJson, decodeTracesProto } from '../decode/index.js'
+import {
+  decodeLogsJson,
+  decodeLogsProto,
+  decodeLokiJson,
+  decodeTracesJson,
+  decodeTracesProto,
+} from '../decode/index.js'
 import { asSkeinError, errorBody, type SkeinError, skeinError, toGrpcStatus } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
@@ -70,9 +76,15 @@ function parseJson(buf: Buffer): unknown {
 function sendError(reply: FastifyReply, kind: Kind | 'loki', e: SkeinError): FastifyReply {
   if (e.retryable) reply.header('Retry-After', RETRY_AFTER_SECONDS)
   if (kind === 'proto') {
-    return reply.code(e.status).type('application/x-protobuf').send(Buffer.from(statusProto(toGrpcStatus(e), e.message)))
+    return reply
+      .code(e.status)
+      .type('application/x-protobuf')
+      .send(Buffer.from(statusProto(toGrpcStatus(e), e.message)))
   }
-  return reply.code(e.status).type('application/json').send({ code: toGrpcStatus(e), message: e.message, ...errorBody(e) })
+  return reply
+    .code(e.status)
+    .type('application/json')
+    .send({ code: toGrpcStatus(e), message: e.message, ...errorBody(e) })
 }
 
 export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyInstance> {
@@ -82,19 +94,27 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser([...PROTO_TYPES, 'application/json'], (_req, payload, done) => {
-    readBody(payload, config.maxBodyBytes).then((b) => done(null, b), (e) => done(e as Error, undefined))
+    readBody(payload, config.maxBodyBytes).then(
+      (b) => done(null, b),
+      (e) => done(e as Error, undefined),
+    )
   })
 
   app.setErrorHandler((err, req, reply) => {
     const kind = req.url.startsWith('/loki') ? 'loki' : kindOf(req)
     const code = (err as { code?: string }).code
     let e: SkeinError
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = skeinError('BODY_TOO_LARGE', `body is over the limit of ${config.maxBodyBytes} bytes`)
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      e = skeinError('BODY_TOO_LARGE', `body is over the limit of ${config.maxBodyBytes} bytes`)
     else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      e = skeinError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not supported; use application/x-protobuf or application/json`)
+      e = skeinError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not supported; use application/x-protobuf or application/json`,
+      )
     else if (code?.startsWith('FST_ERR_CTP')) e = skeinError('BAD_REQUEST', (err as Error).message)
     else e = asSkeinError(err)
-    if (e.status >= 500 && !e.retryable) deps.log('error', `ingest ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
+    if (e.status >= 500 && !e.retryable)
+      deps.log('error', `ingest ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
     return sendError(reply, kind === 'loki' ? 'json' : kind, e)
   })
 
@@ -102,7 +122,11 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     // Health stays open for load balancers and probes; everything else, /metrics included, needs the token.
     if (req.url === '/health') return
     if (!authorized(req.headers.authorization)) {
-      return sendError(reply, req.url.startsWith('/loki') ? 'json' : kindOf(req), skeinError('UNAUTHORIZED', 'missing or wrong bearer token'))
+      return sendError(
+        reply,
+        req.url.startsWith('/loki') ? 'json' : kindOf(req),
+        skeinError('UNAUTHORIZED', 'missing or wrong bearer token'),
+      )
     }
   })
 
@@ -122,7 +146,11 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
   ) {
     const kind = kindOf(req)
     if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
-    const body = await decodeBody(req.body, req.headers['content-encoding'] as string | undefined, config.maxBodyBytes)
+    const body = await decodeBody(
+      req.body,
+      req.headers['content-encoding'] as string | undefined,
+      config.maxBodyBytes,
+    )
     let decoded: Decoded<R>
     try {
       decoded = kind === 'proto' ? proto(body) : json(parseJson(body))
@@ -134,23 +162,38 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
     await consume(decoded.rows, body.length)
     if (kind === 'proto') {
-      return reply.code(200).type('application/x-protobuf').send(Buffer.from(exportResponseProto(decoded.rejected, decoded.rejectReason)))
+      return reply
+        .code(200)
+        .type('application/x-protobuf')
+        .send(Buffer.from(exportResponseProto(decoded.rejected, decoded.rejectReason)))
     }
-    return reply.code(200).type('application/json').send(exportResponseJson(signal, decoded.rejected, decoded.rejectReason))
+    return reply
+      .code(200)
+      .type('application/json')
+      .send(exportResponseJson(signal, decoded.rejected, decoded.rejectReason))
   }
 
   app.post('/v1/traces', (req, reply) =>
-    otlp<SpanRow>(req, reply, 'spans', decodeTracesProto, decodeTracesJson, (r, b) => pipeline.spans.consume(r, b)),
+    otlp<SpanRow>(req, reply, 'spans', decodeTracesProto, decodeTracesJson, (r, b) =>
+      pipeline.spans.consume(r, b),
+    ),
   )
   app.post('/v1/logs', (req, reply) =>
     otlp<LogRow>(req, reply, 'logs', decodeLogsProto, decodeLogsJson, (r, b) => pipeline.logs.consume(r, b)),
   )
   app.post('/loki/api/v1/push', async (req, reply) => {
     if (kindOf(req) === 'proto') {
-      throw skeinError('UNSUPPORTED_MEDIA_TYPE', 'Loki protobuf (snappy) pushes are not supported yet; send application/json')
+      throw skeinError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Loki protobuf (snappy) pushes are not supported yet; send application/json',
+      )
     }
     if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
-    const body = await decodeBody(req.body, req.headers['content-encoding'] as string | undefined, config.maxBodyBytes)
+    const body = await decodeBody(
+      req.body,
+      req.headers['content-encoding'] as string | undefined,
+      config.maxBodyBytes,
+    )
     let decoded: Decoded<LogRow>
     try {
       decoded = decodeLokiJson(parseJson(body), { maxLineBytes: config.maxLineBytes })

@@ -27,6 +27,8 @@ export interface Storage {
    * per connection: span and log inserts then proceed side by side instead of queueing behind each other.
    */
   readonly ingestLogs: ClickHouseClient
+  /** Clients for inserts run side by side, per signal (the first of each is `ingest` / `ingestLogs`). */
+  readonly insertClients: { spans: ClickHouseClient[]; logs: ClickHouseClient[] }
   /** Queries and alert state. */
   readonly query: ClickHouseClient
   readonly schema: SchemaOptions
@@ -46,9 +48,10 @@ interface Clients {
   ingest: ClickHouseClient
   ingestLogs: ClickHouseClient
   query: ClickHouseClient
+  insertClients: { spans: ClickHouseClient[]; logs: ClickHouseClient[] }
 }
 
-async function chdbClients(dataDir: string): Promise<Clients> {
+async function chdbClients(dataDir: string, concurrency: number): Promise<Clients> {
   try {
     mkdirSync(dataDir, { recursive: true })
     accessSync(dataDir, constants.W_OK)
@@ -65,7 +68,9 @@ async function chdbClients(dataDir: string): Promise<Clients> {
       clickhouse_settings: COMMON_SETTINGS,
       log: { level: ClickHouseLogLevel.OFF },
     } as Parameters<typeof createClient>[0])
-  return { ingest: make(), ingestLogs: make(), query: make() }
+  const spans = Array.from({ length: concurrency }, make)
+  const logs = Array.from({ length: concurrency }, make)
+  return { ingest: spans[0], ingestLogs: logs[0], query: make(), insertClients: { spans, logs } }
 }
 
 function serverClients(c: NonNullable<Config['clickhouse']>, cluster: boolean): Clients {
@@ -78,13 +83,15 @@ function serverClients(c: NonNullable<Config['clickhouse']>, cluster: boolean): 
       request_timeout: 60_000,
       compression: { request: false, response: true },
       // On a cluster, a Distributed insert must reach its shard before we acknowledge: a 2xx means stored.
-      clickhouse_settings: cluster ? { ...COMMON_SETTINGS, distributed_foreground_insert: 1 } : COMMON_SETTINGS,
+      clickhouse_settings: cluster
+        ? { ...COMMON_SETTINGS, distributed_foreground_insert: 1 }
+        : COMMON_SETTINGS,
       // Failures surface as coded errors and one log line of ours, not the client's multi-line dumps.
       log: { level: ClickHouseLogLevel.OFF },
     })
   const ingest = make(8)
   // On a server one pooled client serves both signals: the server runs its statements side by side.
-  return { ingest, ingestLogs: ingest, query: make(8) }
+  return { ingest, ingestLogs: ingest, query: make(8), insertClients: { spans: [ingest], logs: [ingest] } }
 }
 
 async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
@@ -114,10 +121,10 @@ export async function openStorage(config: Config): Promise<Storage> {
     cluster: config.cluster,
   }
   const mode = config.clickhouse ? 'server' : 'embedded'
-  const { ingest, ingestLogs, query } = config.clickhouse
+  const { ingest, ingestLogs, query, insertClients } = config.clickhouse
     ? serverClients(config.clickhouse, config.cluster !== undefined)
-    : await chdbClients(config.dataDir)
-  const all = [...new Set([ingest, ingestLogs, query])]
+    : await chdbClients(config.dataDir, config.insertConcurrency)
+  const all = [...new Set([ingest, ingestLogs, query, ...insertClients.spans, ...insertClients.logs])]
   try {
     await migrate(ingest, schema)
   } catch (e) {
@@ -141,6 +148,7 @@ export async function openStorage(config: Config): Promise<Storage> {
     mode,
     ingest,
     ingestLogs,
+    insertClients,
     query,
     schema,
     table: (name) => `\`${schema.database}\`.\`${name}\``,

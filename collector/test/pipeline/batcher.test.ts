@@ -91,6 +91,22 @@ describe('Batcher', () => {
     expect(w.batches).toEqual([[[1]], [[2], [3]]])
   })
 
+  it('runs up to maxInFlight inserts side by side, and no more', async () => {
+    let running = 0
+    let most = 0
+    const writer: Writer = {
+      async insert() {
+        running++
+        most = Math.max(most, running)
+        await new Promise((r) => setTimeout(r, 30))
+        running--
+      },
+    }
+    const b = new Batcher<[number]>(options(writer, { maxRows: 1, maxInFlight: 2, maxQueueRows: 100 }))
+    await Promise.all(Array.from({ length: 6 }, (_, i) => b.consume([[i]], 1)))
+    expect(most).toBe(2)
+  })
+
   it('never splits one request across two inserts', async () => {
     const w = recordingWriter()
     const b = new Batcher<[number]>(options(w.writer))
