@@ -16,18 +16,25 @@ export interface Db {
 
 const TIMEOUT_CODES = new Set(['159', '160', '394']) // TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELLED
 
+/**
+ * @param clients query connections; each query goes to the least busy one, so that the independent
+ *   queries of one request (a trace's spans and its logs) run side by side on the embedded engine.
+ */
 export function createDb(
-  client: ClickHouseClient,
+  clients: ClickHouseClient | ClickHouseClient[],
   tableName: (name: string) => string,
   timeoutMs: number,
 ): Db {
+  const pool = (Array.isArray(clients) ? clients : [clients]).map((client) => ({ client, busy: 0 }))
   return {
     timeoutMs,
     table: (name) => trusted(tableName(name)),
     async rows<T>(fragment: Fragment): Promise<T[]> {
       const { query, query_params } = build(fragment)
+      const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a))
+      slot.busy++
       try {
-        const rs = await client.query({
+        const rs = await slot.client.query({
           query,
           query_params,
           format: 'JSONEachRow',
@@ -50,6 +57,8 @@ export function createDb(
           throw skeinError('STORAGE_UNAVAILABLE', 'storage is unavailable', e)
         }
         throw skeinError('INTERNAL', 'query failed', e)
+      } finally {
+        slot.busy--
       }
     },
   }

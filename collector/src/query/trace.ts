@@ -13,34 +13,37 @@ export const MAX_TRACE_SPANS = 100_000
 export const MAX_TRACE_LOGS = 20_000
 /** Logs may be written a little before or after their trace's spans (clock skew, async work). */
 export const LOG_MARGIN_SECONDS = 300
+/**
+ * The lookup table's End is the last span's start, not its end: logs are looked for up to this long
+ * after it, which covers spans of up to an hour. Wide windows cost little: the TraceId bloom filter
+ * does the skipping.
+ */
+export const LOG_TAIL_SECONDS = 3600
 
 export async function getTrace(db: Db, traceId: string) {
   // The trace's time bounds come from the lookup table in a scalar subquery, evaluated before the
-  // index analysis of the outer query: one round trip instead of two, the same granules read.
-  const bounds = db.table('otel_traces_trace_id_ts')
-  const spans = await db.rows<SpanRowOut>(sql`
-    WITH (SELECT (min(Start), max(End)) FROM ${bounds} WHERE TraceId = ${p.String(traceId)}) AS b
-    SELECT ${trusted(SPAN_SELECT)} FROM ${db.table('otel_traces')}
-    WHERE TraceId = ${p.String(traceId)}
-      AND Timestamp >= toDateTime64(b.1, 9)
-      AND Timestamp < toDateTime64(b.2, 9) + INTERVAL 1 SECOND
-    ORDER BY Timestamp, SpanId
-    LIMIT ${p.UInt32(MAX_TRACE_SPANS)}`)
+  // index analysis of the outer query: one round trip instead of two, the same granules read. Spans
+  // and logs are independent given those bounds, so they are read side by side.
+  const bounds = sql`(SELECT (min(Start), max(End)) FROM ${db.table('otel_traces_trace_id_ts')} WHERE TraceId = ${p.String(traceId)})`
+  const [spans, logs] = await Promise.all([
+    db.rows<SpanRowOut>(sql`
+      WITH ${bounds} AS b
+      SELECT ${trusted(SPAN_SELECT)} FROM ${db.table('otel_traces')}
+      WHERE TraceId = ${p.String(traceId)}
+        AND Timestamp >= toDateTime64(b.1, 9)
+        AND Timestamp < toDateTime64(b.2, 9) + INTERVAL 1 SECOND
+      ORDER BY Timestamp, SpanId
+      LIMIT ${p.UInt32(MAX_TRACE_SPANS)}`),
+    db.rows<LogRowOut>(sql`
+      WITH ${bounds} AS b
+      SELECT ${trusted(LOG_SELECT)} FROM ${db.table('otel_logs')}
+      WHERE TraceId = ${p.String(traceId)}
+        AND TimestampTime >= b.1 - INTERVAL ${p.UInt32(LOG_MARGIN_SECONDS)} SECOND
+        AND TimestampTime <= b.2 + INTERVAL ${p.UInt32(LOG_MARGIN_SECONDS + LOG_TAIL_SECONDS)} SECOND
+      ORDER BY Timestamp
+      LIMIT ${p.UInt32(MAX_TRACE_LOGS)}`),
+  ])
   if (spans.length === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
-  let endNs = 0n
-  for (const s of spans) {
-    const e = BigInt(s.startNs) + BigInt(s.durationNs)
-    if (e > endNs) endNs = e
-  }
-  const logFrom = Number(BigInt(spans[0].startNs) / 1_000_000_000n) - LOG_MARGIN_SECONDS
-  const logTo = Number(endNs / 1_000_000_000n) + 1 + LOG_MARGIN_SECONDS
-  const logs = await db.rows<LogRowOut>(sql`
-    SELECT ${trusted(LOG_SELECT)} FROM ${db.table('otel_logs')}
-    WHERE TraceId = ${p.String(traceId)}
-      AND TimestampTime >= toDateTime(${p.Int64(logFrom)})
-      AND TimestampTime <= toDateTime(${p.Int64(logTo)})
-    ORDER BY Timestamp
-    LIMIT ${p.UInt32(MAX_TRACE_LOGS)}`)
   return {
     traceId,
     truncated: spans.length >= MAX_TRACE_SPANS,

@@ -31,6 +31,8 @@ export interface Storage {
   readonly insertClients: { spans: ClickHouseClient[]; logs: ClickHouseClient[] }
   /** Queries and alert state. */
   readonly query: ClickHouseClient
+  /** Connections for queries run side by side (the first is `query`). */
+  readonly queryClients: ClickHouseClient[]
   readonly schema: SchemaOptions
   /** Fully qualified, quoted name of a table to read from or insert into (Distributed on a cluster). */
   table(name: string): string
@@ -48,6 +50,7 @@ interface Clients {
   ingest: ClickHouseClient
   ingestLogs: ClickHouseClient
   query: ClickHouseClient
+  queryClients: ClickHouseClient[]
   insertClients: { spans: ClickHouseClient[]; logs: ClickHouseClient[] }
 }
 
@@ -70,7 +73,14 @@ async function chdbClients(dataDir: string, concurrency: number): Promise<Client
     } as Parameters<typeof createClient>[0])
   const spans = Array.from({ length: concurrency }, make)
   const logs = Array.from({ length: concurrency }, make)
-  return { ingest: spans[0], ingestLogs: logs[0], query: make(), insertClients: { spans, logs } }
+  const queries = [make(), make()]
+  return {
+    ingest: spans[0],
+    ingestLogs: logs[0],
+    query: queries[0],
+    queryClients: queries,
+    insertClients: { spans, logs },
+  }
 }
 
 function serverClients(c: NonNullable<Config['clickhouse']>, cluster: boolean): Clients {
@@ -91,7 +101,14 @@ function serverClients(c: NonNullable<Config['clickhouse']>, cluster: boolean): 
     })
   const ingest = make(8)
   // On a server one pooled client serves both signals: the server runs its statements side by side.
-  return { ingest, ingestLogs: ingest, query: make(8), insertClients: { spans: [ingest], logs: [ingest] } }
+  const query = make(8)
+  return {
+    ingest,
+    ingestLogs: ingest,
+    query,
+    queryClients: [query],
+    insertClients: { spans: [ingest], logs: [ingest] },
+  }
 }
 
 async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
@@ -121,10 +138,12 @@ export async function openStorage(config: Config): Promise<Storage> {
     cluster: config.cluster,
   }
   const mode = config.clickhouse ? 'server' : 'embedded'
-  const { ingest, ingestLogs, query, insertClients } = config.clickhouse
+  const { ingest, ingestLogs, query, queryClients, insertClients } = config.clickhouse
     ? serverClients(config.clickhouse, config.cluster !== undefined)
     : await chdbClients(config.dataDir, config.insertConcurrency)
-  const all = [...new Set([ingest, ingestLogs, query, ...insertClients.spans, ...insertClients.logs])]
+  const all = [
+    ...new Set([ingest, ingestLogs, ...queryClients, ...insertClients.spans, ...insertClients.logs]),
+  ]
   try {
     await migrate(ingest, schema)
   } catch (e) {
@@ -150,6 +169,7 @@ export async function openStorage(config: Config): Promise<Storage> {
     ingestLogs,
     insertClients,
     query,
+    queryClients,
     schema,
     table: (name) => `\`${schema.database}\`.\`${name}\``,
     async ping() {
