@@ -14,6 +14,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import protobuf from 'protobufjs'
 import { decodeTracesJson, decodeTracesProto } from '../collector/src/decode/index.js'
+import { record } from './lib/results.js'
 
 const N = Number(process.env.N ?? 2000)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
@@ -124,3 +125,14 @@ console.log(`skein decodeTracesProto (bytes → rows):         ${fmt(skein)} spa
 console.log(`protobufjs Type.decode (bytes → messages only):  ${fmt(peer)} spans/s`)
 console.log(`ratio skein / protobufjs: ${(skein / peer).toFixed(2)}`)
 console.log(`skein JSON.parse + decodeTracesJson:             ${fmt(skeinJson)} spans/s`)
+record(
+  'decode',
+  { skeinProto: skein, protobufjs: peer, ratio: skein / peer, skeinJson },
+  [
+    ['skein decodeTracesProto, bytes → rows (spans/s)', fmt(skein)],
+    ['protobufjs Type.decode, bytes → messages only (baseline, spans/s)', fmt(peer)],
+    ['ratio skein / protobufjs', (skein / peer).toFixed(2)],
+    ['skein JSON.parse + decodeTracesJson (spans/s)', fmt(skeinJson)],
+  ],
+  `One ${SPANS}-span request from the real OTel SDK and serializer, rounds interleaved.`,
+)

@@ -10,7 +10,7 @@
  * Figures: p50/p95 over BENCH_RUNS runs (after one warm-up) of trace by id with its logs (getTrace),
  * trace search by service + min duration over 1 h, slow spans over 1 h, per-operation latency over 1 h
  * (and a few more endpoints as extras); bytes per span and per log line on disk (system.parts).
- * Printed only: copy them into bench/RESULTS.md by hand.
+ * Recorded in bench/RESULTS.md and bench/results.json.
  *
  * Env: BENCH_SPANS (default 10,000,000), BENCH_RUNS (default 20), BENCH_DIR (keep the data there and
  * reuse it when it already holds the same number of spans).
@@ -19,6 +19,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../collector/src/config.js'
 import { createDb, type Db } from '../collector/src/query/db.js'
+import { p, sql } from '../collector/src/query/sql.js'
 import { dependencies, parseDependenciesParams } from '../collector/src/query/dependencies.js'
 import { operationLatency, parseLatencyParams } from '../collector/src/query/latency.js'
 import { parseLogSearchParams, searchLogs } from '../collector/src/query/logs.js'
@@ -28,7 +29,7 @@ import { getTrace } from '../collector/src/query/trace.js'
 import { parseTraceSearchParams, searchTraces } from '../collector/src/query/trace-search.js'
 import { openStorage, type Storage } from '../collector/src/storage/storage.js'
 import { tempDir } from '../test/helpers/collector.js'
-import { machine, median, percentile } from './lib/results.js'
+import { machine, median, percentile, record } from './lib/results.js'
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 10_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
@@ -160,7 +161,7 @@ async function main() {
       if (have) throw new Error(`${dir} holds ${have} spans, not ${SPANS}; use another BENCH_DIR`)
       await generate(storage)
     } else console.log(`  reusing ${have.toLocaleString()} spans in ${dir}`)
-    const db: Db = createDb(storage.query, storage.table, 60_000)
+    const db: Db = createDb(storage.queryClients, storage.table, 60_000)
 
     const idsRs = await storage.query.query({
       query: `SELECT TraceId FROM ${storage.table('otel_traces_trace_id_ts')} WHERE cityHash64(TraceId) % 1000 = 7 LIMIT 200`,
@@ -170,6 +171,13 @@ async function main() {
     const hour = { lookback: '1h' }
     const results = [
       await timed('trace by id, with logs', RUNS, (i) => getTrace(db, ids[(i + 1) % ids.length])),
+      // Baseline for the line above, same run: the same traces by TraceId alone, without the lookup
+      // table's time bounds (the bloom filter over the whole table), spans only.
+      await timed('baseline: trace spans by TraceId without the bounds', RUNS, (i) =>
+        db.rows(
+          sql`SELECT SpanId FROM ${db.table('otel_traces')} WHERE TraceId = ${p.String(ids[(i + 1) % ids.length])}`,
+        ),
+      ),
       await timed('trace search: service + minDurationMs=300, 1h', RUNS, (i) =>
         searchTraces(
           db,
@@ -212,10 +220,11 @@ async function main() {
       `| all, per span | | | ${((spans.bytes + logs.bytes + lookup.bytes) / Math.max(1, spans.rows)).toFixed(1)} |`,
     )
     const byId = results[0]
-    const slow = results[3]
+    const slow = results[4]
+    const baseline = results[1]
     const perSpan = spans.bytes / Math.max(1, spans.rows)
     const sampleTrace = byId.sample as { spans: unknown[]; logs: unknown[] }
-    const sampleSearch = results[1].sample as { traces: unknown[] }
+    const sampleSearch = results[2].sample as { traces: unknown[] }
     console.log(
       `\nsample: a trace by id has ${sampleTrace.spans.length} spans and ${sampleTrace.logs.length} logs; the search found ${sampleSearch.traces.length} traces`,
     )
@@ -223,6 +232,22 @@ async function main() {
       `bars: trace by id p50 ${byId.p50.toFixed(1)} ms (≤ 50) ${byId.p50 <= 50 ? 'ok' : 'MISSED'}; ` +
         `slow spans p50 ${slow.p50.toFixed(1)} ms (≤ 1000) ${slow.p50 <= 1000 ? 'ok' : 'MISSED'}; ` +
         `${perSpan.toFixed(1)} bytes per span (≤ 100) ${perSpan <= 100 ? 'ok' : 'MISSED'}`,
+    )
+    record(
+      'query',
+      {
+        spans: spans.rows,
+        bytesPerSpan: perSpan,
+        ...Object.fromEntries(results.map((r) => [r.name, { p50: r.p50, p95: r.p95 }])),
+        traceByIdVsBaseline: byId.p50 / baseline.p50,
+      },
+      [
+        ...results.map((r): [string, string] => [r.name, `p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`]),
+        ['trace by id (spans + logs) / baseline (spans by TraceId, no bounds), p50', (byId.p50 / baseline.p50).toFixed(2)],
+        ['bytes per span on disk (otel_traces)', perSpan.toFixed(1)],
+        ['bytes per log line on disk', (logs.bytes / Math.max(1, logs.rows)).toFixed(1)],
+        ['data', `${spans.rows.toLocaleString()} spans, ${logs.rows.toLocaleString()} log lines, 20 services, 200 operations`],
+      ],
     )
   } finally {
     await storage.close()

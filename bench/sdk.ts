@@ -18,6 +18,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { traceMixin } from '@skein/sdk'
 import pino from 'pino'
+import { record } from './lib/results.js'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -177,3 +178,15 @@ console.log(
 console.log(`  without SDK       ${fmt(http.plain)} req/s`)
 console.log(`  with @skein/sdk   ${fmt(http.sdk)} req/s`)
 console.log(`  slowdown          ${http.slowdown.toFixed(2)}x`)
+record(
+  'sdk',
+  { pinoPlain: log.plain, pinoMixin: log.mixin, pinoSlowdown: log.slowdown, httpPlain: http.plain, httpSdk: http.sdk, httpSlowdown: http.slowdown },
+  [
+    ['pino calls/s, plain (baseline)', fmt(log.plain)],
+    ['pino calls/s, with traceMixin inside a span', fmt(log.mixin)],
+    ['pino slowdown, median of per-round ratios (bar ≤ 1.30)', `${log.slowdown.toFixed(2)}x`],
+    ['HTTP req/s without the SDK (baseline)', fmt(http.plain)],
+    ['HTTP req/s with @skein/sdk', fmt(http.sdk)],
+    ['HTTP slowdown', `${http.slowdown.toFixed(2)}x`],
+  ],
+)
