@@ -10,7 +10,7 @@
  *            refused (503 / UNAVAILABLE) requests are retried.
  *
  * Env: BENCH_SPANS (default 1,000,000 per span protocol), BENCH_LINES (default 1,000,000),
- * BENCH_CONCURRENCY (default 32), BENCH_CEILING_ROWS (default 300,000).
+ * BENCH_CONCURRENCY (default 32), BENCH_CEILING_ROWS (default BENCH_SPANS).
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,7 +27,8 @@ import { median, record } from './lib/results.js'
 const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000)
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
-const CEILING_ROWS = Number(process.env.BENCH_CEILING_ROWS ?? 300_000)
+// The ceiling inserts as many rows as the collector run, so both pay the same merges as the table grows.
+const CEILING_ROWS = Number(process.env.BENCH_CEILING_ROWS ?? SPANS)
 
 /** The same Loki body shape as the load generator's pushes (500 pino lines per push). */
 function lokiBody(req: number): unknown {
@@ -38,7 +39,13 @@ function lokiBody(req: number): unknown {
         stream: { service_name: `load-${req % 4}`, env: 'load' },
         values: Array.from({ length: 500 }, (_, i) => [
           `${base + BigInt(i)}`,
-          JSON.stringify({ level: 30, msg: `order ${req}-${i} processed`, req, i, trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+          JSON.stringify({
+            level: 30,
+            msg: `order ${req}-${i} processed`,
+            req,
+            i,
+            trace_id: '0af7651916cd43dd8448eb211c80319c',
+          }),
         ]),
       },
     ],
@@ -50,16 +57,28 @@ async function ceilings(): Promise<{ spans: number[]; logs: number[] }> {
   const dir = join(tempDir('skein-bench-ceiling-'), 'data')
   const storage = await openStorage(loadConfig({ dataDir: dir }, {}))
   const templates = Array.from({ length: 50 }, (_, i) => makePayload(100, i))
-  const spanRows = Array.from({ length: CEILING_ROWS / 100 }, (_, i) => decodeTracesProto(withFreshIds(templates[i % 50])).rows).flat()
-  const logRows = Array.from({ length: CEILING_ROWS / 500 }, (_, i) => decodeLokiJson(lokiBody(i), { maxLineBytes: 262_144 }).rows).flat()
-  const rate = async (client: typeof storage.ingest, table: string, columns: readonly string[], rows: unknown[][]) => {
+  const spanRows = Array.from(
+    { length: CEILING_ROWS / 100 },
+    (_, i) => decodeTracesProto(withFreshIds(templates[i % 50])).rows,
+  ).flat()
+  const logRows = Array.from(
+    { length: CEILING_ROWS / 500 },
+    (_, i) => decodeLokiJson(lokiBody(i), { maxLineBytes: 262_144 }).rows,
+  ).flat()
+  const rate = async (
+    client: typeof storage.ingest,
+    table: string,
+    columns: readonly string[],
+    rows: unknown[][],
+  ) => {
     const writer = createWriter(client)
     const out: number[] = []
     const third = Math.ceil(rows.length / 3)
     for (let r = 0; r < 3; r++) {
       const part = rows.slice(r * third, (r + 1) * third)
       const t0 = performance.now()
-      for (let i = 0; i < part.length; i += 10_000) await writer.insert(table, columns, part.slice(i, i + 10_000))
+      for (let i = 0; i < part.length; i += 10_000)
+        await writer.insert(table, columns, part.slice(i, i + 10_000))
       out.push(part.length / ((performance.now() - t0) / 1000))
     }
     return out
@@ -92,7 +111,9 @@ async function phase(name: string, load: { httpSpans?: number; grpcSpans?: numbe
   await c.stop()
   const items = r.ackedSpans + r.ackedLogs
   const rate = items / r.seconds
-  console.log(`  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`)
+  console.log(
+    `  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+  )
   return { rate, items, refused: r.refused, peakRss, seconds: r.seconds }
 }
 
@@ -101,7 +122,9 @@ async function main() {
   const ceil = await ceilings()
   const spanCeiling = median(ceil.spans)
   const logCeiling = median(ceil.logs)
-  console.log(`  spans ${ceil.spans.map((x) => x.toFixed(0)).join(', ')} rows/s; logs ${ceil.logs.map((x) => x.toFixed(0)).join(', ')} rows/s`)
+  console.log(
+    `  spans ${ceil.spans.map((x) => x.toFixed(0)).join(', ')} rows/s; logs ${ceil.logs.map((x) => x.toFixed(0)).join(', ')} rows/s`,
+  )
   console.log(`collector (${CONCURRENCY} requests in flight per protocol):`)
   const http = await phase('OTLP/HTTP protobuf spans', { httpSpans: SPANS })
   const grpc = await phase('OTLP gRPC spans', { grpcSpans: SPANS })
@@ -113,8 +136,14 @@ async function main() {
     ['OTLP gRPC spans/s', `${grpc.rate.toFixed(0)} (ratio ${(grpc.rate / spanCeiling).toFixed(2)})`],
     ['Loki JSON lines/s', `${loki.rate.toFixed(0)} (ratio ${(loki.rate / logCeiling).toFixed(2)})`],
     ['503 retries (http / grpc / loki)', `${http.refused} / ${grpc.refused} / ${loki.refused}`],
-    ['peak collector RSS (http / grpc / loki)', [http, grpc, loki].map((p) => `${(p.peakRss / 2 ** 20).toFixed(0)} MiB`).join(' / ')],
-    ['load', `${SPANS} spans per protocol (100/request), ${LINES} lines (500/push), ${CONCURRENCY} in flight, generator on the same machine`],
+    [
+      'peak collector RSS (http / grpc / loki)',
+      [http, grpc, loki].map((p) => `${(p.peakRss / 2 ** 20).toFixed(0)} MiB`).join(' / '),
+    ],
+    [
+      'load',
+      `${SPANS} spans per protocol (100/request), ${LINES} lines (500/push), ${CONCURRENCY} in flight, generator on the same machine`,
+    ],
   ]
   for (const [k, v] of rows) console.log(`${k}: ${v}`)
   record(

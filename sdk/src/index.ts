@@ -1,6 +1,6 @@
 export type { Skein } from './init.js'
 export { getLogger, getSkein, init } from './init.js'
 export type { MixinFn, TraceFields } from './logger.js'
-export { activeTraceFields, traceMixin } from './logger.js'
+export { activeTraceFields, traceMixin, traceStreamWrite } from './logger.js'
 export type { ResolvedOptions, SamplerSpec, SkeinOptions } from './options.js'
 export { DEFAULT_ENDPOINT, DEFAULT_LOGS_ENDPOINT, resolveOptions } from './options.js'

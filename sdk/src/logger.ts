@@ -64,6 +64,31 @@ export function traceMixin(appMixin?: MixinFn): MixinFn {
   }
 }
 
+type StreamWrite = (line: string) => string
+
+/**
+ * A pino `hooks.streamWrite` that appends `trace_id`, `span_id` and `trace_flags` of the active span to
+ * each serialized line (nothing outside a span) — the SDK logger's way of adding trace context.
+ * Measured (bench/sdk.ts): pino with a mixin returning three fields is about 1.35x slower than plain
+ * pino, because pino serializes each field on every call; appending one ready-made string costs about
+ * 1.15x. The result is the same JSON as with `traceMixin()` (the trace fields last, so they win a clash
+ * with a field of the same name, as with the mixin). Lines that are not a JSON object pass unchanged.
+ */
+export function traceStreamWrite(next?: StreamWrite): StreamWrite {
+  return (line) => {
+    const out = next ? next(line) : line
+    let fields: TraceFields | undefined
+    try {
+      fields = activeTraceFields()
+    } catch {
+      return out
+    }
+    if (!fields || out.charCodeAt(out.length - 1) !== 10 || out.charCodeAt(out.length - 2) !== 125) return out
+    // Ids are hex and flags two hex digits: nothing to escape.
+    return `${out.slice(0, -2)},"trace_id":"${fields.trace_id}","span_id":"${fields.span_id}","trace_flags":"${fields.trace_flags}"}\n`
+  }
+}
+
 /** The logging half of the SDK. */
 export interface Logging {
   readonly logger: Logger
@@ -87,7 +112,7 @@ export function createLogging(options: ResolvedOptions): Logging {
   const pinoOptions: LoggerOptions = {
     ...options.logger,
     level: options.logLevel,
-    mixin: traceMixin(options.logger.mixin),
+    hooks: { ...options.logger.hooks, streamWrite: traceStreamWrite(options.logger.hooks?.streamWrite) },
   }
   const targets: pino.TransportTargetOptions[] = []
   if (options.stdout)

@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { traceMixin } from '../src/logger.js'
+import { traceMixin, traceStreamWrite } from '../src/logger.js'
 
 // A real pino logger writing into memory, and a real tracer with AsyncLocalStorage context,
 // so the mixin is exercised exactly as pino calls it in an application.
@@ -124,5 +124,49 @@ describe('traceMixin', () => {
     })
     context.with(trace.setSpan(context.active(), unsampled), () => logger.info('unsampled'))
     expect(lines[0]).toMatchObject({ trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16), trace_flags: '00' })
+  })
+})
+
+describe('traceStreamWrite (the SDK logger’s hook)', () => {
+  const hooked = (next?: (s: string) => string) => capture({ hooks: { streamWrite: traceStreamWrite(next) } })
+
+  it('appends trace_id, span_id and trace_flags of the active span, and the line stays valid JSON', () => {
+    const { logger, lines } = hooked()
+    tracer.startActiveSpan('op', (span) => {
+      logger.info({ orderId: 'o-1' }, 'order "created"')
+      const ctx = span.spanContext()
+      expect(lines[0]).toMatchObject({
+        orderId: 'o-1',
+        msg: 'order "created"',
+        trace_id: ctx.traceId,
+        span_id: ctx.spanId,
+        trace_flags: '01',
+      })
+      span.end()
+    })
+  })
+
+  it('adds nothing outside a span', () => {
+    const { logger, lines } = hooked()
+    logger.info('outside')
+    expect(lines[0]).not.toHaveProperty('trace_id')
+  })
+
+  it('wins a clash with a field of the same name, as the mixin does', () => {
+    const { logger, lines } = hooked()
+    tracer.startActiveSpan('op', (span) => {
+      logger.info({ trace_id: 'mine' }, 'x')
+      expect(lines[0].trace_id).toBe(span.spanContext().traceId)
+      span.end()
+    })
+  })
+
+  it('runs the application’s own streamWrite hook first', () => {
+    const { logger, lines } = hooked((s) => s.replace('"secret"', '"[redacted]"'))
+    tracer.startActiveSpan('op', (span) => {
+      logger.info({ password: 'secret' }, 'login')
+      expect(lines[0]).toMatchObject({ password: '[redacted]', span_id: span.spanContext().spanId })
+      span.end()
+    })
   })
 })
