@@ -19,12 +19,12 @@ import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../collector/src/config.js'
 import { createDb, type Db } from '../collector/src/query/db.js'
-import { p, sql } from '../collector/src/query/sql.js'
 import { dependencies, parseDependenciesParams } from '../collector/src/query/dependencies.js'
 import { operationLatency, parseLatencyParams } from '../collector/src/query/latency.js'
 import { parseLogSearchParams, searchLogs } from '../collector/src/query/logs.js'
 import { parseRedParams, redSeries } from '../collector/src/query/red.js'
 import { parseSlowSpansParams, slowSpans } from '../collector/src/query/slow.js'
+import { p, sql } from '../collector/src/query/sql.js'
 import { getTrace } from '../collector/src/query/trace.js'
 import { parseTraceSearchParams, searchTraces } from '../collector/src/query/trace-search.js'
 import { openStorage, type Storage } from '../collector/src/storage/storage.js'
@@ -242,11 +242,20 @@ async function main() {
         traceByIdVsBaseline: byId.p50 / baseline.p50,
       },
       [
-        ...results.map((r): [string, string] => [r.name, `p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`]),
-        ['trace by id (spans + logs) / baseline (spans by TraceId, no bounds), p50', (byId.p50 / baseline.p50).toFixed(2)],
+        ...results.map((r): [string, string] => [
+          r.name,
+          `p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`,
+        ]),
+        [
+          'trace by id (spans + logs) / baseline (spans by TraceId, no bounds), p50',
+          (byId.p50 / baseline.p50).toFixed(2),
+        ],
         ['bytes per span on disk (otel_traces)', perSpan.toFixed(1)],
         ['bytes per log line on disk', (logs.bytes / Math.max(1, logs.rows)).toFixed(1)],
-        ['data', `${spans.rows.toLocaleString()} spans, ${logs.rows.toLocaleString()} log lines, 20 services, 200 operations`],
+        [
+          'data',
+          `${spans.rows.toLocaleString()} spans, ${logs.rows.toLocaleString()} log lines, 20 services, 200 operations`,
+        ],
       ],
     )
   } finally {

@@ -13,7 +13,10 @@ let failed = 0
 for (const name of ALL) {
   if (only && !only.includes(name)) continue
   console.log(`\n=== bench: ${name} ===`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: ROOT, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  })
   if (r.status !== 0) {
     console.error(`bench ${name} failed (exit ${r.status})`)
     failed++

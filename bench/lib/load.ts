@@ -38,7 +38,8 @@ const TRACE_SERVICE = '/opentelemetry.proto.collector.trace.v1.TraceService/Expo
 
 function traceIdsOf(p: Payload, body: Buffer): string[] {
   const ids: string[] = []
-  for (let i = 0; i < p.traceIdOffsets.length; i += 10) ids.push(body.subarray(p.traceIdOffsets[i], p.traceIdOffsets[i] + 16).toString('hex'))
+  for (let i = 0; i < p.traceIdOffsets.length; i += 10)
+    ids.push(body.subarray(p.traceIdOffsets[i], p.traceIdOffsets[i] + 16).toString('hex'))
   return ids
 }
 
@@ -62,7 +63,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         if (stopped()) return
         let status = 0
         try {
-          const res = await fetch(`${o.ingestUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
+          const res = await fetch(`${o.ingestUrl}/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-protobuf' },
+            body,
+          })
           await res.arrayBuffer()
           status = res.status
         } catch {
@@ -88,8 +93,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const client = new grpc.Client(`127.0.0.1:${o.grpcPort}`, grpc.credentials.createInsecure())
   const exportCall = (body: Buffer) =>
     new Promise<number>((resolve) =>
-      client.makeUnaryRequest(TRACE_SERVICE, (b: Buffer) => b, (b: Buffer) => b, body, { deadline: Date.now() + 120_000 }, (err) =>
-        resolve(err ? err.code : 0),
+      client.makeUnaryRequest(
+        TRACE_SERVICE,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        { deadline: Date.now() + 120_000 },
+        (err) => resolve(err ? err.code : 0),
       ),
     )
   async function grpcWorker() {
@@ -125,14 +135,26 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const base = BigInt(Date.now()) * 1_000_000n
       const values = Array.from({ length: linesPerPush }, (_, i) => [
         `${base + BigInt(i)}`,
-        JSON.stringify({ level: 30, msg: `order ${req}-${i} processed`, req, i, trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+        JSON.stringify({
+          level: 30,
+          msg: `order ${req}-${i} processed`,
+          req,
+          i,
+          trace_id: '0af7651916cd43dd8448eb211c80319c',
+        }),
       ])
-      const body = JSON.stringify({ streams: [{ stream: { service_name: `load-${req % 4}`, env: 'load' }, values }] })
+      const body = JSON.stringify({
+        streams: [{ stream: { service_name: `load-${req % 4}`, env: 'load' }, values }],
+      })
       for (;;) {
         if (stopped()) return
         let status = 0
         try {
-          const res = await fetch(`${o.ingestUrl}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          const res = await fetch(`${o.ingestUrl}/loki/api/v1/push`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          })
           await res.arrayBuffer()
           status = res.status
         } catch {

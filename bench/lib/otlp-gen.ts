@@ -61,7 +61,10 @@ function keyValue(key: string, v: string | number | boolean): Writer {
 }
 
 export const SERVICES = Array.from({ length: 20 }, (_, i) => `service-${i}`)
-export const OPERATIONS = Array.from({ length: 200 }, (_, i) => `${['GET', 'POST', 'PUT'][i % 3]} /api/v1/resource-${i}/:id`)
+export const OPERATIONS = Array.from(
+  { length: 200 },
+  (_, i) => `${['GET', 'POST', 'PUT'][i % 3]} /api/v1/resource-${i}/:id`,
+)
 
 export interface Payload {
   bytes: Buffer
@@ -77,12 +80,15 @@ export interface Payload {
 export function makePayload(spans: number, seed: number): Payload {
   const service = SERVICES[seed % SERVICES.length]
   const scopeSpans = new Writer()
-  scopeSpans.message(1, (() => {
-    const s = new Writer()
-    s.string(1, '@opentelemetry/instrumentation-http')
-    s.string(2, '0.223.0')
-    return s
-  })())
+  scopeSpans.message(
+    1,
+    (() => {
+      const s = new Writer()
+      s.string(1, '@opentelemetry/instrumentation-http')
+      s.string(2, '0.223.0')
+      return s
+    })(),
+  )
   const now = BigInt(Date.now()) * 1_000_000n
   const spanMessages: { w: Writer; traceIdAt: number }[] = []
   let traceId = randomBytes(16)

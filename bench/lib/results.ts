@@ -35,15 +35,27 @@ export function machine(): string {
 }
 
 /** Records one benchmark's figures: `rows` are [figure, value] lines of a Markdown table. */
-export function record(name: string, figures: Record<string, unknown>, rows: [string, string][], notes = ''): void {
+export function record(
+  name: string,
+  figures: Record<string, unknown>,
+  rows: [string, string][],
+  notes = '',
+): void {
   const jsonPath = `${DIR}/results.json`
   const all = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : {}
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ')
   all[name] = { date, commit: commit(), machine: machine(), figures }
   writeFileSync(jsonPath, `${JSON.stringify(all, null, 2)}\n`)
   const mdPath = `${DIR}/RESULTS.md`
-  if (!existsSync(mdPath)) writeFileSync(mdPath, '# Benchmark results\n\nNewest last. Medians unless said; ratios are against a baseline measured in the same run.\n')
+  if (!existsSync(mdPath))
+    writeFileSync(
+      mdPath,
+      '# Benchmark results\n\nNewest last. Medians unless said; ratios are against a baseline measured in the same run.\n',
+    )
   const table = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n')
-  appendFileSync(mdPath, `\n## ${name} — ${date} UTC, commit ${commit()}\n\n${machine()}\n\n${table}\n${notes ? `\n${notes}\n` : ''}`)
+  appendFileSync(
+    mdPath,
+    `\n## ${name} — ${date} UTC, commit ${commit()}\n\n${machine()}\n\n${table}\n${notes ? `\n${notes}\n` : ''}`,
+  )
   console.log(`\nrecorded in bench/RESULTS.md and bench/results.json`)
 }

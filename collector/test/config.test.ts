@@ -4,7 +4,14 @@ import { loadConfig, parseBytes, parseDuration } from '../src/config.js'
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
     const c = loadConfig({}, {})
-    expect(c).toMatchObject({ host: '127.0.0.1', grpcPort: 4317, ingestPort: 4318, port: 8080, database: 'otel', retentionDays: 30 })
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      grpcPort: 4317,
+      ingestPort: 4318,
+      port: 8080,
+      database: 'otel',
+      retentionDays: 30,
+    })
     expect(c.clickhouse).toBeUndefined()
     expect(c.dataDir.endsWith('.skein-data')).toBe(true)
   })
@@ -47,7 +54,9 @@ describe('loadConfig', () => {
   })
 
   it('never prints a secret in an error', () => {
-    expect(() => loadConfig({ clickhouseUrl: 'http://h:8123', clickhouseCluster: 'bad name!' }, {})).toThrow(/cluster/)
+    expect(() => loadConfig({ clickhouseUrl: 'http://h:8123', clickhouseCluster: 'bad name!' }, {})).toThrow(
+      /cluster/,
+    )
   })
 })
 

@@ -54,13 +54,18 @@ describe('a collector killed with SIGKILL under load', () => {
            GROUP BY t.TraceId)`,
       )
       expect(ackedTraces.length).toBeGreaterThan(0)
-      expect({ missing: Number(traceCounts[0].missing), short: Number(traceCounts[0].short) }).toEqual({ missing: 0, short: 0 })
+      expect({ missing: Number(traceCounts[0].missing), short: Number(traceCounts[0].short) }).toEqual({
+        missing: 0,
+        short: 0,
+      })
       const pushCounts = await q<{ req: string; n: string }>(
         `SELECT LogAttributes['req'] AS req, count() AS n FROM otel.otel_logs GROUP BY req`,
       )
       const stored = new Map(pushCounts.map((r) => [Number(r.req), Number(r.n)]))
       for (const req of ackedPushes) expect(stored.get(req), `push ${req}`).toBe(200)
     })
-    console.log(`crash: ${ackedTraces.length * 10} spans and ${ackedPushes.length * 200} lines acknowledged before the kill, all found`)
+    console.log(
+      `crash: ${ackedTraces.length * 10} spans and ${ackedPushes.length * 200} lines acknowledged before the kill, all found`,
+    )
   }, 180_000)
 })

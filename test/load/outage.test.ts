@@ -41,12 +41,22 @@ function spans(n: number, tag: string) {
 }
 
 async function send(collector: RunningCollector, n: number, tag: string) {
-  const r = await fetch(`${collector.ingestUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: spans(n, tag) })
+  const r = await fetch(`${collector.ingestUrl}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: spans(n, tag),
+  })
   return r.status
 }
 
 const countOf = async (tag: string) =>
-  Number((await fake!.query<{ n: string }>(`SELECT count() AS n FROM otel.otel_traces WHERE ServiceName = '${tag}'`))[0].n)
+  Number(
+    (
+      await fake!.query<{ n: string }>(
+        `SELECT count() AS n FROM otel.otel_traces WHERE ServiceName = '${tag}'`,
+      )
+    )[0].n,
+  )
 
 describe('a storage outage in server mode', () => {
   it('spools and acknowledges, reports unready, and loses nothing acked across a kill -9', async () => {

@@ -11,7 +11,9 @@ const QUERY = 'query-secret-1c9d'
 let c: RunningCollector
 
 beforeAll(async () => {
-  c = await startCollector({ args: ['--ingest-token', INGEST, '--query-token', QUERY, '--log-level', 'debug'] })
+  c = await startCollector({
+    args: ['--ingest-token', INGEST, '--query-token', QUERY, '--log-level', 'debug'],
+  })
 })
 afterAll(async () => {
   await c?.stop()
@@ -19,9 +21,27 @@ afterAll(async () => {
 
 const ns = `${BigInt(Date.now()) * 1_000_000n}`
 const traceBody = JSON.stringify({
-  resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'x', startTimeUnixNano: ns, endTimeUnixNano: ns }] }] }],
+  resourceSpans: [
+    {
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: 'ab'.repeat(16),
+              spanId: 'cd'.repeat(8),
+              name: 'x',
+              startTimeUnixNano: ns,
+              endTimeUnixNano: ns,
+            },
+          ],
+        },
+      ],
+    },
+  ],
 })
-const logsBody = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: ns, body: { stringValue: 'hi' } }] }] }] })
+const logsBody = JSON.stringify({
+  resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: ns, body: { stringValue: 'hi' } }] }] }],
+})
 const lokiBody = JSON.stringify({ streams: [{ stream: { service_name: 'auth' }, values: [[ns, 'hello']] }] })
 
 const ingestEndpoints: [string, string][] = [
@@ -50,7 +70,11 @@ const tokens: [string, Record<string, string>, boolean][] = [
 
 describe.each(ingestEndpoints)('POST %s', (path, body) => {
   it.each(tokens)('answers 401 with %s', async (_label, headers) => {
-    const r = await fetch(`${c.ingestUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+    const r = await fetch(`${c.ingestUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    })
     expect(r.status).toBe(401)
   })
   it('accepts the right token', async () => {
@@ -87,10 +111,17 @@ describe('gRPC Export', () => {
   function call(method: string, metadata: grpc.Metadata): Promise<number> {
     const client = new grpc.Client(`127.0.0.1:${c.ports.grpc}`, grpc.credentials.createInsecure())
     return new Promise((resolve) =>
-      client.makeUnaryRequest(method, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), metadata, (err) => {
-        client.close()
-        resolve(err ? err.code : 0)
-      }),
+      client.makeUnaryRequest(
+        method,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        metadata,
+        (err) => {
+          client.close()
+          resolve(err ? err.code : 0)
+        },
+      ),
     )
   }
   for (const method of [

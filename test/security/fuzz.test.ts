@@ -34,7 +34,12 @@ const validJson = {
               kind: 2,
               startTimeUnixNano: ns,
               endTimeUnixNano: ns,
-              attributes: [{ key: 'k', value: { arrayValue: { values: [{ intValue: '1' }, { kvlistValue: { values: [] } }] } } }],
+              attributes: [
+                {
+                  key: 'k',
+                  value: { arrayValue: { values: [{ intValue: '1' }, { kvlistValue: { values: [] } }] } },
+                },
+              ],
             },
           ],
         },
@@ -42,7 +47,14 @@ const validJson = {
     },
   ],
 }
-const validLoki = { streams: [{ stream: { service_name: 'fuzz' }, values: [[ns, '{"level":30,"msg":"hi"}', { trace_id: 'ab'.repeat(16) }]] }] }
+const validLoki = {
+  streams: [
+    {
+      stream: { service_name: 'fuzz' },
+      values: [[ns, '{"level":30,"msg":"hi"}', { trace_id: 'ab'.repeat(16) }]],
+    },
+  ],
+}
 
 async function send(path: string, body: Buffer | string, contentType: string, gzip = false) {
   const ac = new AbortController()
@@ -68,7 +80,11 @@ const mutated = (base: Buffer) =>
       fc.oneof(
         fc.record({ op: fc.constant('flip' as const), at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }),
         fc.record({ op: fc.constant('cut' as const), at: fc.nat() }),
-        fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 12 }) }),
+        fc.record({
+          op: fc.constant('insert' as const),
+          at: fc.nat(),
+          bytes: fc.uint8Array({ maxLength: 12 }),
+        }),
       ),
       { minLength: 1, maxLength: 6 },
     )
@@ -109,18 +125,27 @@ const never5xx = (status: number) => {
 describe('the ingest port under fuzzing', () => {
   it('answers mutated OTLP protobuf traces and logs with a 2xx or 4xx', async () => {
     await fc.assert(
-      fc.asyncProperty(mutated(validProto), fc.boolean(), fc.constantFrom('/v1/traces', '/v1/logs'), async (body, gz, path) => {
-        never5xx(await send(path, body, 'application/x-protobuf', gz))
-      }),
+      fc.asyncProperty(
+        mutated(validProto),
+        fc.boolean(),
+        fc.constantFrom('/v1/traces', '/v1/logs'),
+        async (body, gz, path) => {
+          never5xx(await send(path, body, 'application/x-protobuf', gz))
+        },
+      ),
       { numRuns: RUNS },
     )
   })
 
   it('answers random bytes with a 2xx or 4xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), fc.constantFrom('/v1/traces', '/v1/logs'), async (bytes, path) => {
-        never5xx(await send(path, Buffer.from(bytes), 'application/x-protobuf'))
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.constantFrom('/v1/traces', '/v1/logs'),
+        async (bytes, path) => {
+          never5xx(await send(path, Buffer.from(bytes), 'application/x-protobuf'))
+        },
+      ),
       { numRuns: RUNS },
     )
   })

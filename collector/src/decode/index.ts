@@ -4,7 +4,7 @@
  * Every decoder's rows pass `settle*` (timestamps.ts) so that storage never sees a value it refuses.
  */
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
-import { decodeLokiJson as lokiJson, type LokiOptions } from './loki.js'
+import { type LokiOptions, decodeLokiJson as lokiJson } from './loki.js'
 import { decodeLogsJson as logsJson, decodeLogsProto as logsProto } from './otlp-logs.js'
 import { decodeTracesJson as tracesJson, decodeTracesProto as tracesProto } from './otlp-traces.js'
 import { settleLogs, settleSpans } from './timestamps.js'

@@ -102,7 +102,8 @@ export class Batcher<R extends unknown[]> {
     }
     this.heldRows += rows.length
     this.heldBytes += bytes
-    const batch = (this.current ??= { rows: [], bytes: 0, waiters: [] })
+    this.current ??= { rows: [], bytes: 0, waiters: [] }
+    const batch = this.current
     const start = batch.rows.length
     for (let i = 0; i < rows.length; i++) batch.rows.push(rows[i])
     batch.bytes += bytes

@@ -2,8 +2,9 @@
  * Request bodies: decompression with a hard output limit, so a gzip bomb is refused after inflating at
  * most `maxBytes` instead of whole.
  */
-import { gunzip, inflate } from 'node:zlib'
+
 import { promisify } from 'node:util'
+import { gunzip, inflate } from 'node:zlib'
 import { skeinError } from '../errors.js'
 
 const gunzipAsync = promisify(gunzip)

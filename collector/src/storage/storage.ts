@@ -7,7 +7,7 @@
  * Lifecycle: `openStorage()` connects and migrates; `close()` waits for in-flight statements (chDB
  * aborts the whole process if a connection closes under a running statement), then closes. Safe twice.
  */
-import { mkdirSync, accessSync, constants } from 'node:fs'
+import { accessSync, constants, mkdirSync } from 'node:fs'
 import {
   type ClickHouseClient,
   ClickHouseLogLevel,

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { decodeLogsJson, decodeTracesJson, isStorableNs } from '../../src/decode/index.js'
 
 const span = (over: Record<string, unknown>) => ({
-  resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'x', ...over }] }] }],
+  resourceSpans: [
+    { scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'x', ...over }] }] },
+  ],
 })
 
 describe('timestamps that storage would refuse', () => {
@@ -25,7 +27,11 @@ describe('timestamps that storage would refuse', () => {
   it('give an event with a bad time its span start, and a duration past the range 0', () => {
     const start = '1795722832951000000'
     const d = decodeTracesJson(
-      span({ startTimeUnixNano: start, endTimeUnixNano: '18446744073709551615', events: [{ timeUnixNano: '5', name: 'e' }] }),
+      span({
+        startTimeUnixNano: start,
+        endTimeUnixNano: '18446744073709551615',
+        events: [{ timeUnixNano: '5', name: 'e' }],
+      }),
     )
     expect(d.rows[0][0]).toBe(start)
     expect(d.rows[0][15]).toEqual([start])
@@ -34,7 +40,9 @@ describe('timestamps that storage would refuse', () => {
 
   it('give a log record without a usable time the time it was received', () => {
     const before = BigInt(Date.now()) * 1_000_000n
-    const d = decodeLogsJson({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }] })
+    const d = decodeLogsJson({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }],
+    })
     expect(BigInt(d.rows[0][0])).toBeGreaterThanOrEqual(before)
   })
 })

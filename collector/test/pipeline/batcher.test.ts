@@ -124,7 +124,10 @@ describe('Batcher', () => {
     w.hold()
     const b = new Batcher<[number]>(options(w.writer, { maxRows: 100, maxQueueRows: 4 }))
     const first = b.consume([[1], [2], [3]], 1)
-    await expect(b.consume([[4], [5]], 1)).rejects.toMatchObject({ code: 'SKEIN_ERR_BACKPRESSURE', retryable: true })
+    await expect(b.consume([[4], [5]], 1)).rejects.toMatchObject({
+      code: 'SKEIN_ERR_BACKPRESSURE',
+      retryable: true,
+    })
     w.release()
     await first
     await expect(b.consume([[4], [5]], 1)).resolves.toBeUndefined()
@@ -154,12 +157,17 @@ describe('Batcher', () => {
     const inserted: unknown[][][] = []
     const writer: Writer = {
       async insert(_t, _c, rows) {
-        if (rows.some((r) => r[0] === 'poison')) throw skeinError('STORAGE_REJECTED', 'storage refused the data: bad value')
+        if (rows.some((r) => r[0] === 'poison'))
+          throw skeinError('STORAGE_REJECTED', 'storage refused the data: bad value')
         inserted.push([...rows] as unknown[][])
       },
     }
     const b = new Batcher<[string]>(options(writer, { maxRows: 100, lingerMs: 20 }))
-    const results = await Promise.allSettled([b.consume([['a'], ['b']], 1), b.consume([['poison']], 1), b.consume([['c']], 1)])
+    const results = await Promise.allSettled([
+      b.consume([['a'], ['b']], 1),
+      b.consume([['poison']], 1),
+      b.consume([['c']], 1),
+    ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect((results[1] as PromiseRejectedResult).reason.code).toBe('SKEIN_ERR_STORAGE_REJECTED')
     expect(inserted.flat().map((r) => r[0])).toEqual(['a', 'b', 'c'])

@@ -4,7 +4,9 @@ import { build, ident, join, p, sql, trusted, where } from '../../src/query/sql.
 describe('the sql tag', () => {
   it('binds every value as a typed server-side parameter', () => {
     const service = "x' OR 1=1 --"
-    const q = build(sql`SELECT 1 FROM t WHERE ServiceName = ${p.String(service)} AND Duration >= ${p.UInt64(5)}`)
+    const q = build(
+      sql`SELECT 1 FROM t WHERE ServiceName = ${p.String(service)} AND Duration >= ${p.UInt64(5)}`,
+    )
     expect(q).toMatchInlineSnapshot(`
       {
         "query": "SELECT 1 FROM t WHERE ServiceName = {p0:String} AND Duration >= {p1:UInt64}",
@@ -35,8 +37,22 @@ describe('the sql tag', () => {
 
   it('takes identifiers only from an allowlist', () => {
     const cols = { duration: 'Duration', start: 'Timestamp' } as const
-    expect(build(ident('duration', cols, () => { throw new Error('bad') })).query).toBe('Duration')
-    expect(() => ident('Duration; DROP', cols, () => { throw new Error('bad sort') })).toThrow('bad sort')
-    expect(() => ident('__proto__', cols, () => { throw new Error('bad sort') })).toThrow('bad sort')
+    expect(
+      build(
+        ident('duration', cols, () => {
+          throw new Error('bad')
+        }),
+      ).query,
+    ).toBe('Duration')
+    expect(() =>
+      ident('Duration; DROP', cols, () => {
+        throw new Error('bad sort')
+      }),
+    ).toThrow('bad sort')
+    expect(() =>
+      ident('__proto__', cols, () => {
+        throw new Error('bad sort')
+      }),
+    ).toThrow('bad sort')
   })
 })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
-import { logsTable, MIGRATIONS, tracesTable, traceIdTsTable } from '../../src/storage/schema.js'
+import { logsTable, MIGRATIONS, traceIdTsTable, tracesTable } from '../../src/storage/schema.js'
 import { openStorage, type Storage } from '../../src/storage/storage.js'
 
 /**
@@ -87,7 +87,15 @@ describe('the schema', () => {
     const sec = Math.floor(Date.now() / 1000)
     await storage.ingest.insert({
       table: 'otel.otel_traces',
-      values: [{ Timestamp: `${sec}123456789`, TraceId: 'ab'.repeat(16), SpanId: 'cd'.repeat(8), SpanName: 'x', ServiceName: 's' }],
+      values: [
+        {
+          Timestamp: `${sec}123456789`,
+          TraceId: 'ab'.repeat(16),
+          SpanId: 'cd'.repeat(8),
+          SpanName: 'x',
+          ServiceName: 's',
+        },
+      ],
       format: 'JSONEachRow',
     })
     const rs = await storage.query.query({
@@ -98,20 +106,31 @@ describe('the schema', () => {
   })
   it('keeps the exporter indexes, keys and the retention TTL', () => {
     const traces = tracesTable({ database: 'otel', retentionDays: 7 })[0]
-    for (const idx of ['idx_trace_id TraceId TYPE bloom_filter(0.001)', 'idx_duration Duration TYPE minmax', 'mapKeys(SpanAttributes)']) {
+    for (const idx of [
+      'idx_trace_id TraceId TYPE bloom_filter(0.001)',
+      'idx_duration Duration TYPE minmax',
+      'mapKeys(SpanAttributes)',
+    ]) {
       expect(traces).toContain(idx)
     }
     expect(traces).toContain('ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))')
     expect(traces).toContain('TTL toDateTime(Timestamp) + toIntervalDay(7)')
     expect(traces).toContain('ttl_only_drop_parts = 1')
-    expect(logsTable({ database: 'otel', retentionDays: 7 })[0]).toContain('idx_body Body TYPE tokenbf_v1(32768, 3, 0)')
+    expect(logsTable({ database: 'otel', retentionDays: 7 })[0]).toContain(
+      'idx_body Body TYPE tokenbf_v1(32768, 3, 0)',
+    )
   })
   it('records every migration once and can be applied again (idempotent)', async () => {
     const again = await openStorage(loadConfig({ dataDir }, {})).catch((e) => e)
     // A second engine on the same path in one process is refused by chDB; the real re-run is the restart test.
     if (!(again instanceof Error)) await again.close()
-    const rs = await storage.query.query({ query: 'SELECT Version FROM otel.skein_schema_version FINAL ORDER BY Version', format: 'JSONEachRow' })
-    expect(((await rs.json()) as { Version: number }[]).map((r) => r.Version)).toEqual(MIGRATIONS.map((m) => m.version))
+    const rs = await storage.query.query({
+      query: 'SELECT Version FROM otel.skein_schema_version FINAL ORDER BY Version',
+      format: 'JSONEachRow',
+    })
+    expect(((await rs.json()) as { Version: number }[]).map((r) => r.Version)).toEqual(
+      MIGRATIONS.map((m) => m.version),
+    )
   })
 })
 
@@ -120,7 +139,9 @@ describe('cluster mode DDL', () => {
   it('creates replicated local tables and distributed tables sharded by trace id, ON CLUSTER', () => {
     const [local, dist] = tracesTable(o)
     expect(local).toContain('CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_local` ON CLUSTER `skein`')
-    expect(local).toContain("ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')")
+    expect(local).toContain(
+      "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
+    )
     expect(dist).toContain('ENGINE = Distributed(`skein`, `otel`, `otel_traces_local`, cityHash64(TraceId))')
     const [, , view] = traceIdTsTable(o)
     expect(view).toContain('TO `otel`.`otel_traces_trace_id_ts_local`')
