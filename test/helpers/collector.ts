@@ -85,7 +85,10 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start in time:\n${out}`)), opts.timeoutMs ?? 30_000)
+    const timer = setTimeout(
+      () => reject(new Error(`collector did not start in time:\n${out}`)),
+      opts.timeoutMs ?? 30_000,
+    )
     const check = () => {
       if (out.includes('Skein is running')) {
         clearTimeout(timer)
@@ -122,7 +125,10 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
 }
 
 /** GET a JSON document from the API; throws with the body on a non-2xx unless `allowError`. */
-export async function getJson<T = any>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+export async function getJson<T = any>(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url, init)
   const text = await res.text()
   let body: any
@@ -135,7 +141,11 @@ export async function getJson<T = any>(url: string, init?: RequestInit): Promise
 }
 
 /** Polls `fn` until it returns a truthy value or the time is up. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -145,7 +155,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     } catch (e) {
       last = e
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }

@@ -5,11 +5,19 @@
  */
 import { createClient } from '@clickhouse/client'
 
-export async function withStore<T>(dataDir: string, fn: (query: <R>(sql: string) => Promise<R[]>) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  dataDir: string,
+  fn: (query: <R>(sql: string) => Promise<R[]>) => Promise<T>,
+): Promise<T> {
   const { createChdbConnection } = await import('chdb/connection')
-  const client = createClient({ connection: createChdbConnection({ path: dataDir }) } as Parameters<typeof createClient>[0])
+  const client = createClient({ connection: createChdbConnection({ path: dataDir }) } as Parameters<
+    typeof createClient
+  >[0])
   try {
-    return await fn(async <R>(sql: string) => (await (await client.query({ query: sql, format: 'JSONEachRow' })).json()) as R[])
+    return await fn(
+      async <R>(sql: string) =>
+        (await (await client.query({ query: sql, format: 'JSONEachRow' })).json()) as R[],
+    )
   } finally {
     const { drainPending } = await import('chdb')
     await drainPending()

@@ -27,7 +27,12 @@ function jsonSpans(spans: { traceId: string; spanId: string; name: string }[], s
         scopeSpans: [
           {
             scope: { name: 't' },
-            spans: spans.map((s) => ({ ...s, kind: 2, startTimeUnixNano: nowNs(), endTimeUnixNano: nowNs() })),
+            spans: spans.map((s) => ({
+              ...s,
+              kind: 2,
+              startTimeUnixNano: nowNs(),
+              endTimeUnixNano: nowNs(),
+            })),
           },
         ],
       },
@@ -37,12 +42,18 @@ function jsonSpans(spans: { traceId: string; spanId: string; name: string }[], s
 
 async function post(path: string, body: Buffer | string, headers: Record<string, string>) {
   const res = await fetch(`${collector.ingestUrl}${path}`, { method: 'POST', body, headers })
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) }
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    body: Buffer.from(await res.arrayBuffer()),
+  }
 }
 
 describe('OTLP/HTTP with bad input', () => {
   it('answers 400 with a google.rpc.Status for malformed protobuf', async () => {
-    const r = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), { 'content-type': 'application/x-protobuf' })
+    const r = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), {
+      'content-type': 'application/x-protobuf',
+    })
     expect(r.status).toBe(400)
     expect(r.type).toContain('application/x-protobuf')
     expect(r.body.toString('latin1')).toMatch(/[a-z]{3,}/) // the Status message text is in the bytes
@@ -57,7 +68,9 @@ describe('OTLP/HTTP with bad input', () => {
   })
 
   it('answers 400 for JSON of the wrong shape', async () => {
-    const r = await post('/v1/traces', JSON.stringify({ resourceSpans: 'nope' }), { 'content-type': 'application/json' })
+    const r = await post('/v1/traces', JSON.stringify({ resourceSpans: 'nope' }), {
+      'content-type': 'application/json',
+    })
     expect(r.status).toBe(400)
   })
 
@@ -73,12 +86,17 @@ describe('OTLP/HTTP with bad input', () => {
   })
 
   it('answers 400 for a body that claims gzip but is not', async () => {
-    const r = await post('/v1/traces', 'not gzip at all', { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+    const r = await post('/v1/traces', 'not gzip at all', {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    })
     expect(r.status).toBe(400)
   })
 
   it('answers 413 for a body over 20 MiB', async () => {
-    const r = await post('/v1/traces', Buffer.alloc(21 * 1024 * 1024, 0x20), { 'content-type': 'application/json' })
+    const r = await post('/v1/traces', Buffer.alloc(21 * 1024 * 1024, 0x20), {
+      'content-type': 'application/json',
+    })
     expect(r.status).toBe(413)
   })
 
@@ -99,7 +117,10 @@ describe('OTLP/HTTP with bad input', () => {
     for (let i = 0; i < 64; i++) gz.write(zeros)
     await new Promise((r) => gz.end(r))
     const bomb = Buffer.concat(parts)
-    const r = await post('/v1/traces', bomb, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })
+    const r = await post('/v1/traces', bomb, {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'gzip',
+    })
     expect(r.status).toBe(413)
     const metrics = await (await fetch(`${collector.ingestUrl}/metrics`)).text()
     const rss = Number(/skein_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1])
@@ -114,7 +135,9 @@ describe('OTLP/HTTP with bad input', () => {
       { traceId: hex(32, '0'), spanId: hex(16, 'e'), name: 'zero trace id' },
       { traceId: hex(32, 'b'), spanId: hex(16, '0'), name: 'zero span id' },
     ]
-    const r = await post('/v1/traces', JSON.stringify(jsonSpans(spans)), { 'content-type': 'application/json' })
+    const r = await post('/v1/traces', JSON.stringify(jsonSpans(spans)), {
+      'content-type': 'application/json',
+    })
     expect(r.status).toBe(200)
     const body = JSON.parse(r.body.toString())
     expect(body.partialSuccess.rejectedSpans).toBe('3')

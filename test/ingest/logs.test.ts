@@ -22,7 +22,8 @@ afterAll(async () => {
   await collector?.stop()
 })
 
-const randomHex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
+const randomHex = (n: number) =>
+  Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
 
 /** A root span for the logs to hang on, sent as OTLP/JSON so the trace endpoint finds the trace. */
 async function sendSpan(traceId: string, spanId: string, service: string) {
@@ -34,7 +35,20 @@ async function sendSpan(traceId: string, spanId: string, service: string) {
       resourceSpans: [
         {
           resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-          scopeSpans: [{ spans: [{ traceId, spanId, name: 'handle', kind: 2, startTimeUnixNano: `${now}`, endTimeUnixNano: `${now + 1_000_000n}` }] }],
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId,
+                  spanId,
+                  name: 'handle',
+                  kind: 2,
+                  startTimeUnixNano: `${now}`,
+                  endTimeUnixNano: `${now + 1_000_000n}`,
+                },
+              ],
+            },
+          ],
         },
       ],
     }),
@@ -118,10 +132,14 @@ describe('pino logs sent through pino-loki', () => {
     const { logger, end } = lokiLogger('bulk')
     for (let i = 0; i < 10_000; i++) logger.info({ trace_id: traceId, span_id: spanId, i }, `line ${i}`)
     await end()
-    const t = await eventually(async () => {
-      const r = await getJson(`${collector.apiUrl}/api/v1/traces/${traceId}`)
-      return r.status === 200 && r.body.logs.length >= 10_000 ? r : undefined
-    }, 30_000, 250)
+    const t = await eventually(
+      async () => {
+        const r = await getJson(`${collector.apiUrl}/api/v1/traces/${traceId}`)
+        return r.status === 200 && r.body.logs.length >= 10_000 ? r : undefined
+      },
+      30_000,
+      250,
+    )
     expect(t.body.logs).toHaveLength(10_000)
     const seen = new Set(t.body.logs.map((l: any) => l.attributes.i))
     expect(seen.size).toBe(10_000)

@@ -34,7 +34,9 @@ describe('Loki push', () => {
   })
 
   it('refuses a numeric timestamp with 400 saying timestamps are strings', async () => {
-    const r = await push({ streams: [{ stream: { service_name: 'x' }, values: [[Date.now() * 1e6, 'hello']] }] })
+    const r = await push({
+      streams: [{ stream: { service_name: 'x' }, values: [[Date.now() * 1e6, 'hello']] }],
+    })
     expect(r.status).toBe(400)
     expect(r.body.error.message).toMatch(/timestamp/i)
   })
@@ -90,7 +92,14 @@ describe('backpressure', () => {
         fetch(`${c.ingestUrl}/loki/api/v1/push`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ streams: [{ stream: { service_name: 'bp' }, values: Array.from({ length: 5 }, (_, i) => [ns(), `push ${n} line ${i}`]) }] }),
+          body: JSON.stringify({
+            streams: [
+              {
+                stream: { service_name: 'bp' },
+                values: Array.from({ length: 5 }, (_, i) => [ns(), `push ${n} line ${i}`]),
+              },
+            ],
+          }),
         })
       const responses = await Promise.all(Array.from({ length: 20 }, (_, n) => push(n)))
       const refused = responses.filter((r) => r.status === 503)

@@ -7,7 +7,15 @@ import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CLI, eventually, freePort, getJson, REPO_ROOT, startCollector, tempDir } from '../helpers/collector.js'
+import {
+  CLI,
+  eventually,
+  freePort,
+  getJson,
+  REPO_ROOT,
+  startCollector,
+  tempDir,
+} from '../helpers/collector.js'
 
 function serve(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', ...args], {
@@ -20,7 +28,14 @@ function serve(args: string[]) {
 }
 
 async function freePorts() {
-  return ['--grpc-port', String(await freePort()), '--ingest-port', String(await freePort()), '--port', String(await freePort())]
+  return [
+    '--grpc-port',
+    String(await freePort()),
+    '--ingest-port',
+    String(await freePort()),
+    '--port',
+    String(await freePort()),
+  ]
 }
 
 describe('skein serve refuses to start', () => {
@@ -115,4 +130,3 @@ describe('a restart on the same data dir', () => {
     }
   })
 })
-

@@ -30,7 +30,11 @@ const toNs = ([s, n]: [number, number]) => (BigInt(s) * 1_000_000_000n + BigInt(
 
 async function sendTrace(exporter: SpanExporter, label: string) {
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': `svc-${label}`, 'service.version': '1.2.3', 'host.name': 'box' }),
+    resource: resourceFromAttributes({
+      'service.name': `svc-${label}`,
+      'service.version': '1.2.3',
+      'host.name': 'box',
+    }),
     spanProcessors: [new SimpleSpanProcessor(exporter)],
   })
   const tracer = provider.getTracer('skein-test-scope', '9.9.9')
@@ -84,7 +88,10 @@ const exporters: [string, () => SpanExporter][] = [
   ['grpc', () => new GrpcExporter({ url: collector.grpcUrl })],
   ['http-json', () => new HttpJsonExporter({ url: `${collector.ingestUrl}/v1/traces` })],
   ['http-proto', () => new ProtoExporter({ url: `${collector.ingestUrl}/v1/traces` })],
-  ['http-proto-gzip', () => new ProtoExporter({ url: `${collector.ingestUrl}/v1/traces`, compression: 'gzip' as any })],
+  [
+    'http-proto-gzip',
+    () => new ProtoExporter({ url: `${collector.ingestUrl}/v1/traces`, compression: 'gzip' as any }),
+  ],
 ]
 
 describe.each(exporters)('spans sent with the %s exporter', (label, make) => {
@@ -128,13 +135,27 @@ describe.each(exporters)('spans sent with the %s exporter', (label, make) => {
       'ints.attr': '[1,2,3]',
       'bools.attr': '[true,false]',
     })
-    expect(child.resource).toMatchObject({ 'service.name': `svc-${label}`, 'service.version': '1.2.3', 'host.name': 'box' })
+    expect(child.resource).toMatchObject({
+      'service.name': `svc-${label}`,
+      'service.version': '1.2.3',
+      'host.name': 'box',
+    })
     expect(child.scope).toEqual({ name: 'skein-test-scope', version: '9.9.9' })
     expect(child.events).toEqual([
-      { timestampNs: sent.eventNs, timestamp: expect.any(String), name: 'rows fetched', attributes: { rows: '12' } },
+      {
+        timestampNs: sent.eventNs,
+        timestamp: expect.any(String),
+        name: 'rows fetched',
+        attributes: { rows: '12' },
+      },
     ])
     expect(child.links).toEqual([
-      { traceId: sent.linkCtx.traceId, spanId: sent.linkCtx.spanId, traceState: '', attributes: { 'link.kind': 'retry-of' } },
+      {
+        traceId: sent.linkCtx.traceId,
+        spanId: sent.linkCtx.spanId,
+        traceState: '',
+        attributes: { 'link.kind': 'retry-of' },
+      },
     ])
   })
 })

@@ -114,7 +114,7 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
     ...distributed(o, 'otel_traces_trace_id_ts', 'cityHash64(TraceId)'),
     // The view reads the local traces table and writes the local lookup table: on a cluster both live
     // on the same shard because both are sharded by cityHash64(TraceId).
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(localName(o, 'otel_traces_trace_id_ts') + '_mv')}${onCluster(o)}
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(`${localName(o, 'otel_traces_trace_id_ts')}_mv`)}${onCluster(o)}
 TO ${table(o, 'otel_traces_trace_id_ts')}
 AS SELECT
     TraceId,
