@@ -161,7 +161,7 @@ async function main() {
       if (have) throw new Error(`${dir} holds ${have} spans, not ${SPANS}; use another BENCH_DIR`)
       await generate(storage)
     } else console.log(`  reusing ${have.toLocaleString()} spans in ${dir}`)
-    const db: Db = createDb(storage.queryClients, storage.table, 60_000)
+    const db: Db = createDb(storage.queryClients, storage.table, 60_000, { sessionSettings: true })
 
     const idsRs = await storage.query.query({
       query: `SELECT TraceId FROM ${storage.table('otel_traces_trace_id_ts')} WHERE cityHash64(TraceId) % 1000 = 7 LIMIT 200`,

@@ -66,7 +66,9 @@ export async function startCollector(
   const storage = await openStorage(config)
   let ready = true
   const pipeline = createPipeline(storage, config, metrics, log)
-  const db = createDb(storage.queryClients, storage.table, config.queryTimeoutMs)
+  const db = createDb(storage.queryClients, storage.table, config.queryTimeoutMs, {
+    sessionSettings: storage.mode === 'embedded',
+  })
   const isReady = () => ready && pipeline.healthy()
   const deps = { config, pipeline, metrics, ready: isReady, log }
   const ingest = await createIngestServer(deps)

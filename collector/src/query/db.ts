@@ -24,8 +24,18 @@ export function createDb(
   clients: ClickHouseClient | ClickHouseClient[],
   tableName: (name: string) => string,
   timeoutMs: number,
+  options: { sessionSettings?: boolean } = {},
 ): Db {
-  const pool = (Array.isArray(clients) ? clients : [clients]).map((client) => ({ client, busy: 0 }))
+  const settings = { max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)), readonly: 2 }
+  // On the embedded engine a connection is a session whose settings persist, and each per-query setting
+  // costs a `SET` statement before every query: set them once per connection instead. A server over
+  // HTTP keeps no session state, so there they go with every query.
+  const once = options.sessionSettings === true
+  const pool = (Array.isArray(clients) ? clients : [clients]).map((client) => ({
+    client,
+    busy: 0,
+    ready: undefined as Promise<unknown> | undefined,
+  }))
   return {
     timeoutMs,
     table: (name) => trusted(tableName(name)),
@@ -34,14 +44,17 @@ export function createDb(
       const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a))
       slot.busy++
       try {
+        if (once) {
+          slot.ready ??= slot.client.command({
+            query: `SET max_execution_time = ${settings.max_execution_time}, readonly = ${settings.readonly}`,
+          })
+          await slot.ready
+        }
         const rs = await slot.client.query({
           query,
           query_params,
           format: 'JSONEachRow',
-          clickhouse_settings: {
-            max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)),
-            readonly: '2',
-          },
+          ...(once ? {} : { clickhouse_settings: { ...settings, readonly: '2' } }),
         })
         return (await rs.json()) as T[]
       } catch (e) {

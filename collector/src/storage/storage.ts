@@ -41,10 +41,11 @@ export interface Storage {
   close(): Promise<void>
 }
 
-const COMMON_SETTINGS: ClickHouseSettings = {
-  // Let inserts of Map/Nested columns tolerate missing optional fields in JSON rows.
-  input_format_skip_unknown_fields: 1,
-}
+/**
+ * No default settings: on the embedded engine every setting becomes a `SET` statement run before each
+ * insert and query (measured: about a third more time per small insert).
+ */
+const COMMON_SETTINGS: ClickHouseSettings = {}
 
 interface Clients {
   ingest: ClickHouseClient
