@@ -25,5 +25,10 @@ export function launchBrowser(): Promise<Browser> {
 /** Builds the UI when ui/dist is missing (a fresh clone after `npm install --ignore-scripts`). */
 export function ensureUiBuilt(): void {
   if (existsSync(join(REPO_ROOT, 'ui/dist/index.html'))) return
-  execFileSync('npm', ['run', 'build', '-w', 'ui'], { cwd: REPO_ROOT, stdio: 'inherit' })
+  // Vitest sets NODE_ENV=test; Vite would inherit it and ship React's development build.
+  execFileSync('npm', ['run', 'build', '-w', 'ui'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
 }

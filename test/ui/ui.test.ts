@@ -41,17 +41,50 @@ describe.skipIf(!CHROMIUM)('web UI in a browser', () => {
           attributes: { 'order.note': HOSTILE, 'http.method': 'POST' },
           children: [{ service: 'ui-orders', name: 'INSERT orders', at: 20, ms: 30, kind: SpanKind.CLIENT }],
         },
-        { service: 'ui-payments', name: 'charge', at: 95, ms: 20, status: 'error', statusMessage: 'card declined' },
+        {
+          service: 'ui-payments',
+          name: 'charge',
+          at: 95,
+          ms: 20,
+          status: 'error',
+          statusMessage: 'card declined',
+        },
       ],
     })
     await sender.flush()
     await sender.shutdown()
     const at = (name: string) => sent.span(name)
     await pushLogs(collector.ingestUrl, [
-      { service: 'ui-gateway', tsNs: nsAt(base + 1), msg: 'checkout started', traceId: sent.traceId, spanId: at('GET /checkout').spanId },
-      { service: 'ui-orders', tsNs: nsAt(base + 25), msg: 'inserting order', traceId: sent.traceId, spanId: at('INSERT orders').spanId },
-      { service: 'ui-orders', tsNs: nsAt(base + 60), msg: HOSTILE, level: 'warn', traceId: sent.traceId, spanId: at('POST /orders').spanId },
-      { service: 'ui-payments', tsNs: nsAt(base + 100), msg: 'card declined', level: 'error', traceId: sent.traceId, spanId: at('charge').spanId },
+      {
+        service: 'ui-gateway',
+        tsNs: nsAt(base + 1),
+        msg: 'checkout started',
+        traceId: sent.traceId,
+        spanId: at('GET /checkout').spanId,
+      },
+      {
+        service: 'ui-orders',
+        tsNs: nsAt(base + 25),
+        msg: 'inserting order',
+        traceId: sent.traceId,
+        spanId: at('INSERT orders').spanId,
+      },
+      {
+        service: 'ui-orders',
+        tsNs: nsAt(base + 60),
+        msg: HOSTILE,
+        level: 'warn',
+        traceId: sent.traceId,
+        spanId: at('POST /orders').spanId,
+      },
+      {
+        service: 'ui-payments',
+        tsNs: nsAt(base + 100),
+        msg: 'card declined',
+        level: 'error',
+        traceId: sent.traceId,
+        spanId: at('charge').spanId,
+      },
     ])
     await eventually(async () => {
       const r = await getJson(`${collector.apiUrl}/api/v1/traces/${sent.traceId}`)
@@ -74,7 +107,8 @@ describe.skipIf(!CHROMIUM)('web UI in a browser', () => {
 
   const url = (path: string) => `${collector.apiUrl}${path}`
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false })
-  const waterfallRow = (name: string) => page.locator(`[data-testid="waterfall-row"][data-span-id="${sent.span(name).spanId}"]`)
+  const waterfallRow = (name: string) =>
+    page.locator(`[data-testid="waterfall-row"][data-span-id="${sent.span(name).spanId}"]`)
 
   it('finds the trace in search and lists it with its span count and error badge', async () => {
     await page.goto(url('/'))
@@ -124,7 +158,9 @@ describe.skipIf(!CHROMIUM)('web UI in a browser', () => {
     await page.reload()
     await page.locator('[data-testid="span-detail-name"]').waitFor()
     expect(await page.locator('[data-testid="span-detail-name"]').textContent()).toBe('charge')
-    expect(await page.locator('[data-testid="critical-path-toggle"]').getAttribute('aria-pressed')).toBe('true')
+    expect(await page.locator('[data-testid="critical-path-toggle"]').getAttribute('aria-pressed')).toBe(
+      'true',
+    )
 
     await page.goto(url('/search?service=ui-orders&status=error&lookback=6h'))
     await page.reload()
@@ -141,7 +177,11 @@ describe.skipIf(!CHROMIUM)('web UI in a browser', () => {
       ['services', '/services?lookback=6h', '[data-testid="service-card"]'],
       ['service', '/services/ui-orders?lookback=6h', '[data-testid="red-charts"]'],
       ['map', '/map?lookback=6h', '[data-testid="service-map"], [data-testid="state-empty"]'],
-      ['alerts', '/alerts', '[data-testid="alert-rules"], [data-testid="state-empty"], [data-testid="state-error"]'],
+      [
+        'alerts',
+        '/alerts',
+        '[data-testid="alert-rules"], [data-testid="state-empty"], [data-testid="state-error"]',
+      ],
     ]
     for (const [name, path, ready] of pages) {
       await page.goto(url(path))

@@ -10,7 +10,7 @@ import { useApi } from '../hooks/useApi'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
 import { mapLogsToSpans } from '../lib/logs'
 import { allParentIds, countDescendants, flattenTree } from '../lib/rows'
-import { ancestorsOf, buildSpanTree } from '../lib/tree'
+import { ancestorsOf, buildSpanTree, type SpanTree } from '../lib/tree'
 import './Trace.css'
 
 /** The trace's own time bounds, widened by a minute, so the Logs page finds lines written around it. */
@@ -23,6 +23,8 @@ function logsLink(traceId: string, startNs: bigint, durationNs: number): string 
   })
   return `/logs?${p}`
 }
+
+const NONE: ReadonlySet<string> = new Set()
 
 export function TracePage() {
   const { id = '' } = useParams()
@@ -38,7 +40,20 @@ export function TracePage() {
     [tree, q.data],
   )
   const descendants = useMemo(() => (tree ? countDescendants(tree) : undefined), [tree])
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set())
+  // Collapse state belongs to one trace: held with the tree it was made for, so a newly loaded trace starts
+  // expanded without an effect (which would flatten a 100k-span tree twice).
+  const [collapsedState, setCollapsedState] = useState<{ tree?: SpanTree; ids: ReadonlySet<string> }>({
+    ids: NONE,
+  })
+  const collapsed = collapsedState.tree === tree ? collapsedState.ids : NONE
+  const setCollapsed = useCallback(
+    (next: ReadonlySet<string> | ((prev: ReadonlySet<string>) => ReadonlySet<string>)) =>
+      setCollapsedState((prev) => {
+        const current = prev.tree === tree ? prev.ids : NONE
+        return { tree, ids: typeof next === 'function' ? next(current) : next }
+      }),
+    [tree],
+  )
   const rows = useMemo(
     () => (tree ? flattenTree(tree, collapsed, descendants) : []),
     [tree, collapsed, descendants],
@@ -51,10 +66,6 @@ export function TracePage() {
   const [wfScroll, setWfScroll] = useState<ScrollRequest>()
   const [logScroll, setLogScroll] = useState<ScrollRequest>()
   const nonce = useRef(0)
-
-  // A fresh trace starts expanded.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the trace changes
-  useEffect(() => setCollapsed(new Set()), [tree])
 
   // Deep link: once loaded, bring the span from the URL into view in both panes.
   const landed = useRef<string | undefined>(undefined)
@@ -103,17 +114,19 @@ export function TracePage() {
       setParam('span', spanId)
       setWfScroll({ id: spanId, nonce: ++nonce.current })
     },
-    [tree, collapsed, setParam],
+    [tree, collapsed, setParam, setCollapsed],
   )
 
-  const toggle = useCallback((spanId: string) => {
-    setCollapsed((prev) => {
-      const next = new Set(prev)
-      if (next.has(spanId)) next.delete(spanId)
-      else next.add(spanId)
-      return next
-    })
-  }, [])
+  const toggle = useCallback(
+    (spanId: string) =>
+      setCollapsed((prev) => {
+        const next = new Set(prev)
+        if (next.has(spanId)) next.delete(spanId)
+        else next.add(spanId)
+        return next
+      }),
+    [setCollapsed],
+  )
 
   useEffect(() => {
     document.title = tree ? `Trace ${traceId.slice(0, 8)} · Skein` : 'Trace · Skein'
