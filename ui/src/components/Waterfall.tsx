@@ -209,7 +209,10 @@ export function Waterfall({
               className={`wf-tick ${i === ticks.length - 1 && t.fraction > 0.9 ? 'is-last' : ''}`}
               style={{ left: pct(t.fraction) }}
             >
-              {formatDurationNs(t.ns)}
+              {/* The end label is right-aligned at the edge; a tick label just before it would collide. */}
+              {i < ticks.length - 1 && ticks[ticks.length - 1].fraction - t.fraction < 0.18
+                ? ''
+                : formatDurationNs(t.ns)}
             </span>
           ))}
         </div>
