@@ -3,6 +3,7 @@
  * over Loki push, at a fixed concurrency each, retrying refused (503 / UNAVAILABLE) requests after a
  * pause, and counting only what was acknowledged. Bounded by count; stops by itself.
  */
+import { Agent, request } from 'node:http'
 import * as grpc from '@grpc/grpc-js'
 import { makePayload, type Payload, withFreshIds } from './otlp-gen.js'
 
@@ -36,6 +37,32 @@ export interface LoadResult {
 
 const TRACE_SERVICE = '/opentelemetry.proto.collector.trace.v1.TraceService/Export'
 
+/**
+ * POST with node:http on a keep-alive agent: the load generator shares the machine with the collector,
+ * and this costs it less CPU than fetch. Resolves with the status, or 0 when the connection failed.
+ */
+function post(agent: Agent, url: URL, contentType: string, body: Buffer | string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        agent,
+        method: 'POST',
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+        res.on('error', () => resolve(0))
+      },
+    )
+    req.on('error', () => resolve(0))
+    req.end(body)
+  })
+}
+
 function traceIdsOf(p: Payload, body: Buffer): string[] {
   const ids: string[] = []
   for (let i = 0; i < p.traceIdOffsets.length; i += 10)
@@ -52,6 +79,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = { ackedSpans: 0, ackedLogs: 0, refused: 0, failed: 0, seconds: 0 }
   const pause = () => new Promise((r) => setTimeout(r, retryDelay * (0.5 + Math.random())))
 
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+  const tracesUrl = new URL(`${o.ingestUrl}/v1/traces`)
+  const lokiUrl = new URL(`${o.ingestUrl}/loki/api/v1/push`)
   let httpNext = 0
   async function httpWorker() {
     for (;;) {
@@ -61,16 +91,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const body = withFreshIds(t)
       for (;;) {
         if (stopped()) return
-        let status = 0
-        try {
-          const res = await fetch(`${o.ingestUrl}/v1/traces`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-protobuf' },
-            body,
-          })
-          await res.arrayBuffer()
-          status = res.status
-        } catch {
+        const status = await post(agent, tracesUrl, 'application/x-protobuf', body)
+        if (status === 0) {
           result.failed++
           return
         }
@@ -148,16 +170,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       })
       for (;;) {
         if (stopped()) return
-        let status = 0
-        try {
-          const res = await fetch(`${o.ingestUrl}/loki/api/v1/push`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-          })
-          await res.arrayBuffer()
-          status = res.status
-        } catch {
+        const status = await post(agent, lokiUrl, 'application/json', body)
+        if (status === 0) {
           result.failed++
           return
         }
@@ -186,6 +200,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     ])
   } finally {
     client.close()
+    agent.destroy()
   }
   result.seconds = (performance.now() - t0) / 1000
   return result
