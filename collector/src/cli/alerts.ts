@@ -3,49 +3,17 @@
  * plugs the alert evaluator into `skein serve`, so importing this module is all cli.ts does for alerts.
  */
 import type { Command } from 'commander'
-import { apiGet, apiUrl, CliError, type ClientFlags, printJson, withClientFlags } from './client.js'
+import { apiGet, apiRequest, CliError, type ClientFlags, printJson, withClientFlags } from './client.js'
 import { clean, print, table } from './format.js'
 
-/** POST / PUT / DELETE (the shared client has GET only), with the same one-line failures. */
-async function apiSend<T>(
+/** POST / PUT / DELETE with a JSON body, through the shared client. */
+function apiSend<T>(
   flags: ClientFlags,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<T | undefined> {
-  const url = apiUrl(flags.url, path)
-  const headers: Record<string, string> = { accept: 'application/json' }
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  if (flags.token) headers.authorization = `Bearer ${flags.token}`
-  let res: Response
-  try {
-    res = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    })
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause
-    const why = cause?.code ?? cause?.message ?? (e as Error).message
-    throw new CliError(
-      `cannot reach Skein at ${url.origin} (${why}); is \`skein serve\` running? Set --url or SKEIN_URL`,
-    )
-  }
-  const text = await res.text()
-  let json: unknown
-  try {
-    json = text ? JSON.parse(text) : undefined
-  } catch {
-    json = undefined
-  }
-  if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error
-    const what = err ? `${err.code}: ${err.message}` : `HTTP ${res.status}`
-    const hint = res.status === 401 ? ' (set --token or SKEIN_QUERY_TOKEN)' : ''
-    throw new CliError(`the API answered ${res.status} ${what}${hint}`.replace(/\s*\n\s*/g, ' '))
-  }
-  return json as T | undefined
+  return apiRequest<T>(flags, method, path, { body })
 }
 
 interface RuleView {

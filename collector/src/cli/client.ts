@@ -44,16 +44,26 @@ export function apiUrl(base: string, path: string, params: Params = {}): URL {
   return url
 }
 
-/** GET a JSON document from the API. */
-export async function apiGet<T>(flags: ClientFlags, path: string, params?: Params): Promise<T> {
-  const url = apiUrl(flags.url, path, params)
+/**
+ * One request to the API, with the one-line failures every command prints: unreachable server, an API
+ * error (its code and message), a body that is not JSON. A 204 or empty body gives undefined.
+ */
+export async function apiRequest<T>(
+  flags: ClientFlags,
+  method: string,
+  path: string,
+  options: { params?: Params; body?: unknown } = {},
+): Promise<T | undefined> {
+  const url = apiUrl(flags.url, path, options.params)
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  if (flags.token) headers.authorization = `Bearer ${flags.token}`
   let res: Response
   try {
     res = await fetch(url, {
-      headers: {
-        accept: 'application/json',
-        ...(flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
-      },
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     })
   } catch (e) {
@@ -66,7 +76,7 @@ export async function apiGet<T>(flags: ClientFlags, path: string, params?: Param
   const text = await res.text()
   let body: unknown
   try {
-    body = JSON.parse(text)
+    body = text ? JSON.parse(text) : undefined
   } catch {
     body = undefined
   }
@@ -76,9 +86,19 @@ export async function apiGet<T>(flags: ClientFlags, path: string, params?: Param
     const hint = res.status === 401 ? ' (set --token or SKEIN_QUERY_TOKEN)' : ''
     throw new CliError(`the API answered ${res.status} ${what}${hint}`.replace(/\s*\n\s*/g, ' '))
   }
-  if (body === undefined)
+  if (body === undefined && text)
     throw new CliError(`the API at ${url.origin} did not answer JSON; is --url pointing at Skein's API port?`)
-  return body as T
+  return body as T | undefined
+}
+
+/** GET a JSON document from the API. */
+export async function apiGet<T>(flags: ClientFlags, path: string, params?: Params): Promise<T> {
+  const body = await apiRequest<T>(flags, 'GET', path, { params })
+  if (body === undefined)
+    throw new CliError(
+      `the API at ${apiUrl(flags.url, path).origin} did not answer JSON; is --url pointing at Skein's API port?`,
+    )
+  return body
 }
 
 /** `--since 1h` / `--min 200ms` (a bare number is milliseconds). */
