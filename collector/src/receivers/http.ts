@@ -136,6 +136,35 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
   })
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()))
 
+  /**
+   * The part every ingest handler shares: the (decompressed) body decoded into rows, malformed bodies
+   * and rejected items counted, the rows handed to the pipeline — resolving once they are stored.
+   */
+  async function ingest<R extends unknown[]>(
+    req: FastifyRequest,
+    signal: 'spans' | 'logs',
+    decode: (body: Buffer) => Decoded<R>,
+    consume: (rows: R[], bytes: number) => Promise<void>,
+  ): Promise<Decoded<R>> {
+    if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
+    const body = await decodeBody(
+      req.body,
+      req.headers['content-encoding'] as string | undefined,
+      config.maxBodyBytes,
+    )
+    let decoded: Decoded<R>
+    try {
+      decoded = decode(body)
+    } catch (e) {
+      metrics.rejected(signal, 'malformed', 1)
+      throw e
+    }
+    metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
+    if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
+    await consume(decoded.rows, body.length)
+    return decoded
+  }
+
   async function otlp<R extends unknown[]>(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -145,22 +174,12 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     consume: (rows: R[], bytes: number) => Promise<void>,
   ) {
     const kind = kindOf(req)
-    if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
-    const body = await decodeBody(
-      req.body,
-      req.headers['content-encoding'] as string | undefined,
-      config.maxBodyBytes,
+    const decoded = await ingest(
+      req,
+      signal,
+      (b) => (kind === 'proto' ? proto(b) : json(parseJson(b))),
+      consume,
     )
-    let decoded: Decoded<R>
-    try {
-      decoded = kind === 'proto' ? proto(body) : json(parseJson(body))
-    } catch (e) {
-      metrics.rejected(signal, 'malformed', 1)
-      throw e
-    }
-    metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
-    if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
-    await consume(decoded.rows, body.length)
     if (kind === 'proto') {
       return reply
         .code(200)
@@ -188,21 +207,12 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
         'Loki protobuf (snappy) pushes are not supported yet; send application/json',
       )
     }
-    if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
-    const body = await decodeBody(
-      req.body,
-      req.headers['content-encoding'] as string | undefined,
-      config.maxBodyBytes,
+    await ingest(
+      req,
+      'logs',
+      (b) => decodeLokiJson(parseJson(b), { maxLineBytes: config.maxLineBytes }),
+      (rows, bytes) => pipeline.logs.consume(rows, bytes),
     )
-    let decoded: Decoded<LogRow>
-    try {
-      decoded = decodeLokiJson(parseJson(body), { maxLineBytes: config.maxLineBytes })
-    } catch (e) {
-      metrics.rejected('logs', 'malformed', 1)
-      throw e
-    }
-    metrics.receivedItems('logs', decoded.rows.length)
-    await pipeline.logs.consume(decoded.rows, body.length)
     return reply.code(204).send()
   })
   return app
