@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { TraceSummary } from '../api/types'
-import { histogramOption, lineChartOption, serviceGraphOption, traceScatterOption } from './charts'
+import {
+  histogramOption,
+  lineChartOption,
+  needsSymbols,
+  serviceGraphOption,
+  traceScatterOption,
+} from './charts'
 
 const hostile = '<img src=x onerror=alert(1)>'
 
@@ -43,5 +49,34 @@ describe('chart tooltips', () => {
   it('label histogram buckets with their duration range', () => {
     const option = histogramOption([{ from: 0, to: 10, count: 4 }])
     expect(option.tooltip.formatter({ dataIndex: 0 })).toContain('0 – 10 ms')
+  })
+})
+
+describe('line chart symbols', () => {
+  // Regression: a service's p95 chart stayed empty when its only request sat between empty buckets.
+  it('are shown when a value stands alone between gaps, or there are too few points for a line', () => {
+    expect(
+      needsSymbols([
+        [0, null],
+        [1, 120],
+        [2, null],
+        [3, null],
+      ]),
+    ).toBe(true)
+    expect(
+      needsSymbols([
+        [0, 1],
+        [1, 2],
+      ]),
+    ).toBe(true)
+    expect(
+      needsSymbols([
+        [0, 1],
+        [1, 2],
+        [2, null],
+        [3, 4],
+        [4, 5],
+      ]),
+    ).toBe(false)
   })
 })

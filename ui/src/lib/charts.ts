@@ -44,6 +44,17 @@ export interface LineSeries {
   area?: boolean
 }
 
+/**
+ * True when a plain line would hide a value: too few points to draw a line, or a value standing alone
+ * between gaps (RED percentiles are null in empty buckets), which echarts draws as nothing at all.
+ */
+export function needsSymbols(points: ReadonlyArray<readonly [number, number | null]>): boolean {
+  if (points.length < 3) return true
+  const gap = (i: number) => i < 0 || i >= points.length || points[i][1] == null
+  for (let i = 0; i < points.length; i++) if (!gap(i) && gap(i - 1) && gap(i + 1)) return true
+  return false
+}
+
 /** A time series chart; `format` renders the y values (durations, percentages, counts). */
 export function lineChartOption(
   series: LineSeries[],
@@ -75,7 +86,7 @@ export function lineChartOption(
     series: series.map((s) => ({
       name: s.name,
       type: 'line',
-      showSymbol: s.points.length < 3,
+      showSymbol: needsSymbols(s.points),
       symbolSize: 5,
       lineStyle: { width: 1.6, color: s.color },
       itemStyle: { color: s.color },
