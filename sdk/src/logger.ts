@@ -124,6 +124,7 @@ export function createLogging(options: ResolvedOptions): Logging {
       batchIntervalSeconds: options.logsBatchIntervalSeconds,
       maxBuffer: options.logsMaxBuffer,
       timeoutMillis: options.exportTimeoutMillis,
+      ingestToken: options.ingestToken,
     }
     targets.push({ target: transportPath, options: loki, level: options.logLevel })
   }

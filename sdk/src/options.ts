@@ -32,6 +32,11 @@ export interface SkeinOptions {
   logsBatchIntervalSeconds?: number
   /** Log lines held while the collector cannot be reached; the oldest are dropped beyond this (default 10000). */
   logsMaxBuffer?: number
+  /**
+   * Bearer token the collector requires on its ingest ports (`skein serve --ingest-token`); default
+   * `SKEIN_INGEST_TOKEN`. Sent with spans (gRPC metadata) and log pushes (HTTP header).
+   */
+  ingestToken?: string
   /** Milliseconds one export (spans or logs) may take before it is abandoned (default `OTEL_EXPORTER_OTLP_TIMEOUT`, else 5000). */
   exportTimeoutMillis?: number
   /** Instrumentations added to the built-in http/https, undici/fetch and @grpc/grpc-js ones. */
@@ -59,6 +64,7 @@ export interface ResolvedOptions {
   logsBatchIntervalSeconds: number
   logsMaxBuffer: number
   exportTimeoutMillis: number
+  ingestToken: string | undefined
   instrumentations: Instrumentation[]
   /** Problems found while resolving; the SDK warns about each and uses the default instead. */
   warnings: string[]
@@ -172,6 +178,7 @@ export function resolveOptions(options: SkeinOptions = {}, env: Env = process.en
       nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ??
       nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ??
       DEFAULT_ENDPOINT,
+    ingestToken: nonEmpty(options.ingestToken) ?? nonEmpty(env.SKEIN_INGEST_TOKEN),
     logsEndpoint: (
       nonEmpty(options.logsEndpoint) ??
       nonEmpty(env.SKEIN_LOGS_ENDPOINT) ??

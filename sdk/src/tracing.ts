@@ -1,5 +1,6 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { join } from 'node:path'
+import { Metadata } from '@grpc/grpc-js'
 import { context, propagation, trace } from '@opentelemetry/api'
 import type { ExportResult } from '@opentelemetry/core'
 import {
@@ -158,6 +159,14 @@ function patchForESM(): void {
   }
 }
 
+/** gRPC metadata carrying the collector's ingest token, when there is one. */
+function ingestMetadata(token: string | undefined): Metadata | undefined {
+  if (!token) return undefined
+  const metadata = new Metadata()
+  metadata.set('authorization', `Bearer ${token}`)
+  return metadata
+}
+
 /**
  * Starts tracing: provider, batch processor, OTLP gRPC exporter, W3C propagators,
  * AsyncLocalStorage context and the http/undici/grpc instrumentations.
@@ -165,7 +174,11 @@ function patchForESM(): void {
  */
 export function startTracing(options: ResolvedOptions): Tracing {
   const exporter = new WarnOnFailureExporter(
-    new OTLPTraceExporter({ url: options.endpoint, timeoutMillis: options.exportTimeoutMillis }),
+    new OTLPTraceExporter({
+      url: options.endpoint,
+      timeoutMillis: options.exportTimeoutMillis,
+      metadata: ingestMetadata(options.ingestToken),
+    }),
     options.endpoint,
   )
   const tracerProvider = new NodeTracerProvider({

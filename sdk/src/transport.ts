@@ -22,6 +22,8 @@ export interface LokiTransportOptions {
   batchIntervalSeconds: number
   maxBuffer: number
   timeoutMillis: number
+  /** Bearer token for the collector's ingest port, if it requires one. */
+  ingestToken?: string
 }
 
 export default function skeinLokiTransport(options: LokiTransportOptions): Transform {
@@ -64,6 +66,7 @@ export default function skeinLokiTransport(options: LokiTransportOptions): Trans
     labels: { service_name: options.serviceName },
     batching: { interval: options.batchIntervalSeconds, maxBufferSize: options.maxBuffer },
     timeout: options.timeoutMillis,
+    headers: options.ingestToken ? { authorization: `Bearer ${options.ingestToken}` } : undefined,
     silenceErrors: true,
     structuredMetaKey: false,
   }) as Transform & { _destroy: (err: Error | null, cb: (err?: Error | null) => void) => void }

@@ -54,8 +54,6 @@ export function demoPlugin(config: Config, launcher = SHOP_LAUNCHER): CollectorP
         log('warn', `--demo: the example shop is not installed (${launcher} is missing); running without it`)
         return
       }
-      if (config.ingestToken)
-        log('warn', '--demo: the shop sends no ingest token; its telemetry will be refused')
       // The shop connects to loopback when the collector listens on every interface.
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
       const hostInUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
@@ -71,6 +69,7 @@ export function demoPlugin(config: Config, launcher = SHOP_LAUNCHER): CollectorP
           ...process.env,
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://${hostInUrl}:${c.ports.grpc}`,
           SKEIN_LOGS_ENDPOINT: `http://${hostInUrl}:${c.ports.ingest}`,
+          ...(config.ingestToken ? { SKEIN_INGEST_TOKEN: config.ingestToken } : {}),
         },
       })
       const pid = child.pid
