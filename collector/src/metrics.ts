@@ -42,10 +42,6 @@ export class Metrics {
     this.depthProbes.set(signal, probe)
   }
 
-  storedCount(signal: string): number {
-    return this.stored.get(signal) ?? 0
-  }
-
   /** Prometheus text exposition format 0.0.4. */
   render(): string {
     const out: string[] = []

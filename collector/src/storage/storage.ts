@@ -36,8 +36,6 @@ export interface Storage {
   readonly schema: SchemaOptions
   /** Fully qualified, quoted name of a table to read from or insert into (Distributed on a cluster). */
   table(name: string): string
-  /** True while the last health probe succeeded. */
-  ping(): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -173,14 +171,6 @@ export async function openStorage(config: Config): Promise<Storage> {
     queryClients,
     schema,
     table: (name) => `\`${schema.database}\`.\`${name}\``,
-    async ping() {
-      try {
-        const r = await query.ping()
-        return r.success
-      } catch {
-        return false
-      }
-    },
     close() {
       closed ??= (async () => {
         if (mode === 'embedded') {
