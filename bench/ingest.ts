@@ -73,7 +73,7 @@ async function ceilings(): Promise<{ spans: number[]; logs: number[] }> {
     columns: readonly string[],
     rows: unknown[][],
   ) => {
-    const writer = createWriter(client)
+    const writer = createWriter(client, { stagingDir: storage.stagingDir })
     const out: number[] = []
     const third = Math.ceil(rows.length / 3)
     for (let r = 0; r < 3; r++) {

@@ -55,7 +55,7 @@ export function createPipeline(
   const writerFor = (signal: string, clients: ClickHouseClient[]): Writer => {
     if (writer) return writer
     const client = clients[0]
-    const normal = poolWriters(clients.map((c) => createWriter(c)))
+    const normal = poolWriters(clients.map((c) => createWriter(c, { stagingDir: storage.stagingDir })))
     if (storage.mode !== 'server') return normal
     const spool = new SpoolingWriter(normal, createWriter(client, { attempts: 1 }), {
       dir: join(config.spoolDir, signal),
