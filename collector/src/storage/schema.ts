@@ -200,6 +200,19 @@ ${ttl(o, 'toDateTime(At)')}`,
   ]
 }
 
+/**
+ * Fewer, wider merges on the tables that take telemetry. The exporter's DDL stays as it is (version 1);
+ * this changes only how MergeTree picks parts to merge. At the default base (5) the engine re-merges
+ * small freshly inserted parts so often that merging took more CPU than inserting: measured with
+ * `bench/ingest.ts` on 2 cores, OTLP/HTTP ingest went from about 35k to about 50k spans/s with base 10,
+ * with about as many active parts at the end (14 against 15 after 1M spans).
+ */
+export function ingestTuning(o: SchemaOptions): string[] {
+  return ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs'].map(
+    (name) => `ALTER TABLE ${table(o, name)}${onCluster(o)} MODIFY SETTING merge_selector_base = 10`,
+  )
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -208,6 +221,11 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: (o) => [...tracesTable(o), ...traceIdTsTable(o), ...logsTable(o)],
   },
   { version: 2, description: 'alert rules and events', statements: alertTables },
+  {
+    version: 3,
+    description: 'ingest tuning: wider merges (merge_selector_base) on the span and log tables',
+    statements: ingestTuning,
+  },
 ]
 
 export function versionTable(o: SchemaOptions): string {

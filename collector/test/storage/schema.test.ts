@@ -120,6 +120,18 @@ describe('the schema', () => {
       'idx_body Body TYPE tokenbf_v1(32768, 3, 0)',
     )
   })
+  it('merges the telemetry tables wider than the default (merge_selector_base 10), leaving the rest as they are', async () => {
+    const rs = await storage.query.query({
+      query:
+        "SELECT name, engine_full FROM system.tables WHERE database = 'otel' AND engine LIKE '%MergeTree'",
+      format: 'JSONEachRow',
+    })
+    const tuned = ((await rs.json()) as { name: string; engine_full: string }[])
+      .filter((t) => t.engine_full.includes('merge_selector_base = 10'))
+      .map((t) => t.name)
+      .sort()
+    expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts'])
+  })
   it('records every migration once and can be applied again (idempotent)', async () => {
     const again = await openStorage(loadConfig({ dataDir }, {})).catch((e) => e)
     // A second engine on the same path in one process is refused by chDB; the real re-run is the restart test.
