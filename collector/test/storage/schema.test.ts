@@ -120,14 +120,14 @@ describe('the schema', () => {
       'idx_body Body TYPE tokenbf_v1(32768, 3, 0)',
     )
   })
-  it('merges the telemetry tables wider than the default (merge_selector_base 10), leaving the rest as they are', async () => {
+  it('merges the telemetry tables wider than the default (merge_selector_base 20), leaving the rest as they are', async () => {
     const rs = await storage.query.query({
       query:
         "SELECT name, engine_full FROM system.tables WHERE database = 'otel' AND engine LIKE '%MergeTree'",
       format: 'JSONEachRow',
     })
     const tuned = ((await rs.json()) as { name: string; engine_full: string }[])
-      .filter((t) => t.engine_full.includes('merge_selector_base = 10'))
+      .filter((t) => t.engine_full.includes('merge_selector_base = 20'))
       .map((t) => t.name)
       .sort()
     expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts'])
