@@ -39,15 +39,45 @@ class Out {
     // At most 3 UTF-8 bytes per UTF-16 unit, plus the length prefix.
     const max = s.length * 3
     if (this.pos + max + 5 > this.buf.length) this.grow(max + 5)
-    if (max < 128) {
-      // The length fits one byte whatever the text: write the bytes after it, then the length.
-      const n = this.buf.write(s, this.pos + 1, 'utf8')
-      this.buf[this.pos] = n
-      this.pos += n + 1
+    if (max >= 128) {
+      this.varint(Buffer.byteLength(s))
+      this.pos += this.buf.write(s, this.pos, 'utf8')
       return
     }
-    this.varint(Buffer.byteLength(s))
-    this.pos += this.buf.write(s, this.pos, 'utf8')
+    // Short strings (most ids, names, attribute keys and values): the length fits one byte whatever the
+    // text, and encoding in JS beats a call into the native encoder (measured: the call's overhead was a
+    // seventh of the collector's CPU profile under load).
+    const buf = this.buf
+    const start = this.pos + 1
+    let at = start
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i)
+      if (c < 0x80) {
+        buf[at++] = c
+      } else if (c < 0x800) {
+        buf[at++] = 0xc0 | (c >> 6)
+        buf[at++] = 0x80 | (c & 0x3f)
+      } else {
+        if (c >= 0xd800 && c < 0xe000) {
+          const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0
+          if (c < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
+            i++
+            buf[at++] = 0xf0 | (c >> 18)
+            buf[at++] = 0x80 | ((c >> 12) & 0x3f)
+            buf[at++] = 0x80 | ((c >> 6) & 0x3f)
+            buf[at++] = 0x80 | (c & 0x3f)
+            continue
+          }
+          c = 0xfffd // a lone surrogate, as Buffer.write encodes it
+        }
+        buf[at++] = 0xe0 | (c >> 12)
+        buf[at++] = 0x80 | ((c >> 6) & 0x3f)
+        buf[at++] = 0x80 | (c & 0x3f)
+      }
+    }
+    buf[this.pos] = at - start
+    this.pos = at
   }
   u8(n: number): void {
     if (this.pos + 1 > this.buf.length) this.grow(1)
