@@ -4,7 +4,8 @@
  * same run (the ceiling):
  *
  *   ceiling: the rows decoded from the same payloads, inserted straight into a fresh embedded engine
- *            (exporter schema, JSONCompactEachRow, 10k-row batches, the collector's own writer);
+ *            (exporter schema, the collector's own writer and insert format, 10k-row batches), measured
+ *            again right before each collector phase, since this machine's speed drifts under load;
  *   collector: `skein serve` as a child process on a fresh data dir; a load generator in this process
  *            sends the payloads with several requests in flight; only acknowledged items count and
  *            refused (503 / UNAVAILABLE) requests are retried.
@@ -13,7 +14,7 @@
  * BENCH_CONCURRENCY (default 32), BENCH_ROUNDS (OTLP/HTTP rounds, default 3), BENCH_CEILING_ROWS (default BENCH_SPANS).
  */
 import { execSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../collector/src/config.js'
 import { decodeLokiJson, decodeTracesProto } from '../collector/src/decode/index.js'
@@ -54,43 +55,66 @@ function lokiBody(req: number): unknown {
   }
 }
 
-/** Rows per second of direct inserts, three rounds (medians), spans and logs. */
-async function ceilings(): Promise<{ spans: number[]; logs: number[] }> {
-  const dir = join(tempDir('skein-bench-ceiling-'), 'data')
-  const storage = await openStorage(loadConfig({ dataDir: dir }, {}))
+/**
+ * The ceiling's rows, decoded from the same payloads the load generator sends. Made afresh for each
+ * ceiling and dropped after it: a million rows kept alive would slow the load generator's GC, which
+ * shares this process, in the collector phases.
+ */
+function rowsFor(kind: 'spans' | 'logs'): unknown[][] {
+  if (kind === 'logs')
+    return Array.from(
+      { length: CEILING_ROWS / 500 },
+      (_, i) => decodeLokiJson(lokiBody(i), { maxLineBytes: 262_144 }).rows,
+    ).flat()
   const templates = Array.from({ length: 50 }, (_, i) => makePayload(100, i))
-  const spanRows = Array.from(
+  return Array.from(
     { length: CEILING_ROWS / 100 },
     (_, i) => decodeTracesProto(withFreshIds(templates[i % 50])).rows,
   ).flat()
-  const logRows = Array.from(
-    { length: CEILING_ROWS / 500 },
-    (_, i) => decodeLokiJson(lokiBody(i), { maxLineBytes: 262_144 }).rows,
-  ).flat()
-  const rate = async (
-    client: typeof storage.ingest,
-    table: string,
-    columns: readonly string[],
-    rows: unknown[][],
-  ) => {
-    const writer = createWriter(client, { stagingDir: storage.stagingDir })
-    const out: number[] = []
-    const third = Math.ceil(rows.length / 3)
-    for (let r = 0; r < 3; r++) {
-      const part = rows.slice(r * third, (r + 1) * third)
-      const t0 = performance.now()
-      for (let i = 0; i < part.length; i += 10_000)
-        await writer.insert(table, columns, part.slice(i, i + 10_000))
-      out.push(part.length / ((performance.now() - t0) / 1000))
-    }
-    return out
-  }
-  const spans = await rate(storage.ingest, storage.table('otel_traces'), SPAN_COLUMNS, spanRows)
-  const logs = await rate(storage.ingestLogs, storage.table('otel_logs'), LOG_COLUMNS, logRows)
+}
+
+/**
+ * Rows per second of direct inserts into a fresh embedded engine: the collector's own writer and insert
+ * format, 10,000-row batches, one after another, as many rows as a collector phase.
+ */
+async function ceiling(kind: 'spans' | 'logs'): Promise<number> {
+  const rows = rowsFor(kind)
+  const dir = join(tempDir('skein-bench-ceiling-'), 'data')
+  const storage = await openStorage(loadConfig({ dataDir: dir }, {}))
+  const writer = createWriter(kind === 'spans' ? storage.ingest : storage.ingestLogs, {
+    stagingDir: storage.stagingDir,
+  })
+  const table = storage.table(kind === 'spans' ? 'otel_traces' : 'otel_logs')
+  const columns = kind === 'spans' ? SPAN_COLUMNS : LOG_COLUMNS
+  const t0 = performance.now()
+  for (let i = 0; i < rows.length; i += 10_000) await writer.insert(table, columns, rows.slice(i, i + 10_000))
+  const rate = rows.length / ((performance.now() - t0) / 1000)
   await storage.close()
   rmSync(join(dir, '..'), { recursive: true, force: true })
-  settle()
-  return { spans, logs }
+  console.log(`  ceiling, ${kind}: ${rows.length} rows straight into the engine = ${rate.toFixed(0)}/s`)
+  return rate
+}
+
+/**
+ * One collector phase right after a ceiling measurement of the same signal. This machine's speed drifts
+ * under sustained load (the same phase runs up to 1.6x slower minutes later), so each rate is divided by
+ * a ceiling measured just before it rather than by one measured at the start.
+ */
+async function paired(name: string, kind: 'spans' | 'logs', load: Parameters<typeof phase>[1]) {
+  const ceil = await ceiling(kind)
+  const run = await phase(name, load)
+  return { ...run, ceiling: ceil, ratio: run.rate / ceil }
+}
+
+/** CPU time a process has used so far (user + system), from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return Number.NaN
+  }
 }
 
 /** Writes the previous phase's dirty pages to disk first, so that one phase's writeback does not slow the next. */
@@ -108,6 +132,8 @@ async function phase(name: string, load: { httpSpans?: number; grpcSpans?: numbe
       peakRss = Math.max(peakRss, Number(/skein_process_resident_memory_bytes (\d+)/.exec(m)?.[1] ?? 0))
     } catch {}
   }, 500)
+  const cpu0 = process.cpuUsage()
+  const collectorCpu0 = cpuSeconds(c.process.pid)
   const r = await runLoad({
     ingestUrl: c.ingestUrl,
     grpcPort: c.ports.grpc,
@@ -117,40 +143,47 @@ async function phase(name: string, load: { httpSpans?: number; grpcSpans?: numbe
     concurrency: { http: CONCURRENCY, grpc: CONCURRENCY, loki: Math.max(2, CONCURRENCY / 4) },
   })
   clearInterval(probe)
+  const loadCores = ((u) => (u.user + u.system) / 1e6 / r.seconds)(process.cpuUsage(cpu0))
+  const collectorCores = (cpuSeconds(c.process.pid) - collectorCpu0) / r.seconds
   await c.stop()
   const items = r.ackedSpans + r.ackedLogs
   const rate = items / r.seconds
   console.log(
-    `  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+    `  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; CPU: collector ${collectorCores.toFixed(2)} cores, load generator ${loadCores.toFixed(2)}`,
   )
   return { rate, items, refused: r.refused, peakRss, seconds: r.seconds }
 }
 
 async function main() {
-  console.log(`ceiling: ${CEILING_ROWS} spans and ${CEILING_ROWS} log lines straight into the engine…`)
-  const ceil = await ceilings()
-  const spanCeiling = median(ceil.spans)
-  const logCeiling = median(ceil.logs)
-  console.log(
-    `  spans ${ceil.spans.map((x) => x.toFixed(0)).join(', ')} rows/s; logs ${ceil.logs.map((x) => x.toFixed(0)).join(', ')} rows/s`,
-  )
-  console.log(`collector (${CONCURRENCY} requests in flight per protocol):`)
-  // The bars are on OTLP/HTTP protobuf: several rounds, each on a fresh collector, and their median.
+  console.log(`collector (${CONCURRENCY} requests in flight per protocol), each phase after its ceiling:`)
+  // The bars are on OTLP/HTTP protobuf: several rounds, each on a fresh collector, and their medians.
   const httpRounds = []
   for (let r = 0; r < ROUNDS; r++)
-    httpRounds.push(await phase(`OTLP/HTTP protobuf spans, round ${r + 1}`, { httpSpans: SPANS }))
-  const http = [...httpRounds].sort((a, b) => a.rate - b.rate)[Math.floor(httpRounds.length / 2)]
-  const grpc = await phase('OTLP gRPC spans', { grpcSpans: SPANS })
-  const loki = await phase('Loki JSON log lines', { logLines: LINES })
+    httpRounds.push(await paired(`OTLP/HTTP protobuf spans, round ${r + 1}`, 'spans', { httpSpans: SPANS }))
+  const mid = <T>(xs: T[], key: (x: T) => number) =>
+    [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]
+  const http = mid(httpRounds, (r) => r.rate)
+  const httpRatio = median(httpRounds.map((r) => r.ratio))
+  const spanCeiling = median(httpRounds.map((r) => r.ceiling))
+  const grpc = await paired('OTLP gRPC spans', 'spans', { grpcSpans: SPANS })
+  const loki = await paired('Loki JSON log lines', 'logs', { logLines: LINES })
   const rows: [string, string][] = [
-    ['engine ceiling, spans (rows/s, median of 3)', spanCeiling.toFixed(0)],
-    ['engine ceiling, logs (rows/s, median of 3)', logCeiling.toFixed(0)],
+    [
+      `engine ceiling, spans (rows/s, median of the ${ROUNDS} OTLP/HTTP rounds' ceilings)`,
+      spanCeiling.toFixed(0),
+    ],
     [
       `OTLP/HTTP protobuf spans/s (median of ${ROUNDS} rounds)`,
-      `${http.rate.toFixed(0)} (ratio ${(http.rate / spanCeiling).toFixed(2)}); rounds ${httpRounds.map((r) => r.rate.toFixed(0)).join(', ')}`,
+      `${http.rate.toFixed(0)}, ratio ${httpRatio.toFixed(2)} (median of the rounds' ratios); rounds ${httpRounds.map((r) => `${r.rate.toFixed(0)} / ${r.ceiling.toFixed(0)} = ${r.ratio.toFixed(2)}`).join(', ')}`,
     ],
-    ['OTLP gRPC spans/s', `${grpc.rate.toFixed(0)} (ratio ${(grpc.rate / spanCeiling).toFixed(2)})`],
-    ['Loki JSON lines/s', `${loki.rate.toFixed(0)} (ratio ${(loki.rate / logCeiling).toFixed(2)})`],
+    [
+      'OTLP gRPC spans/s',
+      `${grpc.rate.toFixed(0)} / ${grpc.ceiling.toFixed(0)} = ratio ${grpc.ratio.toFixed(2)}`,
+    ],
+    [
+      'Loki JSON lines/s',
+      `${loki.rate.toFixed(0)} / ${loki.ceiling.toFixed(0)} = ratio ${loki.ratio.toFixed(2)}`,
+    ],
     ['503 retries (http / grpc / loki)', `${http.refused} / ${grpc.refused} / ${loki.refused}`],
     [
       'peak collector RSS (http / grpc / loki)',
@@ -166,13 +199,14 @@ async function main() {
     'ingest',
     {
       spanCeiling,
-      logCeiling,
+      logCeiling: loki.ceiling,
       httpSpansPerSecond: http.rate,
-      httpRatio: http.rate / spanCeiling,
+      httpRatio,
+      httpRounds: httpRounds.map((r) => ({ rate: r.rate, ceiling: r.ceiling, ratio: r.ratio })),
       grpcSpansPerSecond: grpc.rate,
-      grpcRatio: grpc.rate / spanCeiling,
+      grpcRatio: grpc.ratio,
       lokiLinesPerSecond: loki.rate,
-      lokiRatio: loki.rate / logCeiling,
+      lokiRatio: loki.ratio,
       peakRssBytes: Math.max(http.peakRss, grpc.peakRss, loki.peakRss),
     },
     rows,
