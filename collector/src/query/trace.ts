@@ -21,25 +21,28 @@ export const LOG_MARGIN_SECONDS = 300
 export const LOG_TAIL_SECONDS = 3600
 
 export async function getTrace(db: Db, traceId: string) {
-  // The trace's time bounds come from the lookup table in a scalar subquery, evaluated before the
-  // index analysis of the outer query: one round trip instead of two, the same granules read. Spans
-  // and logs are independent given those bounds, so they are read side by side.
-  const bounds = sql`(SELECT (min(Start), max(End)) FROM ${db.table('otel_traces_trace_id_ts')} WHERE TraceId = ${p.String(traceId)})`
+  // The trace's time bounds first (a few ms: the lookup table is small and keyed by TraceId); an id it
+  // does not know is a 404 without touching the big tables. Given the bounds, spans and logs are
+  // independent and are read side by side. (Measured in bench/query.ts's data set: a few ms faster
+  // than one round trip with the bounds as a scalar subquery in both statements, which computed them
+  // twice on the two connections that also do the reading.)
+  const [bounds] = await db.rows<{ n: string; s: number; e: number }>(sql`
+    SELECT count() AS n, toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e
+    FROM ${db.table('otel_traces_trace_id_ts')} WHERE TraceId = ${p.String(traceId)}`)
+  if (!bounds || Number(bounds.n) === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
   const [spans, logs] = await Promise.all([
     db.rows<SpanRowOut>(sql`
-      WITH ${bounds} AS b
       SELECT ${trusted(SPAN_SELECT)} FROM ${db.table('otel_traces')}
       WHERE TraceId = ${p.String(traceId)}
-        AND Timestamp >= toDateTime64(b.1, 9)
-        AND Timestamp < toDateTime64(b.2, 9) + INTERVAL 1 SECOND
+        AND Timestamp >= toDateTime64(${p.UInt32(bounds.s)}, 9)
+        AND Timestamp < toDateTime64(${p.UInt32(bounds.e + 1)}, 9)
       ORDER BY Timestamp, SpanId
       LIMIT ${p.UInt32(MAX_TRACE_SPANS)}`),
     db.rows<LogRowOut>(sql`
-      WITH ${bounds} AS b
       SELECT ${trusted(LOG_SELECT)} FROM ${db.table('otel_logs')}
       WHERE TraceId = ${p.String(traceId)}
-        AND TimestampTime >= b.1 - INTERVAL ${p.UInt32(LOG_MARGIN_SECONDS)} SECOND
-        AND TimestampTime <= b.2 + INTERVAL ${p.UInt32(LOG_MARGIN_SECONDS + LOG_TAIL_SECONDS)} SECOND
+        AND TimestampTime >= toDateTime(${p.UInt32(Math.max(0, bounds.s - LOG_MARGIN_SECONDS))})
+        AND TimestampTime <= toDateTime(${p.UInt32(bounds.e + LOG_MARGIN_SECONDS + LOG_TAIL_SECONDS)})
       ORDER BY Timestamp
       LIMIT ${p.UInt32(MAX_TRACE_LOGS)}`),
   ])
