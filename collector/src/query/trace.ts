@@ -25,7 +25,8 @@ export async function getTrace(db: Db, traceId: string) {
   // does not know is a 404 without touching the big tables. Given the bounds, spans and logs are
   // independent and are read side by side. (Measured in bench/query.ts's data set: a few ms faster
   // than one round trip with the bounds as a scalar subquery in both statements, which computed them
-  // twice on the two connections that also do the reading.)
+  // twice on the two connections that also do the reading.) PREWHERE on TraceId: the engine's own
+  // choice of PREWHERE column for these statements was measured 4–15 ms slower.
   const [bounds] = await db.rows<{ n: string; s: number; e: number }>(sql`
     SELECT count() AS n, toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e
     FROM ${db.table('otel_traces_trace_id_ts')} WHERE TraceId = ${p.String(traceId)}`)
@@ -33,15 +34,15 @@ export async function getTrace(db: Db, traceId: string) {
   const [spans, logs] = await Promise.all([
     db.rows<SpanRowOut>(sql`
       SELECT ${trusted(SPAN_SELECT)} FROM ${db.table('otel_traces')}
-      WHERE TraceId = ${p.String(traceId)}
-        AND Timestamp >= toDateTime64(${p.UInt32(bounds.s)}, 9)
+      PREWHERE TraceId = ${p.String(traceId)}
+      WHERE Timestamp >= toDateTime64(${p.UInt32(bounds.s)}, 9)
         AND Timestamp < toDateTime64(${p.UInt32(bounds.e + 1)}, 9)
       ORDER BY Timestamp, SpanId
       LIMIT ${p.UInt32(MAX_TRACE_SPANS)}`),
     db.rows<LogRowOut>(sql`
       SELECT ${trusted(LOG_SELECT)} FROM ${db.table('otel_logs')}
-      WHERE TraceId = ${p.String(traceId)}
-        AND TimestampTime >= toDateTime(${p.UInt32(Math.max(0, bounds.s - LOG_MARGIN_SECONDS))})
+      PREWHERE TraceId = ${p.String(traceId)}
+      WHERE TimestampTime >= toDateTime(${p.UInt32(Math.max(0, bounds.s - LOG_MARGIN_SECONDS))})
         AND TimestampTime <= toDateTime(${p.UInt32(bounds.e + LOG_MARGIN_SECONDS + LOG_TAIL_SECONDS)})
       ORDER BY Timestamp
       LIMIT ${p.UInt32(MAX_TRACE_LOGS)}`),
