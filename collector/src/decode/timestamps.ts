@@ -39,8 +39,15 @@ export function settleSpans(d: Decoded<SpanRow>): Decoded<SpanRow> {
   }
 }
 
+/**
+ * A log line without a storable time is stored at the time it arrived; a severity number outside what the
+ * UInt8 column holds (OTLP defines 0–24) becomes 0, unspecified, rather than wrapping around.
+ */
 export function settleLogs(d: Decoded<LogRow>): Decoded<LogRow> {
   let now: string | undefined
-  for (const row of d.rows) if (!isStorableNs(row[0])) row[0] = now ??= nowNs()
+  for (const row of d.rows) {
+    if (!isStorableNs(row[0])) row[0] = now ??= nowNs()
+    if (!(row[5] >= 0 && row[5] <= 255)) row[5] = 0
+  }
   return d
 }

@@ -45,4 +45,15 @@ describe('timestamps that storage would refuse', () => {
     })
     expect(BigInt(d.rows[0][0])).toBeGreaterThanOrEqual(before)
   })
+
+  it('store a log severity number the column cannot hold as 0 (unspecified), not wrapped around', () => {
+    const line = (severityNumber: number) => ({
+      resourceLogs: [
+        { scopeLogs: [{ logRecords: [{ timeUnixNano: '1795722832951000000', severityNumber }] }] },
+      ],
+    })
+    expect(decodeLogsJson(line(300)).rows[0][5]).toBe(0)
+    expect(decodeLogsJson(line(-1)).rows[0][5]).toBe(0)
+    expect(decodeLogsJson(line(17)).rows[0][5]).toBe(17)
+  })
 })
