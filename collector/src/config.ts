@@ -25,7 +25,11 @@ export interface Config {
   maxGrpcMessageBytes: number
   /** Loki lines longer than this are truncated (and marked). */
   maxLineBytes: number
-  /** Inserts per signal run side by side (on a server, the client's pool runs them). */
+  /**
+   * Inserts per signal run side by side (on a server, the client's pool runs them). Default 1: with group
+   * commit one insert at a time makes the largest batches; measured on the embedded engine, 1M spans
+   * over OTLP/HTTP in alternated runs, 61–64k spans/s against 56–61k with 2, and less merging.
+   */
   insertConcurrency: number
   /** A batch is flushed at this many rows... */
   batchRows: number
@@ -196,7 +200,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--insert-concurrency',
     env: 'SKEIN_INSERT_CONCURRENCY',
     kind: 'int',
-    default: '2',
+    default: '1',
     help: 'inserts per signal run side by side',
   },
   {
