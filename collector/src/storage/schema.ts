@@ -215,6 +215,37 @@ export function ingestTuning(o: SchemaOptions): string[] {
   )
 }
 
+/**
+ * The columns read whole when a trace is shown but rarely filtered on: attribute maps, the scope, span
+ * events and link attributes. Their text is wide (about 160 of the 330 bytes a span has before
+ * compression) and repetitive, so ZSTD(1) buys little disk over LZ4 and costs most of the time of
+ * showing a trace: a trace's spans sit in about ten 8,192-row granules, each decompressed in full.
+ * Measured on copies of 10M bench spans, alternated rounds of trace-by-id (spans): ZSTD 51 ms, these
+ * columns in LZ4 36 ms, all columns in LZ4 34 ms; disk 55.7, 58.1 and 91.9 bytes per span. Ids and
+ * timestamps keep ZSTD: hex ids halve under it. Only the codec changes (no mutation): new parts, and
+ * old ones as they merge, are written with it.
+ */
+export const FAST_READ_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  otel_traces: [
+    'ResourceAttributes',
+    'SpanAttributes',
+    'ScopeName',
+    'ScopeVersion',
+    'Events.Timestamp',
+    'Events.Name',
+    'Events.Attributes',
+    'Links.Attributes',
+  ],
+  otel_logs: ['ResourceAttributes', 'ScopeAttributes', 'LogAttributes', 'ScopeName'],
+}
+
+export function fastReadCodecs(o: SchemaOptions): string[] {
+  return Object.entries(FAST_READ_COLUMNS).map(
+    ([name, columns]) =>
+      `ALTER TABLE ${table(o, name)}${onCluster(o)} ${columns.map((c) => `MODIFY COLUMN ${q(c)} CODEC(LZ4)`).join(', ')}`,
+  )
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -227,6 +258,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'ingest tuning: wider merges (merge_selector_base) on the span and log tables',
     statements: ingestTuning,
+  },
+  {
+    version: 4,
+    description: 'LZ4 for the attribute, scope and event columns: a trace reads 1.4x faster',
+    statements: fastReadCodecs,
   },
 ]
 

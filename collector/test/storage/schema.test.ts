@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
-import { logsTable, MIGRATIONS, traceIdTsTable, tracesTable } from '../../src/storage/schema.js'
+import {
+  FAST_READ_COLUMNS,
+  logsTable,
+  MIGRATIONS,
+  traceIdTsTable,
+  tracesTable,
+} from '../../src/storage/schema.js'
 import { openStorage, type Storage } from '../../src/storage/storage.js'
 
 /**
@@ -131,6 +137,25 @@ describe('the schema', () => {
       .map((t) => t.name)
       .sort()
     expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts'])
+  })
+  it('stores the attribute, scope and event columns in LZ4 for fast reads, ids and the rest in ZSTD', async () => {
+    const rs = await storage.query.query({
+      query:
+        "SELECT table, name, compression_codec FROM system.columns WHERE database = 'otel' AND table IN ('otel_traces', 'otel_logs')",
+      format: 'JSONEachRow',
+    })
+    const columns = (await rs.json()) as { table: string; name: string; compression_codec: string }[]
+    const lz4 = columns.filter((c) => c.compression_codec === 'CODEC(LZ4)')
+    expect(lz4.map((c) => `${c.table}.${c.name}`).sort()).toEqual(
+      Object.entries(FAST_READ_COLUMNS)
+        .flatMap(([table, names]) => names.map((n) => `${table}.${n}`))
+        .sort(),
+    )
+    const codec = (table: string, name: string) =>
+      columns.find((c) => c.table === table && c.name === name)?.compression_codec
+    expect(codec('otel_traces', 'TraceId')).toBe('CODEC(ZSTD(1))')
+    expect(codec('otel_logs', 'Body')).toBe('CODEC(ZSTD(1))')
+    expect(codec('otel_traces', 'Timestamp')).toContain('ZSTD(1)')
   })
   it('records every migration once and can be applied again (idempotent)', async () => {
     const again = await openStorage(loadConfig({ dataDir }, {})).catch((e) => e)
