@@ -4,14 +4,21 @@
  * same run (the ceiling):
  *
  *   ceiling: the rows decoded from the same payloads, inserted straight into a fresh embedded engine
- *            (exporter schema, the collector's own writer and insert format, 10k-row batches), measured
- *            again right before each collector phase, since this machine's speed drifts under load;
+ *            (exporter schema, the collector's own writer and insert format), in batches of 10k rows,
+ *            the batcher's size bound (DESIGN.md), one after another; measured again right before each
+ *            collector phase, since this machine's speed drifts under load. The engine takes larger
+ *            batches faster still, so one more ceiling at 100k-row batches is reported beside it;
  *   collector: `skein serve` as a child process on a fresh data dir; a load generator in this process
  *            sends the payloads with several requests in flight; only acknowledged items count and
  *            refused (503 / UNAVAILABLE) requests are retried.
  *
+ * Span requests carry 512 spans, what the OpenTelemetry SDK's batch span processor sends under load
+ * (maxExportBatchSize). A collector acknowledges only stored rows, so its batches can be no larger than
+ * what its clients have in flight (32 × 512 here); one more OTLP/HTTP round sends requests of 100.
+ *
  * Env: BENCH_SPANS (default 1,000,000 per span protocol), BENCH_LINES (default 1,000,000),
- * BENCH_CONCURRENCY (default 32), BENCH_ROUNDS (OTLP/HTTP rounds, default 3), BENCH_CEILING_ROWS (default BENCH_SPANS).
+ * BENCH_CONCURRENCY (default 32), BENCH_ROUNDS (OTLP/HTTP rounds, default 3), BENCH_CEILING_ROWS (default
+ * BENCH_SPANS), BENCH_SPANS_PER_REQUEST (default 512).
  */
 import { execSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
@@ -30,6 +37,10 @@ const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000)
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 512)
+/** The batcher's size bound (DESIGN.md), and a batch size the engine takes faster still. */
+const CEILING_BATCH = 10_000
+const LARGE_BATCH = 100_000
 // The ceiling inserts as many rows as the collector run, so both pay the same merges as the table grows.
 const CEILING_ROWS = Number(process.env.BENCH_CEILING_ROWS ?? SPANS)
 
@@ -75,9 +86,9 @@ function rowsFor(kind: 'spans' | 'logs'): unknown[][] {
 
 /**
  * Rows per second of direct inserts into a fresh embedded engine: the collector's own writer and insert
- * format, 10,000-row batches, one after another, as many rows as a collector phase.
+ * format, batches of `batch` rows, one after another, as many rows as a collector phase.
  */
-async function ceiling(kind: 'spans' | 'logs'): Promise<number> {
+async function ceiling(kind: 'spans' | 'logs', batch = CEILING_BATCH): Promise<number> {
   const rows = rowsFor(kind)
   const dir = join(tempDir('skein-bench-ceiling-'), 'data')
   const storage = await openStorage(loadConfig({ dataDir: dir }, {}))
@@ -87,11 +98,13 @@ async function ceiling(kind: 'spans' | 'logs'): Promise<number> {
   const table = storage.table(kind === 'spans' ? 'otel_traces' : 'otel_logs')
   const columns = kind === 'spans' ? SPAN_COLUMNS : LOG_COLUMNS
   const t0 = performance.now()
-  for (let i = 0; i < rows.length; i += 10_000) await writer.insert(table, columns, rows.slice(i, i + 10_000))
+  for (let i = 0; i < rows.length; i += batch) await writer.insert(table, columns, rows.slice(i, i + batch))
   const rate = rows.length / ((performance.now() - t0) / 1000)
   await storage.close()
   rmSync(join(dir, '..'), { recursive: true, force: true })
-  console.log(`  ceiling, ${kind}: ${rows.length} rows straight into the engine = ${rate.toFixed(0)}/s`)
+  console.log(
+    `  ceiling, ${kind}: ${rows.length} rows straight into the engine in batches of ${batch} = ${rate.toFixed(0)}/s`,
+  )
   return rate
 }
 
@@ -122,7 +135,10 @@ function settle(): void {
   execSync('sync')
 }
 
-async function phase(name: string, load: { httpSpans?: number; grpcSpans?: number; logLines?: number }) {
+async function phase(
+  name: string,
+  load: { httpSpans?: number; grpcSpans?: number; logLines?: number; spansPerRequest?: number },
+) {
   settle()
   const c = await startCollector({ args: ['--log-level', 'warn'] })
   let peakRss = 0
@@ -140,6 +156,7 @@ async function phase(name: string, load: { httpSpans?: number; grpcSpans?: numbe
     httpSpans: load.httpSpans ?? 0,
     grpcSpans: load.grpcSpans ?? 0,
     logLines: load.logLines ?? 0,
+    spansPerRequest: load.spansPerRequest ?? PER_REQUEST,
     concurrency: { http: CONCURRENCY, grpc: CONCURRENCY, loki: Math.max(2, CONCURRENCY / 4) },
   })
   clearInterval(probe)
@@ -165,16 +182,30 @@ async function main() {
   const http = mid(httpRounds, (r) => r.rate)
   const httpRatio = median(httpRounds.map((r) => r.ratio))
   const spanCeiling = median(httpRounds.map((r) => r.ceiling))
+  // The engine's rate at larger batches than the batcher makes, and the collector with smaller requests.
+  const large = await ceiling('spans', LARGE_BATCH)
+  const small = await paired('OTLP/HTTP protobuf spans, 100 per request', 'spans', {
+    httpSpans: SPANS,
+    spansPerRequest: 100,
+  })
   const grpc = await paired('OTLP gRPC spans', 'spans', { grpcSpans: SPANS })
   const loki = await paired('Loki JSON log lines', 'logs', { logLines: LINES })
   const rows: [string, string][] = [
     [
-      `engine ceiling, spans (rows/s, median of the ${ROUNDS} OTLP/HTTP rounds' ceilings)`,
+      `engine ceiling, spans (rows/s in ${CEILING_BATCH}-row batches, median of the ${ROUNDS} OTLP/HTTP rounds' ceilings)`,
       spanCeiling.toFixed(0),
+    ],
+    [
+      `engine, spans in ${LARGE_BATCH}-row batches (rows/s, once)`,
+      `${large.toFixed(0)}; OTLP/HTTP median / this = ${(http.rate / large).toFixed(2)}`,
     ],
     [
       `OTLP/HTTP protobuf spans/s (median of ${ROUNDS} rounds)`,
       `${http.rate.toFixed(0)}, ratio ${httpRatio.toFixed(2)} (median of the rounds' ratios); rounds ${httpRounds.map((r) => `${r.rate.toFixed(0)} / ${r.ceiling.toFixed(0)} = ${r.ratio.toFixed(2)}`).join(', ')}`,
+    ],
+    [
+      'OTLP/HTTP protobuf spans/s, 100 spans per request',
+      `${small.rate.toFixed(0)} / ${small.ceiling.toFixed(0)} = ratio ${small.ratio.toFixed(2)}`,
     ],
     [
       'OTLP gRPC spans/s',
@@ -191,7 +222,7 @@ async function main() {
     ],
     [
       'load',
-      `${SPANS} spans per protocol (100/request), ${LINES} lines (500/push), ${CONCURRENCY} in flight, generator on the same machine`,
+      `${SPANS} spans per protocol (${PER_REQUEST}/request), ${LINES} lines (500/push), ${CONCURRENCY} in flight, generator on the same machine`,
     ],
   ]
   for (const [k, v] of rows) console.log(`${k}: ${v}`)
@@ -203,6 +234,10 @@ async function main() {
       httpSpansPerSecond: http.rate,
       httpRatio,
       httpRounds: httpRounds.map((r) => ({ rate: r.rate, ceiling: r.ceiling, ratio: r.ratio })),
+      spansPerRequest: PER_REQUEST,
+      largeBatchCeiling: large,
+      httpRatioToLargeBatchCeiling: http.rate / large,
+      http100PerRequest: { rate: small.rate, ceiling: small.ceiling, ratio: small.ratio },
       grpcSpansPerSecond: grpc.rate,
       grpcRatio: grpc.ratio,
       lokiLinesPerSecond: loki.rate,

@@ -10,12 +10,14 @@ import { makePayload, type Payload, withFreshIds } from './otlp-gen.js'
 export interface LoadOptions {
   ingestUrl: string
   grpcPort: number
-  /** Spans to send over HTTP and over gRPC (each), in requests of 100. */
+  /** Spans to send over HTTP and over gRPC (each), in requests of `spansPerRequest`. */
   httpSpans: number
   grpcSpans: number
   /** Log lines over Loki push, in requests of `linesPerPush`. */
   logLines: number
   linesPerPush?: number
+  /** Spans per OTLP request (default 100; the OTel SDK's batch span processor sends up to 512). */
+  spansPerRequest?: number
   concurrency?: { http?: number; grpc?: number; loki?: number }
   /** Called with the trace ids (hex) of every acknowledged span request. */
   onAckedTraces?: (traceIds: string[]) => void
@@ -71,7 +73,7 @@ function traceIdsOf(p: Payload, body: Buffer): string[] {
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  const per = 100
+  const per = o.spansPerRequest ?? 100
   const linesPerPush = o.linesPerPush ?? 500
   const templates = Array.from({ length: 50 }, (_, i) => makePayload(per, i))
   const retryDelay = o.retryDelayMs ?? 100

@@ -172,12 +172,12 @@ export function makePayload(spans: number, seed: number): Payload {
   rs.tag(2, 2)
   rs.varint(ss.buf.length)
   const ssStart = rs.buf.length
-  rs.buf.push(...ss.buf)
+  for (const b of ss.buf) rs.buf.push(b)
   const req = new Writer()
   req.tag(1, 2)
   req.varint(rs.buf.length)
   const rsStart = req.buf.length
-  req.buf.push(...rs.buf)
+  for (const b of rs.buf) req.buf.push(b)
   return {
     bytes: Buffer.from(req.buf),
     traceIdOffsets: spanOffsetsInSS.map((o) => rsStart + ssStart + o),
