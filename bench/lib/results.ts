@@ -23,7 +23,11 @@ export function percentile(xs: number[], p: number): number {
 function commit(): string {
   try {
     const sha = execSync('git rev-parse --short HEAD', { cwd: DIR }).toString().trim()
-    const dirty = execSync('git status --porcelain', { cwd: DIR }).toString().trim() ? '+dirty' : ''
+    // The result files themselves do not count: a run writes them section by section.
+    const changed = execSync('git status --porcelain -- . :!bench/RESULTS.md :!bench/results.json', {
+      cwd: `${DIR}/..`,
+    })
+    const dirty = changed.toString().trim() ? '+dirty' : ''
     return sha + dirty
   } catch {
     return 'unknown'
@@ -44,7 +48,8 @@ export function record(
   const jsonPath = `${DIR}/results.json`
   const all = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : {}
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ')
-  all[name] = { date, commit: commit(), machine: machine(), figures }
+  const at = commit()
+  all[name] = { date, commit: at, machine: machine(), figures }
   writeFileSync(jsonPath, `${JSON.stringify(all, null, 2)}\n`)
   const mdPath = `${DIR}/RESULTS.md`
   if (!existsSync(mdPath))
@@ -55,7 +60,7 @@ export function record(
   const table = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n')
   appendFileSync(
     mdPath,
-    `\n## ${name} — ${date} UTC, commit ${commit()}\n\n${machine()}\n\n${table}\n${notes ? `\n${notes}\n` : ''}`,
+    `\n## ${name} — ${date} UTC, commit ${at}\n\n${machine()}\n\n${table}\n${notes ? `\n${notes}\n` : ''}`,
   )
   console.log(`\nrecorded in bench/RESULTS.md and bench/results.json`)
 }
