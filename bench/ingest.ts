@@ -157,7 +157,7 @@ async function phase(
     grpcSpans: load.grpcSpans ?? 0,
     logLines: load.logLines ?? 0,
     spansPerRequest: load.spansPerRequest ?? PER_REQUEST,
-    concurrency: { http: CONCURRENCY, grpc: CONCURRENCY, loki: Math.max(2, CONCURRENCY / 4) },
+    concurrency: { http: CONCURRENCY, grpc: CONCURRENCY, loki: CONCURRENCY },
   })
   clearInterval(probe)
   const loadCores = ((u) => (u.user + u.system) / 1e6 / r.seconds)(process.cpuUsage(cpu0))
