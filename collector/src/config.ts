@@ -153,7 +153,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'SKEIN_RETENTION',
     kind: 'days',
     default: '30d',
-    help: 'how long data is kept (TTL), e.g. 30d',
+    help: 'how long data is kept (TTL), e.g. 30d; older data is refused at ingest',
   },
   {
     key: 'ingestToken',

@@ -51,3 +51,32 @@ export function settleLogs(d: Decoded<LogRow>): Decoded<LogRow> {
   }
   return d
 }
+
+/** Unix nanoseconds (19 digits) of the oldest time the retention keeps: rows before it expire at once. */
+export function retentionCutoffNs(retentionDays: number, nowMs = Date.now()): string {
+  return `${BigInt(Math.floor(nowMs - retentionDays * 86_400_000)) * 1_000_000n}`
+}
+
+/**
+ * Rows whose time (column 0, storable nanoseconds) is older than the retention are rejected rather than
+ * stored: the TTL would delete them within seconds, and a 2xx for them would be a promise not kept.
+ * OTLP clients hear it through partial success; a Loki push gets a 400 naming it (as Loki answers
+ * "timestamp too old"), after the rest of its lines are stored.
+ */
+export function rejectExpired<R extends [string, ...unknown[]]>(
+  d: Decoded<R>,
+  cutoffNs: string,
+  retentionDays: number,
+): Decoded<R> & { expired: number } {
+  let expired = 0
+  for (const row of d.rows) if (row[0] < cutoffNs) expired++
+  if (expired === 0) return { ...d, expired }
+  return {
+    rows: d.rows.filter((r) => r[0] >= cutoffNs),
+    rejected: d.rejected + expired,
+    rejectReason:
+      d.rejectReason ??
+      `${expired} item${expired === 1 ? '' : 's'} older than the retention (${retentionDays} days) not stored`,
+    expired,
+  }
+}

@@ -4,11 +4,13 @@
  * hand-encoded Export*ServiceResponse. Messages over the limit are refused by grpc-js with
  * RESOURCE_EXHAUSTED; backpressure is UNAVAILABLE, bad input INVALID_ARGUMENT.
  */
+
 import * as grpc from '@grpc/grpc-js'
 import { tokenCheck } from '../auth.js'
 import { decodeLogsProto, decodeTracesProto } from '../decode/index.js'
 import { asSkeinError, toGrpcStatus } from '../errors.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import { admit } from './admit.js'
 import type { ReceiverDeps } from './http.js'
 import { exportResponseProto } from './otlp-response.js'
 
@@ -37,7 +39,7 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
     'grpc.max_send_message_length': 1024 * 1024,
   })
 
-  function handler<R extends unknown[]>(
+  function handler<R extends [string, ...unknown[]]>(
     signal: 'spans' | 'logs',
     decode: (b: Uint8Array) => Decoded<R>,
     consume: (rows: R[], bytes: number) => Promise<void>,
@@ -57,10 +59,9 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
         callback({ code: toGrpcStatus(err), details: err.message })
         return
       }
-      metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
-      if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
-      consume(decoded.rows, call.request.length).then(
-        () => callback(null, Buffer.from(exportResponseProto(decoded.rejected, decoded.rejectReason))),
+      const kept = admit(decoded, signal, deps)
+      consume(kept.rows, call.request.length).then(
+        () => callback(null, Buffer.from(exportResponseProto(kept.rejected, kept.rejectReason))),
         (e) => {
           const err = asSkeinError(e)
           if (!err.retryable) deps.log('error', `grpc ${signal}: ${(e as Error).stack ?? e}`)

@@ -19,6 +19,7 @@ import { asSkeinError, errorBody, type SkeinError, skeinError, toGrpcStatus } fr
 import type { Metrics } from '../metrics.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import { admit } from './admit.js'
 import { decodeBody } from './body.js'
 import { exportResponseJson, exportResponseProto, statusProto } from './otlp-response.js'
 
@@ -140,12 +141,12 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
    * The part every ingest handler shares: the (decompressed) body decoded into rows, malformed bodies
    * and rejected items counted, the rows handed to the pipeline — resolving once they are stored.
    */
-  async function ingest<R extends unknown[]>(
+  async function ingest<R extends [string, ...unknown[]]>(
     req: FastifyRequest,
     signal: 'spans' | 'logs',
     decode: (body: Buffer) => Decoded<R>,
     consume: (rows: R[], bytes: number) => Promise<void>,
-  ): Promise<Decoded<R>> {
+  ): Promise<Decoded<R> & { expired: number }> {
     if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
     const body = await decodeBody(
       req.body,
@@ -159,13 +160,12 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
       metrics.rejected(signal, 'malformed', 1)
       throw e
     }
-    metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
-    if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
-    await consume(decoded.rows, body.length)
-    return decoded
+    const kept = admit(decoded, signal, deps)
+    await consume(kept.rows, body.length)
+    return kept
   }
 
-  async function otlp<R extends unknown[]>(
+  async function otlp<R extends [string, ...unknown[]]>(
     req: FastifyRequest,
     reply: FastifyReply,
     signal: 'spans' | 'logs',
@@ -207,12 +207,18 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
         'Loki protobuf (snappy) pushes are not supported yet; send application/json',
       )
     }
-    await ingest(
+    const kept = await ingest(
       req,
       'logs',
       (b) => decodeLokiJson(parseJson(b), { maxLineBytes: config.maxLineBytes }),
       (rows, bytes) => pipeline.logs.consume(rows, bytes),
     )
+    // As Loki answers "timestamp too old": the other lines are stored, the push is told what was not.
+    if (kept.expired > 0)
+      throw skeinError(
+        'BAD_LOKI',
+        `${kept.expired} of ${kept.expired + kept.rows.length} entries are older than the retention (${config.retentionDays} days) and were not stored; the other ${kept.rows.length} were`,
+      )
     return reply.code(204).send()
   })
   return app

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { decodeLogsJson, decodeTracesJson, isStorableNs } from '../../src/decode/index.js'
+import {
+  decodeLogsJson,
+  decodeTracesJson,
+  isStorableNs,
+  rejectExpired,
+  retentionCutoffNs,
+} from '../../src/decode/index.js'
 
 const span = (over: Record<string, unknown>) => ({
   resourceSpans: [
@@ -55,5 +61,51 @@ describe('timestamps that storage would refuse', () => {
     expect(decodeLogsJson(line(300)).rows[0][5]).toBe(0)
     expect(decodeLogsJson(line(-1)).rows[0][5]).toBe(0)
     expect(decodeLogsJson(line(17)).rows[0][5]).toBe(17)
+  })
+})
+
+describe('the retention cut-off', () => {
+  it('is the given number of days before now, in nanoseconds', () => {
+    expect(retentionCutoffNs(1, 1_800_000_000_000)).toBe('1799913600000000000')
+    expect(retentionCutoffNs(30, 1_800_000_000_000)).toBe('1797408000000000000')
+  })
+
+  it('rejects rows older than it, counts them, and keeps the rest in order', () => {
+    const cutoff = '1799913600000000000'
+    const d = rejectExpired(
+      {
+        rows: [
+          ['1799913600000000000', 'at the cut-off'],
+          ['1799913599999999999', 'a nanosecond before'],
+          ['1800000000000000000', 'now'],
+          ['1000000000000000000', 'years before'],
+        ] as [string, string][],
+        rejected: 0,
+      },
+      cutoff,
+      1,
+    )
+    expect(d.rows.map((r) => r[1])).toEqual(['at the cut-off', 'now'])
+    expect(d.expired).toBe(2)
+    expect(d.rejected).toBe(2)
+    expect(d.rejectReason).toBe('2 items older than the retention (1 days) not stored')
+  })
+
+  it('adds to what the decoder rejected and keeps its first reason', () => {
+    const d = rejectExpired(
+      { rows: [['1000000000000000000', 'old']] as [string, string][], rejected: 3, rejectReason: 'bad id' },
+      '1799913600000000000',
+      1,
+    )
+    expect(d).toEqual({ rows: [], rejected: 4, rejectReason: 'bad id', expired: 1 })
+  })
+
+  it('leaves a request with nothing expired as it was', () => {
+    const rows = [['1800000000000000000', 'now']] as [string, string][]
+    expect(rejectExpired({ rows, rejected: 0 }, '1799913600000000000', 1)).toEqual({
+      rows,
+      rejected: 0,
+      expired: 0,
+    })
   })
 })

@@ -1,0 +1,21 @@
+/**
+ * What every receiver does between decoding a request and handing its rows on: count what came in and
+ * what was rejected, and turn away rows the retention would delete at once (see `rejectExpired`).
+ */
+import type { Config } from '../config.js'
+import { rejectExpired, retentionCutoffNs } from '../decode/index.js'
+import type { Metrics } from '../metrics.js'
+import type { Decoded } from '../rows.js'
+
+export function admit<R extends [string, ...unknown[]]>(
+  decoded: Decoded<R>,
+  signal: 'spans' | 'logs',
+  deps: { config: Config; metrics: Metrics },
+): Decoded<R> & { expired: number } {
+  const { config, metrics } = deps
+  metrics.receivedItems(signal, decoded.rows.length + decoded.rejected)
+  if (decoded.rejected > 0) metrics.rejected(signal, 'invalid', decoded.rejected)
+  const kept = rejectExpired(decoded, retentionCutoffNs(config.retentionDays), config.retentionDays)
+  if (kept.expired > 0) metrics.rejected(signal, 'expired', kept.expired)
+  return kept
+}
