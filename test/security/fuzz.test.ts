@@ -4,9 +4,11 @@
  */
 import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
+import snappy from 'snappyjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makePayload } from '../../bench/lib/otlp-gen.js'
 import { type RunningCollector, startCollector } from '../helpers/collector.js'
+import { encodePush, snappyPush } from '../helpers/loki-proto.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150)
 let c: RunningCollector
@@ -52,6 +54,21 @@ const validLoki = {
     {
       stream: { service_name: 'fuzz' },
       values: [[ns, '{"level":30,"msg":"hi"}', { trace_id: 'ab'.repeat(16) }]],
+    },
+  ],
+}
+
+const lokiPush = {
+  streams: [
+    {
+      labels: '{service_name="fuzz", env="x"}',
+      entries: [
+        {
+          timestamp: { seconds: Math.floor(Date.now() / 1000), nanos: 5 },
+          line: '{"level":30,"msg":"hi"}',
+          structuredMetadata: [{ name: 'trace_id', value: 'ab'.repeat(16) }],
+        },
+      ],
     },
   ],
 }
@@ -164,6 +181,23 @@ describe('the ingest port under fuzzing', () => {
       fc.asyncProperty(fc.oneof(mutatedJson(validLoki), fc.json(), fc.string()), async (body) => {
         never5xx(await send('/loki/api/v1/push', body, 'application/json'))
       }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('answers mutated Loki protobuf pushes (in the snappy block or under it) with a 2xx or 4xx', async () => {
+    const compress = (b: Buffer) => Buffer.from(snappy.compress(b))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          mutated(snappyPush(lokiPush)),
+          mutated(Buffer.from(encodePush(lokiPush))).map(compress),
+          fc.uint8Array({ maxLength: 512 }).map((b) => compress(Buffer.from(b))),
+        ),
+        async (body) => {
+          never5xx(await send('/loki/api/v1/push', body, 'application/x-protobuf'))
+        },
+      ),
       { numRuns: RUNS },
     )
   })

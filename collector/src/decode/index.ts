@@ -5,6 +5,7 @@
  */
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
 import { type LokiOptions, decodeLokiJson as lokiJson } from './loki.js'
+import { decodeLokiProto as lokiProto } from './loki-proto.js'
 import { decodeLogsJson as logsJson, decodeLogsProto as logsProto } from './otlp-logs.js'
 import { decodeTracesJson as tracesJson, decodeTracesProto as tracesProto } from './otlp-traces.js'
 import { settleLogs, settleSpans } from './timestamps.js'
@@ -18,3 +19,6 @@ export const decodeLogsProto = (buf: Uint8Array): Decoded<LogRow> => settleLogs(
 export const decodeLogsJson = (body: unknown): Decoded<LogRow> => settleLogs(logsJson(body))
 export const decodeLokiJson = (body: unknown, opts: LokiOptions): Decoded<LogRow> =>
   settleLogs(lokiJson(body, opts))
+/** An uncompressed Loki PushRequest (the receiver undoes the snappy compression). */
+export const decodeLokiProto = (buf: Uint8Array, opts: LokiOptions): Decoded<LogRow> =>
+  settleLogs(lokiProto(buf, opts))

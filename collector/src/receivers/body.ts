@@ -1,10 +1,12 @@
 /**
  * Request bodies: decompression with a hard output limit, so a gzip bomb is refused after inflating at
- * most `maxBytes` instead of whole.
+ * most `maxBytes` instead of whole; and the snappy block format of Loki's protobuf pushes, whose declared
+ * length is checked before anything is allocated.
  */
 
 import { promisify } from 'node:util'
 import { gunzip, inflate } from 'node:zlib'
+import snappy from 'snappyjs'
 import { skeinError } from '../errors.js'
 
 const gunzipAsync = promisify(gunzip)
@@ -38,4 +40,21 @@ export async function decodeBody(
     }
     throw skeinError('BAD_GZIP', `body is not valid ${enc}: ${(e as Error).message}`)
   }
+}
+
+/**
+ * A snappy block (not the framed format), as Loki's protobuf pushes are compressed. The block starts
+ * with its uncompressed length, so an oversized body is refused before its buffer is allocated.
+ */
+export function snappyBlock(raw: Buffer, maxBytes: number): Buffer {
+  let out: Uint8Array
+  try {
+    out = snappy.uncompress(raw, maxBytes)
+  } catch (e) {
+    const message = (e as Error).message
+    if (/too big/.test(message))
+      throw skeinError('BODY_TOO_LARGE', `body is over the limit of ${maxBytes} bytes after decompression`)
+    throw skeinError('BAD_SNAPPY', `body is not a valid snappy block: ${message}`)
+  }
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
 }

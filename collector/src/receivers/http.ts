@@ -12,6 +12,7 @@ import {
   decodeLogsJson,
   decodeLogsProto,
   decodeLokiJson,
+  decodeLokiProto,
   decodeTracesJson,
   decodeTracesProto,
 } from '../decode/index.js'
@@ -20,7 +21,7 @@ import type { Metrics } from '../metrics.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
 import { admit } from './admit.js'
-import { decodeBody } from './body.js'
+import { decodeBody, snappyBlock } from './body.js'
 import { exportResponseJson, exportResponseProto, statusProto } from './otlp-response.js'
 
 export interface ReceiverDeps {
@@ -146,13 +147,10 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     signal: 'spans' | 'logs',
     decode: (body: Buffer) => Decoded<R>,
     consume: (rows: R[], bytes: number) => Promise<void>,
+    encoding = req.headers['content-encoding'] as string | undefined,
   ): Promise<Decoded<R> & { expired: number }> {
     if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
-    const body = await decodeBody(
-      req.body,
-      req.headers['content-encoding'] as string | undefined,
-      config.maxBodyBytes,
-    )
+    const body = await decodeBody(req.body, encoding, config.maxBodyBytes)
     let decoded: Decoded<R>
     try {
       decoded = decode(body)
@@ -201,18 +199,20 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     otlp<LogRow>(req, reply, 'logs', decodeLogsProto, decodeLogsJson, (r, b) => pipeline.logs.consume(r, b)),
   )
   app.post('/loki/api/v1/push', async (req, reply) => {
-    if (kindOf(req) === 'proto') {
-      throw skeinError(
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Loki protobuf (snappy) pushes are not supported yet; send application/json',
-      )
-    }
-    const kept = await ingest(
-      req,
-      'logs',
-      (b) => decodeLokiJson(parseJson(b), { maxLineBytes: config.maxLineBytes }),
-      (rows, bytes) => pipeline.logs.consume(rows, bytes),
-    )
+    const opts = { maxLineBytes: config.maxLineBytes }
+    const consume = (rows: LogRow[], bytes: number) => pipeline.logs.consume(rows, bytes)
+    // Protobuf pushes are snappy blocks (Promtail, Alloy); a Content-Encoding of "snappy" says the same.
+    const encoding = req.headers['content-encoding'] as string | undefined
+    const kept =
+      kindOf(req) === 'proto'
+        ? await ingest(
+            req,
+            'logs',
+            (b) => decodeLokiProto(snappyBlock(b, config.maxBodyBytes), opts),
+            consume,
+            encoding?.trim().toLowerCase() === 'snappy' ? 'identity' : encoding,
+          )
+        : await ingest(req, 'logs', (b) => decodeLokiJson(parseJson(b), opts), consume)
     // As Loki answers "timestamp too old": the other lines are stored, the push is told what was not.
     if (kept.expired > 0)
       throw skeinError(
