@@ -6,14 +6,23 @@
  *   - Skein's decodeTracesProto: bytes → finished `otel_traces` rows;
  *   - protobufjs (the decoder @grpc/proto-loader uses) with the same trace.proto schema: bytes →
  *     message objects only, no rows yet; so the ratio flatters protobufjs.
- * Also decodeTracesJson on the OTLP/JSON form, for scale. Medians of ROUNDS rounds.
+ * Also decodeTracesJson on the OTLP/JSON form, for scale; and a Loki push of 1,000 pino records (a stream
+ * per record, as pino-loki sends them) as JSON and as snappy-compressed protobuf (as Promtail and Alloy
+ * send them), through the receivers' own steps. Medians of ROUNDS rounds.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import protobuf from 'protobufjs'
-import { decodeTracesJson, decodeTracesProto } from '../collector/src/decode/index.js'
+import {
+  decodeLokiJson,
+  decodeLokiProto,
+  decodeTracesJson,
+  decodeTracesProto,
+} from '../collector/src/decode/index.js'
+import { snappyBlock } from '../collector/src/receivers/body.js'
+import { snappyPush } from '../test/helpers/loki-proto.js'
 import { record } from './lib/results.js'
 
 const N = Number(process.env.N ?? 2000)
@@ -88,19 +97,51 @@ message Span {
 message Status { string message = 2; int32 code = 3; }
 `
 
-/** Spans per second of each decoder, rounds interleaved so machine noise hits them alike. */
-function spansPerSecond(decoders: (() => unknown)[]): number[] {
+/** Items per second of each decoder, rounds interleaved so machine noise hits them alike. */
+function perSecond(decoders: (() => unknown)[], items = SPANS, n = N): number[] {
   for (const decode of decoders) for (let i = 0; i < 200; i++) decode() // warm up the JIT
   const rates: number[][] = decoders.map(() => [])
   for (let r = 0; r < ROUNDS; r++) {
     decoders.forEach((decode, d) => {
       const start = process.hrtime.bigint()
-      for (let i = 0; i < N; i++) decode()
+      for (let i = 0; i < n; i++) decode()
       const s = Number(process.hrtime.bigint() - start) / 1e9
-      rates[d].push((N * SPANS) / s)
+      rates[d].push((n * items) / s)
     })
   }
   return rates.map(median)
+}
+
+/** A pino-loki-shaped push of `n` records, as JSON text and as a snappy protobuf body. */
+function lokiPush(n: number): { json: string; snappy: Buffer } {
+  const now = Date.now()
+  const records = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      level: 30,
+      time: now,
+      pid: 4242,
+      hostname: 'ip-10-0-3-17',
+      msg: `order ${i} processed`,
+      trace_id: '0af7651916cd43dd8448eb211c80319c',
+      span_id: 'b7ad6b7169203331',
+      orderId: i,
+    }),
+  )
+  const labels = { service_name: 'orders', level: 'info' }
+  return {
+    json: JSON.stringify({
+      streams: records.map((line, i) => ({
+        stream: labels,
+        values: [[`${BigInt(now) * 1_000_000n + BigInt(i)}`, line]],
+      })),
+    }),
+    snappy: snappyPush({
+      streams: records.map((line, i) => ({
+        labels: '{service_name="orders", level="info"}',
+        entries: [{ timestamp: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 + i }, line }],
+      })),
+    }),
+  }
 }
 
 const { proto, json } = makeRequest()
@@ -116,7 +157,7 @@ const jsonText = new TextDecoder().decode(json)
 console.log(
   `request: ${SPANS} spans, ${proto.length} bytes protobuf, ${json.length} bytes JSON; N=${N}, rounds=${ROUNDS}`,
 )
-const [skein, peer, skeinJson] = spansPerSecond([
+const [skein, peer, skeinJson] = perSecond([
   () => decodeTracesProto(proto),
   () => Request.decode(proto),
   () => decodeTracesJson(JSON.parse(jsonText)),
@@ -125,14 +166,33 @@ console.log(`skein decodeTracesProto (bytes → rows):         ${fmt(skein)} spa
 console.log(`protobufjs Type.decode (bytes → messages only):  ${fmt(peer)} spans/s`)
 console.log(`ratio skein / protobufjs: ${(skein / peer).toFixed(2)}`)
 console.log(`skein JSON.parse + decodeTracesJson:             ${fmt(skeinJson)} spans/s`)
+const LOKI_LINES = 1000
+const loki = lokiPush(LOKI_LINES)
+const lokiOpts = { maxLineBytes: 262_144 }
+const maxBody = 20 * 2 ** 20
+if (decodeLokiProto(snappyBlock(loki.snappy, maxBody), lokiOpts).rows.length !== LOKI_LINES)
+  throw new Error('the Loki protobuf push did not decode to every line')
+const [lokiJson, lokiProto] = perSecond(
+  [
+    () => decodeLokiJson(JSON.parse(loki.json), lokiOpts),
+    () => decodeLokiProto(snappyBlock(loki.snappy, maxBody), lokiOpts),
+  ],
+  LOKI_LINES,
+  Math.max(1, Math.round(N / 10)),
+)
+console.log(`Loki push, JSON.parse + decodeLokiJson:          ${fmt(lokiJson)} lines/s`)
+console.log(`Loki push, snappy + decodeLokiProto:             ${fmt(lokiProto)} lines/s`)
 record(
   'decode',
-  { skeinProto: skein, protobufjs: peer, ratio: skein / peer, skeinJson },
+  { skeinProto: skein, protobufjs: peer, ratio: skein / peer, skeinJson, lokiJson, lokiProto },
   [
     ['skein decodeTracesProto, bytes → rows (spans/s)', fmt(skein)],
     ['protobufjs Type.decode, bytes → messages only (baseline, spans/s)', fmt(peer)],
     ['ratio skein / protobufjs', (skein / peer).toFixed(2)],
     ['skein JSON.parse + decodeTracesJson (spans/s)', fmt(skeinJson)],
+    ['Loki push JSON: JSON.parse + decodeLokiJson (baseline, lines/s)', fmt(lokiJson)],
+    ['Loki push protobuf: snappy + decodeLokiProto (lines/s)', fmt(lokiProto)],
+    ['ratio Loki protobuf / JSON', (lokiProto / lokiJson).toFixed(2)],
   ],
-  `One ${SPANS}-span request from the real OTel SDK and serializer, rounds interleaved.`,
+  `One ${SPANS}-span request from the real OTel SDK and serializer; one Loki push of ${LOKI_LINES} pino records, a stream per record; rounds interleaved.`,
 )

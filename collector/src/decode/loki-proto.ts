@@ -41,18 +41,20 @@ type Entry = [string, string] | [string, string, Record<string, string>]
 export function decodeLokiProto(buf: Uint8Array, opts: LokiOptions): Decoded<LogRow> {
   const r = new ProtoReader(buf)
   const streams: { stream: Record<string, string>; values: Entry[] }[] = []
+  // Clients that send a stream per record (as pino-loki does in JSON) repeat the same label text.
+  const labelSets = new Map<string, Record<string, string>>()
   const end = r.len
   while (r.pos < end) {
     const tag = r.tag(end)
     if (tag === REQ_STREAMS) {
       const len = r.length(end, 'PushRequest.streams')
-      streams.push(readStream(r, r.pos + len, streams.length))
+      streams.push(readStream(r, r.pos + len, streams.length, labelSets))
     } else r.other(tag, end, REQ_FIELDS, 'PushRequest')
   }
   return decodeLokiJson({ streams }, opts)
 }
 
-function readStream(r: ProtoReader, end: number, i: number) {
+function readStream(r: ProtoReader, end: number, i: number, labelSets: Map<string, Record<string, string>>) {
   let labels: string | undefined
   const values: Entry[] = []
   while (r.pos < end) {
@@ -64,7 +66,12 @@ function readStream(r: ProtoReader, end: number, i: number) {
     else r.other(tag, end, ST_FIELDS, 'StreamAdapter')
   }
   if (labels === undefined) throw skeinError('BAD_LOKI', `streams[${i}]: no labels`)
-  return { stream: parseLabels(labels), values }
+  let stream = labelSets.get(labels)
+  if (stream === undefined) {
+    stream = parseLabels(labels)
+    labelSets.set(labels, stream)
+  }
+  return { stream, values }
 }
 
 function readEntry(r: ProtoReader, end: number): Entry {
@@ -89,17 +96,29 @@ function readEntry(r: ProtoReader, end: number): Entry {
 
 /** Unix nanoseconds as a decimal string; a negative time gives a string the JSON checks refuse. */
 function readTimestamp(r: ProtoReader, end: number): string {
-  let seconds = 0n
-  let nanos = 0n
+  let sLo = 0
+  let sHi = 0
+  let nLo = 0
+  let nHi = 0
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === TS_SECONDS || tag === TS_NANOS) {
+    if (tag === TS_SECONDS) {
       r.varint64(end)
-      const v = BigInt.asIntN(64, (BigInt(r.hi >>> 0) << 32n) | BigInt(r.lo >>> 0))
-      if (tag === TS_SECONDS) seconds = v
-      else nanos = BigInt.asIntN(32, v)
+      sLo = r.lo >>> 0
+      sHi = r.hi >>> 0
+    } else if (tag === TS_NANOS) {
+      r.varint64(end)
+      nLo = r.lo >>> 0
+      nHi = r.hi >>> 0
     } else r.other(tag, end, TS_FIELDS, 'Timestamp')
   }
+  // The usual case, without BigInt: seconds after 2001 and below 2^53, nanos within a second.
+  if (sHi < 0x200000 && nHi === 0 && nLo < 1e9) {
+    const seconds = sHi * 4294967296 + sLo
+    if (seconds >= 1e9) return `${seconds}${String(nLo).padStart(9, '0')}`
+  }
+  const seconds = BigInt.asIntN(64, (BigInt(sHi) << 32n) | BigInt(sLo))
+  const nanos = BigInt.asIntN(32, BigInt(nLo))
   return String(seconds * 1_000_000_000n + nanos)
 }
 
@@ -139,7 +158,7 @@ export function parseLabels(text: string): Record<string, string> {
   space()
   while (i < n && text[i] !== '}') {
     const start = i
-    while (i < n && /[A-Za-z0-9_.:]/.test(text[i])) i++
+    while (i < n && isNameChar(text.charCodeAt(i))) i++
     const name = text.slice(start, i)
     if (name === '') bad(`expected a label name at offset ${i}`)
     space()
@@ -148,14 +167,24 @@ export function parseLabels(text: string): Record<string, string> {
     space()
     if (text[i] !== '"') bad(`expected a quoted value for ${JSON.stringify(name)}`)
     const open = i++
-    while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1
-    if (i >= n) bad(`unterminated value for ${JSON.stringify(name)}`)
-    let value: unknown
-    try {
-      value = JSON.parse(text.slice(open, ++i))
-    } catch {
-      bad(`invalid escape in the value of ${JSON.stringify(name)}`)
+    let escaped = false
+    while (i < n && text[i] !== '"') {
+      if (text[i] === '\\') {
+        escaped = true
+        i++
+      }
+      i++
     }
+    if (i >= n) bad(`unterminated value for ${JSON.stringify(name)}`)
+    let value: unknown = text.slice(open + 1, i)
+    if (escaped) {
+      try {
+        value = JSON.parse(text.slice(open, i + 1))
+      } catch {
+        bad(`invalid escape in the value of ${JSON.stringify(name)}`)
+      }
+    }
+    i++
     if (Object.hasOwn(labels, name)) bad(`duplicate label name ${JSON.stringify(name)}`)
     labels[name] = value as string
     space()
@@ -170,4 +199,11 @@ export function parseLabels(text: string): Record<string, string> {
   space()
   if (i !== n) bad(`unexpected text after "}" at offset ${i}`)
   return labels
+}
+
+/** Letters, digits, `_`, and the `.`/`:` that Prometheus names may carry (Loki's own check refuses those). */
+function isNameChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 58
+  )
 }

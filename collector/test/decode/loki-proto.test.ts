@@ -56,6 +56,16 @@ describe('a Loki protobuf push', () => {
     ])
   })
 
+  it('reads timestamps exactly, nanos past a second included, and refuses a negative one', () => {
+    const at = (timestamp: object) =>
+      decodeLokiProto(encode({ streams: [{ labels: '{a="b"}', entries: [{ timestamp, line: 'x' }] }] }), opts)
+        .rows[0][0]
+    expect(at({ seconds: 1795722832, nanos: 7 })).toBe('1795722832000000007')
+    expect(at({ seconds: 1795722832, nanos: 1_500_000_000 })).toBe('1795722833500000000')
+    expect(at({ seconds: '9223372036', nanos: 854775807 })).toBe('9223372036854775807')
+    expect(() => at({ seconds: -1 })).toThrow(/invalid timestamp "-1000000000"/)
+  })
+
   it('is refused with Loki’s wording when a stream’s labels do not parse', () => {
     const bytes = encode({ streams: [{ labels: 'service_name="shop"', entries: [{ line: 'x' }] }] })
     expect(() => decodeLokiProto(bytes, opts)).toThrow(/error parsing labels 'service_name="shop"'/)
