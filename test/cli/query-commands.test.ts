@@ -3,10 +3,17 @@
  * shop sent through OTLP and Loki push: aligned tables, --json, the call tree with logs under their
  * spans, and one clear line with a non-zero exit when the server is unreachable or answers an error.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Shop, sendShop } from '../../collector/test/query/shop-fixture.js'
-import { CLI, freePort, REPO_ROOT, type RunningCollector, startCollector } from '../helpers/collector.js'
+import {
+  CLI,
+  eventually,
+  freePort,
+  REPO_ROOT,
+  type RunningCollector,
+  startCollector,
+} from '../helpers/collector.js'
 
 let collector: RunningCollector
 let shop: Shop
@@ -148,6 +155,101 @@ describe('skein logs', () => {
     expect(header).toMatch(/^TIME \(UTC\)\s+SERVICE\s+LEVEL\s+TRACE\s+MESSAGE$/)
     expect(row).toMatch(/gateway\s+INFO\s+-\s+progress 100% done_ok$/)
     expect(rest).toEqual([])
+  })
+})
+
+describe('skein logs --follow', () => {
+  /** Starts `skein logs --follow …` and collects its stdout lines as they come. */
+  function following(args: string[]) {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'logs', '--follow', '--interval', '150ms', ...args, '--url', collector.apiUrl, '--token', TOKEN],
+      { cwd: REPO_ROOT },
+    )
+    const lines: string[] = []
+    let partial = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n')
+      partial = parts.pop() ?? ''
+      lines.push(...parts)
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    )
+    return { child, lines, stderr: () => stderr, exited }
+  }
+
+  async function pushLines(service: string, bodies: string[], atMs = Date.now()) {
+    const res = await fetch(`${collector.ingestUrl}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        streams: [
+          {
+            stream: { service_name: service },
+            values: bodies.map((b, i) => [`${BigInt(atMs) * 1_000_000n + BigInt(i)}`, b]),
+          },
+        ],
+      }),
+    })
+    expect(res.status).toBe(204)
+  }
+
+  it('prints the recent lines, then each new line once, oldest first, until interrupted', async () => {
+    const service = `follow-${Date.now()}`
+    await pushLines(service, ['before 1', 'before 2'])
+    const f = following(['--service', service, '--since', '5m'])
+    try {
+      await eventually(async () => (f.lines.length >= 2 ? true : undefined))
+      await pushLines(service, ['after 1', 'after 2'])
+      // A line stamped 10 s ago arrives late (as a batching client's would): still printed, once.
+      await pushLines(service, ['late'], Date.now() - 10_000)
+      await eventually(async () => (f.lines.length >= 5 ? true : undefined))
+      await new Promise((r) => setTimeout(r, 600)) // a few more polls: nothing is printed twice
+      const messages = f.lines.map((l) => l.split(/\s{2,}/).at(-1))
+      expect(messages.slice(0, 2)).toEqual(['before 1', 'before 2'])
+      expect(messages.slice(2).sort()).toEqual(['after 1', 'after 2', 'late'])
+      expect(messages.indexOf('after 1')).toBeLessThan(messages.indexOf('after 2'))
+      expect(f.lines[0]).toMatch(
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\S+\\s+${service}\\s+-\\s+-\\s+before 1$`),
+      )
+      expect(f.stderr()).toBe('')
+    } finally {
+      f.child.kill('SIGINT')
+    }
+    expect(await f.exited).toEqual({ code: null, signal: 'SIGINT' })
+  })
+
+  it('with --json prints one JSON object per line', async () => {
+    const service = `follow-json-${Date.now()}`
+    const f = following(['--service', service, '--json'])
+    try {
+      await new Promise((r) => setTimeout(r, 300))
+      await pushLines(service, [
+        '{"level":50,"msg":"it broke","trace_id":"0af7651916cd43dd8448eb211c80319c"}',
+      ])
+      await eventually(async () => (f.lines.length >= 1 ? true : undefined))
+      expect(JSON.parse(f.lines[0])).toMatchObject({
+        service,
+        body: 'it broke',
+        severityText: 'ERROR',
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+      })
+    } finally {
+      f.child.kill('SIGINT')
+    }
+    await f.exited
+  })
+
+  it('stops with one clear line and a non-zero exit when the server cannot be reached', async () => {
+    const port = await freePort()
+    const r = await skein(['logs', '--follow', '--url', `http://127.0.0.1:${port}`])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^skein: cannot reach Skein at .* \(ECONNREFUSED\)/)
   })
 })
 
