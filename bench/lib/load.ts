@@ -16,6 +16,11 @@ export interface LoadOptions {
   /** Log lines over Loki push, in requests of `linesPerPush`. */
   logLines: number
   linesPerPush?: number
+  /**
+   * Each Loki line in a stream of its own, as pino-loki sends them (default: one stream per push, as
+   * Promtail groups lines).
+   */
+  streamPerRecord?: boolean
   /** Spans per OTLP request (default 100; the OTel SDK's batch span processor sends up to 512). */
   spansPerRequest?: number
   concurrency?: { http?: number; grpc?: number; loki?: number }
@@ -167,8 +172,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           trace_id: '0af7651916cd43dd8448eb211c80319c',
         }),
       ])
+      const stream = { service_name: `load-${req % 4}`, env: 'load' }
       const body = JSON.stringify({
-        streams: [{ stream: { service_name: `load-${req % 4}`, env: 'load' }, values }],
+        streams: o.streamPerRecord ? values.map((v) => ({ stream, values: [v] })) : [{ stream, values }],
       })
       for (;;) {
         if (stopped()) return
