@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fixed64, hexBytes, ld, traceRequest } from '../../collector/test/decode/helpers.js'
 import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
 
 let collector: RunningCollector
@@ -74,27 +75,17 @@ describe('data older than the retention', () => {
   })
 
   it('is rejected from an OTLP gRPC request through partial success', async () => {
-    // The JSON body above as protobuf would need an encoder; the official exporter sets times to "now",
-    // so this sends the smallest hand-made ExportTraceServiceRequest with one two-day-old span.
-    const traceId = Buffer.alloc(16, 0xd1)
+    // The official exporter stamps spans "now", so the two-day-old span is a hand-made message.
     const start = BigInt(ns(2n * DAY_NS))
-    const fixed64 = (n: bigint) => {
-      const b = Buffer.alloc(8)
-      b.writeBigUInt64LE(n)
-      return b
-    }
-    const field = (no: number, bytes: Buffer) =>
-      Buffer.concat([Buffer.from([(no << 3) | 2, bytes.length]), bytes])
-    const span = Buffer.concat([
-      field(1, traceId),
-      field(2, Buffer.alloc(8, 0xd2)),
-      field(5, Buffer.from('old')),
-      Buffer.from([(7 << 3) | 1]),
-      fixed64(start),
-      Buffer.from([(8 << 3) | 1]),
-      fixed64(start),
-    ])
-    const request = field(1, field(2, field(2, span)))
+    const request = Buffer.from(
+      traceRequest([
+        ...ld(1, hexBytes('d1'.repeat(16))),
+        ...ld(2, hexBytes('d2'.repeat(8))),
+        ...ld(5, 'old'),
+        ...fixed64(7, start),
+        ...fixed64(8, start),
+      ]),
+    )
     const client = new grpc.Client(`127.0.0.1:${collector.ports.grpc}`, grpc.credentials.createInsecure())
     const reply = await new Promise<Buffer>((resolve, reject) =>
       client.makeUnaryRequest(
