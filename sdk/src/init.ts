@@ -2,6 +2,8 @@ import type { Tracer, TracerProvider } from '@opentelemetry/api'
 import { trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import pino from 'pino'
+import { captureConsole } from './console.js'
+import { captureCrashes } from './crash.js'
 import type { Logging } from './logger.js'
 import { createLogging, traceMixin } from './logger.js'
 import type { ResolvedOptions, SkeinOptions } from './options.js'
@@ -27,6 +29,8 @@ export interface Skein {
   readonly tracer: Tracer
   /** The options in effect, after defaults and environment variables. */
   readonly options: ResolvedOptions
+  /** Short names of the instrumentations running (enabled, and their module installed), e.g. `http`, `express`, `pg`. */
+  readonly instrumentations: readonly string[]
   /** Exports the spans ended so far. Log lines are pushed every `logsBatchIntervalSeconds`. */
   forceFlush(): Promise<void>
   /**
@@ -77,15 +81,21 @@ export function init(options: SkeinOptions = {}): Skein {
   const logging = startLoggingSafely(resolved)
   const tracerProvider = tracing?.tracerProvider ?? trace.getTracerProvider()
 
+  const restoreConsole =
+    resolved.captureConsole && logging.shipOnly ? captureConsole(logging.shipOnly) : () => undefined
+
   let shuttingDown: Promise<void> | undefined
   const instance: Skein = {
     logger: logging.logger,
     tracerProvider,
     tracer: tracerProvider.getTracer(resolved.serviceName),
     options: resolved,
+    instrumentations: tracing?.instrumentations ?? [],
     forceFlush: () => tracing?.forceFlush() ?? Promise.resolve(),
     shutdown() {
       shuttingDown ??= (async () => {
+        restoreConsole()
+        removeCrashHandler()
         // Spans first: closing the log transport blocks this thread until its worker is done,
         // which would stall a span export running on this thread.
         await tracing?.shutdown()
@@ -97,6 +107,13 @@ export function init(options: SkeinOptions = {}): Skein {
       return shuttingDown
     },
   }
+  const removeCrashHandler = resolved.captureCrashes
+    ? captureCrashes({
+        logger: logging.logger,
+        openSpans: tracing?.openSpans,
+        flush: () => instance.shutdown(),
+      })
+    : () => undefined
   running = instance
   // An app that ends by running out of work, without calling shutdown(), still delivers its spans.
   process.once('beforeExit', () => {

@@ -93,6 +93,11 @@ export function traceStreamWrite(next?: StreamWrite): StreamWrite {
 export interface Logging {
   readonly logger: Logger
   /**
+   * A logger whose lines reach the collector but not stdout (see stdout.ts), for lines that were
+   * printed already (the console's). Undefined when lines are not shipped.
+   */
+  readonly shipOnly?: Logger
+  /**
    * Ends the transport and resolves once its worker thread has pushed every line it received
    * and exited (or the collector timed out). Safe to call twice; never rejects.
    */
@@ -101,6 +106,7 @@ export interface Logging {
 
 /** Where the worker thread loads the transport from: next to this module in `dist/`. */
 export const transportPath = fileURLToPath(new URL('./transport.js', import.meta.url))
+const stdoutTargetPath = fileURLToPath(new URL('./stdout.js', import.meta.url))
 
 type TransportStream = NodeJS.WritableStream & {
   on(event: string, listener: (...args: unknown[]) => void): unknown
@@ -115,8 +121,7 @@ export function createLogging(options: ResolvedOptions): Logging {
     hooks: { ...options.logger.hooks, streamWrite: traceStreamWrite(options.logger.hooks?.streamWrite) },
   }
   const targets: pino.TransportTargetOptions[] = []
-  if (options.stdout)
-    targets.push({ target: 'pino/file', options: { destination: 1 }, level: options.logLevel })
+  if (options.stdout) targets.push({ target: stdoutTargetPath, options: {}, level: options.logLevel })
   if (options.shipLogs) {
     const loki: LokiTransportOptions = {
       logsEndpoint: options.logsEndpoint,
@@ -149,10 +154,14 @@ export function createLogging(options: ResolvedOptions): Logging {
     closed = true
   })
   const logger = pino(pinoOptions, stream as unknown as pino.DestinationStream)
+  const shipOnly = options.shipLogs
+    ? pino(pinoOptions, stream as unknown as pino.DestinationStream)
+    : undefined
 
   let shuttingDown: Promise<void> | undefined
   return {
     logger,
+    shipOnly,
     shutdown() {
       shuttingDown ??= new Promise<void>((resolve) => {
         if (closed) return resolve()

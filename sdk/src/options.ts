@@ -1,6 +1,10 @@
 import type { Attributes } from '@opentelemetry/api'
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import type { LoggerOptions } from 'pino'
+import type { Protocol } from './exporter.js'
+import { PROTOCOLS } from './exporter.js'
+import type { InstrumentationPlan, InstrumentationSettingsMap } from './instrumentations.js'
+import { planInstrumentations } from './instrumentations.js'
 
 /** Options of {@link init}. Every field is optional; environment variables fill the gaps. */
 export interface SkeinOptions {
@@ -8,8 +12,15 @@ export interface SkeinOptions {
   serviceName?: string
   /** `service.version`. Default `OTEL_SERVICE_VERSION`, else `npm_package_version` when npm started the app. */
   serviceVersion?: string
-  /** OTLP gRPC URL for spans. Default `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT`, else `http://127.0.0.1:4317`. */
+  /**
+   * Where spans go. With gRPC, the collector's URL: default `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`, else `http://127.0.0.1:4317`. With HTTP, a base URL to which
+   * `/v1/traces` is added (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is taken whole), default
+   * `http://127.0.0.1:4318`.
+   */
   endpoint?: string
+  /** OTLP protocol for spans: `grpc`, `http/protobuf` or `http/json`. Default `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `grpc`. */
+  protocol?: Protocol
   /** The collector's ingest base URL; logs go to `${logsEndpoint}/loki/api/v1/push`. Default `SKEIN_LOGS_ENDPOINT`, else `http://127.0.0.1:4318`. */
   logsEndpoint?: string
   /**
@@ -39,8 +50,22 @@ export interface SkeinOptions {
   ingestToken?: string
   /** Milliseconds one export (spans or logs) may take before it is abandoned (default `OTEL_EXPORTER_OTLP_TIMEOUT`, else 5000). */
   exportTimeoutMillis?: number
-  /** Instrumentations added to the built-in http/https, undici/fetch and @grpc/grpc-js ones. */
-  instrumentations?: Instrumentation[]
+  /**
+   * Settings of the built-in instrumentations, by short name (`pg`) or package name
+   * (`@opentelemetry/instrumentation-pg`): `{ pg: { enhancedDatabaseReporting: true }, express: { enabled: false } }`.
+   * An array is taken as extra instrumentations (as `extraInstrumentations`).
+   */
+  instrumentations?: InstrumentationSettingsMap | Instrumentation[]
+  /** Instrumentations of your own, run beside the built-in ones. */
+  extraInstrumentations?: Instrumentation[]
+  /** Ship `console.log/info/warn/error/debug` lines to the collector too (they still print). Default true; `SKEIN_CONSOLE=off` disables. */
+  captureConsole?: boolean
+  /**
+   * Log an uncaught exception or unhandled rejection (`fatal`, with its stack and trace ids), end the
+   * open spans with the error, flush, then let the process fail as it would have. Default true;
+   * `SKEIN_CRASHES=off` disables.
+   */
+  captureCrashes?: boolean
 }
 
 /** How new traces are sampled; always parent-based unless `parentBased` is false (`traceidratio`, `always_*`). */
@@ -53,7 +78,9 @@ export interface SamplerSpec {
 export interface ResolvedOptions {
   serviceName: string
   serviceVersion: string | undefined
+  /** The URL the exporter sends to (for HTTP, with `/v1/traces`). */
   endpoint: string
+  protocol: Protocol
   logsEndpoint: string
   sampler: SamplerSpec
   resourceAttributes: Attributes
@@ -65,12 +92,17 @@ export interface ResolvedOptions {
   logsMaxBuffer: number
   exportTimeoutMillis: number
   ingestToken: string | undefined
-  instrumentations: Instrumentation[]
+  /** The built-in instrumentations wanted, before checking what the app has installed. */
+  instrumentations: InstrumentationPlan[]
+  extraInstrumentations: Instrumentation[]
+  captureConsole: boolean
+  captureCrashes: boolean
   /** Problems found while resolving; the SDK warns about each and uses the default instead. */
   warnings: string[]
 }
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4317'
+export const DEFAULT_HTTP_ENDPOINT = 'http://127.0.0.1:4318'
 export const DEFAULT_LOGS_ENDPOINT = 'http://127.0.0.1:4318'
 
 type Env = Record<string, string | undefined>
@@ -152,6 +184,36 @@ function isOff(value: string | undefined): boolean {
   return ['off', 'false', '0', 'no'].includes(nonEmpty(value)?.toLowerCase() ?? '')
 }
 
+function protocolFrom(options: SkeinOptions, env: Env, warnings: string[]): Protocol {
+  const [name, raw] =
+    options.protocol !== undefined
+      ? ['protocol', options.protocol]
+      : nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) !== undefined
+        ? ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)]
+        : ['OTEL_EXPORTER_OTLP_PROTOCOL', nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL)]
+  if (raw === undefined) return 'grpc'
+  const value = String(raw).trim().toLowerCase()
+  if ((PROTOCOLS as readonly string[]).includes(value)) return value as Protocol
+  warnings.push(`${name}=${raw} is not one of ${PROTOCOLS.join(', ')}; using grpc`)
+  return 'grpc'
+}
+
+/** The URL spans are sent to: as given for gRPC; for HTTP, base URLs gain `/v1/traces` (the OTLP spec's rule). */
+function endpointFor(protocol: Protocol, options: SkeinOptions, env: Env): string {
+  const perSignal = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+  if (protocol === 'grpc') {
+    return (
+      nonEmpty(options.endpoint) ?? perSignal ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? DEFAULT_ENDPOINT
+    )
+  }
+  const withPath = (base: string) =>
+    /\/v1\/traces\/?$/.test(base) ? base : `${base.replace(/\/+$/, '')}/v1/traces`
+  const own = nonEmpty(options.endpoint)
+  if (own) return withPath(own)
+  if (perSignal) return perSignal
+  return withPath(nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? DEFAULT_HTTP_ENDPOINT)
+}
+
 /**
  * Applies defaults and environment variables to {@link SkeinOptions}. Pure: reads only `env`.
  * Never throws; an invalid value is replaced by its default and reported in `warnings`.
@@ -159,6 +221,12 @@ function isOff(value: string | undefined): boolean {
 export function resolveOptions(options: SkeinOptions = {}, env: Env = process.env): ResolvedOptions {
   const warnings: string[] = []
   let sampler = samplerFromEnv(env, warnings)
+  const protocol = protocolFrom(options, env, warnings)
+  const settings = Array.isArray(options.instrumentations) ? {} : (options.instrumentations ?? {})
+  const extras = [
+    ...(Array.isArray(options.instrumentations) ? options.instrumentations : []),
+    ...(options.extraInstrumentations ?? []),
+  ]
   if (options.sampleRatio !== undefined) {
     if (validRatio(options.sampleRatio)) sampler = { parentBased: true, ratio: options.sampleRatio }
     else warnings.push(`sampleRatio=${options.sampleRatio} is not in 0..1; using ${sampler.ratio}`)
@@ -173,11 +241,8 @@ export function resolveOptions(options: SkeinOptions = {}, env: Env = process.en
       nonEmpty(options.serviceVersion) ??
       nonEmpty(env.OTEL_SERVICE_VERSION) ??
       nonEmpty(env.npm_package_version),
-    endpoint:
-      nonEmpty(options.endpoint) ??
-      nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ??
-      nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ??
-      DEFAULT_ENDPOINT,
+    endpoint: endpointFor(protocol, options, env),
+    protocol,
     ingestToken: nonEmpty(options.ingestToken) ?? nonEmpty(env.SKEIN_INGEST_TOKEN),
     logsEndpoint: (
       nonEmpty(options.logsEndpoint) ??
@@ -208,7 +273,10 @@ export function resolveOptions(options: SkeinOptions = {}, env: Env = process.en
       5000,
       warnings,
     ),
-    instrumentations: options.instrumentations ?? [],
+    instrumentations: planInstrumentations(settings, env, warnings),
+    extraInstrumentations: extras,
+    captureConsole: options.captureConsole ?? !isOff(env.SKEIN_CONSOLE),
+    captureCrashes: options.captureCrashes ?? !isOff(env.SKEIN_CRASHES),
     warnings,
   }
 }

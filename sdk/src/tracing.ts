@@ -1,6 +1,5 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { join } from 'node:path'
-import { Metadata } from '@grpc/grpc-js'
 import { context, propagation, trace } from '@opentelemetry/api'
 import type { ExportResult } from '@opentelemetry/core'
 import {
@@ -9,11 +8,7 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { registerInstrumentations } from '@opentelemetry/instrumentation'
-import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc'
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import type { Resource } from '@opentelemetry/resources'
 import {
   defaultResource,
@@ -33,7 +28,10 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
+import { createSpanExporter } from './exporter.js'
+import { buildInstrumentations, shortName } from './instrumentations.js'
 import type { ResolvedOptions, SamplerSpec } from './options.js'
+import { OpenSpans, SanitizeStatements } from './processors.js'
 import { describeError, rearmWarning, warnOnce } from './warn.js'
 
 /** Spans held in memory while the collector is slow or down; beyond this new spans are dropped. */
@@ -42,6 +40,10 @@ const MAX_QUEUED_SPANS = 2048
 /** The running tracing half of the SDK. */
 export interface Tracing {
   readonly tracerProvider: NodeTracerProvider
+  /** Spans started and not yet ended (a crash ends them with its error). */
+  readonly openSpans: OpenSpans
+  /** Short names of the instrumentations running (those enabled whose module the app has). */
+  readonly instrumentations: readonly string[]
   /** Exports every span ended so far. Resolves (never rejects) once the exporter answered or gave up. */
   forceFlush(): Promise<void>
   /** Flushes, stops the instrumentations and unregisters the global provider. Safe to call twice. */
@@ -132,7 +134,7 @@ function withTimeout(promise: Promise<unknown>, ms: number, what: string): Promi
  *   Requiring it here, when the app can resolve it, patches `module.exports` itself, which a later
  *   ESM import then reuses from the CommonJS cache.
  */
-function patchForESM(): void {
+function patchForESM(grpc: boolean): void {
   try {
     const require = createRequire(import.meta.url)
     require('node:http')
@@ -141,6 +143,7 @@ function patchForESM(): void {
   } catch (err) {
     warnOnce('builtins', `http may not be traced: ${describeError(err)}`)
   }
+  if (!grpc) return
   try {
     const appRequire = createRequire(join(process.cwd(), 'noop.js'))
     const main = process.argv[1] ? createRequire(process.argv[1]) : appRequire
@@ -159,32 +162,20 @@ function patchForESM(): void {
   }
 }
 
-/** gRPC metadata carrying the collector's ingest token, when there is one. */
-function ingestMetadata(token: string | undefined): Metadata | undefined {
-  if (!token) return undefined
-  const metadata = new Metadata()
-  metadata.set('authorization', `Bearer ${token}`)
-  return metadata
-}
-
 /**
- * Starts tracing: provider, batch processor, OTLP gRPC exporter, W3C propagators,
- * AsyncLocalStorage context and the http/undici/grpc instrumentations.
- * Registers everything globally, so it must run once, before the app loads `http` or `@grpc/grpc-js`.
+ * Starts tracing: provider, span processors, OTLP exporter, W3C propagators, AsyncLocalStorage
+ * context and the instrumentations of what the app has installed (see instrumentations.ts).
+ * Registers everything globally, so it must run once, before the app loads what it instruments.
  */
 export function startTracing(options: ResolvedOptions): Tracing {
-  const exporter = new WarnOnFailureExporter(
-    new OTLPTraceExporter({
-      url: options.endpoint,
-      timeoutMillis: options.exportTimeoutMillis,
-      metadata: ingestMetadata(options.ingestToken),
-    }),
-    options.endpoint,
-  )
+  const exporter = new WarnOnFailureExporter(createSpanExporter(options), options.endpoint)
+  const openSpans = new OpenSpans()
   const tracerProvider = new NodeTracerProvider({
     resource: buildResource(options),
     sampler: buildSampler(options.sampler),
     spanProcessors: [
+      new SanitizeStatements(),
+      openSpans,
       new BatchSpanProcessor(exporter, {
         maxQueueSize: MAX_QUEUED_SPANS,
         maxExportBatchSize: 512,
@@ -198,23 +189,24 @@ export function startTracing(options: ResolvedOptions): Tracing {
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
   })
+  const problems: string[] = []
+  const builtIn = buildInstrumentations(options.instrumentations, problems)
+  for (const problem of problems) warnOnce(`instrumentation:${problem}`, problem)
   const disableInstrumentations = registerInstrumentations({
     tracerProvider,
-    instrumentations: [
-      new HttpInstrumentation(),
-      new UndiciInstrumentation(),
-      new GrpcInstrumentation(),
-      ...options.instrumentations,
-    ],
+    instrumentations: [...builtIn, ...options.extraInstrumentations],
   })
+  const running = builtIn.map((i) => shortName(i.instrumentationName))
 
-  patchForESM()
+  patchForESM(running.includes('grpc'))
 
   let shuttingDown: Promise<void> | undefined
   // Flushing and exporting are bounded by the export timeout; the margin covers gRPC's own deadline.
   const limit = options.exportTimeoutMillis + 2000
   return {
     tracerProvider,
+    openSpans,
+    instrumentations: running,
     forceFlush: () => withTimeout(tracerProvider.forceFlush(), limit, 'flushing spans'),
     shutdown() {
       shuttingDown ??= (async () => {
