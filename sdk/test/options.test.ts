@@ -91,4 +91,60 @@ describe('resolveOptions', () => {
   it('turns log shipping off with SKEIN_LOGS=off', () => {
     expect(resolveOptions({}, { SKEIN_LOGS: 'off' }).shipLogs).toBe(false)
   })
+
+  describe('the OTLP protocol for spans', () => {
+    it('is gRPC unless asked otherwise', () => {
+      expect(resolveOptions({}, {}).protocol).toBe('grpc')
+    })
+
+    it('honours OTEL_EXPORTER_OTLP_TRACES_PROTOCOL over OTEL_EXPORTER_OTLP_PROTOCOL, and the option over both', () => {
+      const env = {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }
+      expect(resolveOptions({}, env).protocol).toBe('http/protobuf')
+      expect(resolveOptions({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).protocol).toBe('http/json')
+      expect(resolveOptions({ protocol: 'grpc' }, env).protocol).toBe('grpc')
+    })
+
+    it('sends HTTP to the base endpoint plus /v1/traces, and takes the traces-specific endpoint whole', () => {
+      const http = { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }
+      expect(resolveOptions({}, http).endpoint).toBe('http://127.0.0.1:4318/v1/traces')
+      expect(
+        resolveOptions({}, { ...http, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example/' }).endpoint,
+      ).toBe('https://otel.example/v1/traces')
+      expect(
+        resolveOptions({}, { ...http, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otel.example/custom' })
+          .endpoint,
+      ).toBe('https://otel.example/custom')
+      expect(resolveOptions({ endpoint: 'http://c:4318/v1/traces' }, http).endpoint).toBe(
+        'http://c:4318/v1/traces',
+      )
+    })
+
+    it('warns about an unknown protocol and uses gRPC', () => {
+      const o = resolveOptions({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' })
+      expect(o.protocol).toBe('grpc')
+      expect(o.warnings).toEqual([
+        'OTEL_EXPORTER_OTLP_PROTOCOL=thrift is not one of grpc, http/protobuf, http/json; using grpc',
+      ])
+    })
+  })
+
+  it('captures the console and crashes unless SKEIN_CONSOLE=off / SKEIN_CRASHES=off or the options say no', () => {
+    expect(resolveOptions({}, {})).toMatchObject({ captureConsole: true, captureCrashes: true })
+    expect(resolveOptions({}, { SKEIN_CONSOLE: 'off', SKEIN_CRASHES: 'false' })).toMatchObject({
+      captureConsole: false,
+      captureCrashes: false,
+    })
+    expect(resolveOptions({ captureConsole: false }, {}).captureConsole).toBe(false)
+  })
+
+  it('takes an array of instrumentations as extra ones, as before, and a map as settings of the built-in ones', () => {
+    const mine = { instrumentationName: 'mine' } as never
+    expect(resolveOptions({ instrumentations: [mine] }, {}).extraInstrumentations).toEqual([mine])
+    const o = resolveOptions({ instrumentations: { pg: { enabled: false } } }, {})
+    expect(o.instrumentations.map((p) => p.entry.name)).not.toContain('pg')
+    expect(o.extraInstrumentations).toEqual([])
+  })
 })
