@@ -1,9 +1,11 @@
 /**
- * What a rule looks at: the service's entry spans in the window — kind Server or Consumer, or roots
- * (no parent) — because those are the requests its users see; inner spans would count one failing
- * request several times. Then the verdict for the rule's threshold.
+ * What a rule looks at: the service's entry spans in the window (`ENTRY_SPAN`: kind Server or Consumer,
+ * or roots), because those are the requests its users see; inner spans would count one failing request
+ * several times. The RED series count the same spans, so a rule agrees with the chart. Then the verdict
+ * for the rule's threshold.
  */
 import type { Db } from '../query/db.js'
+import { ENTRY_SPAN } from '../query/filters.js'
 import { msToNs } from '../query/params.js'
 import { p, sql } from '../query/sql.js'
 import type { Rule } from './rule.js'
@@ -28,7 +30,7 @@ export async function measure(db: Db, rule: Rule, windowMs: number, now: number)
     FROM ${db.table('otel_traces')}
     WHERE ServiceName = ${p.String(rule.service)} ${operation}
       AND Timestamp >= fromUnixTimestamp64Nano(${from}) AND Timestamp < fromUnixTimestamp64Nano(${to})
-      AND (SpanKind IN ('Server', 'Consumer') OR ParentSpanId = '')`)
+      AND ${ENTRY_SPAN}`)
   const requests = Number(row?.requests ?? 0)
   const errors = Number(row?.errors ?? 0)
   const p95 = Number(row?.p95Ns ?? 0)

@@ -17,6 +17,14 @@ export function spanTime(range: TimeRange): Fragment {
 }
 
 /**
+ * The spans that are requests of their service: kind Server or Consumer, or roots (no parent: a job, a
+ * CLI run, a service that is not instrumented as a server). Client and Internal spans under them are
+ * parts of a request, and counting them would count one request several times (and a failed client
+ * call that was handled as a failed request). The one definition, for RED series and alert rules alike.
+ */
+export const ENTRY_SPAN: Fragment = sql`(SpanKind IN ('Server', 'Consumer') OR ParentSpanId = '')`
+
+/**
  * Logs are keyed by (ServiceName, TimestampTime): bound that second-resolution column for the key and
  * partitions, and Timestamp for the exact edges.
  */

@@ -1,9 +1,11 @@
 /**
  * RED time series (rate, errors, duration) of a service or an operation, in buckets of an allowlisted
  * step. Buckets with no spans are filled in (zero requests, null percentiles) so charts show gaps as gaps.
+ * Requests are entry spans (`ENTRY_SPAN`), as the alert rules count them, so a chart and a rule over the
+ * same service agree.
  */
 import type { Db } from './db.js'
-import { spanTime, type TableFn } from './filters.js'
+import { ENTRY_SPAN, spanTime, type TableFn } from './filters.js'
 import { badParam, type Query, str, type TimeRange, timeRange } from './params.js'
 import { type Fragment, ident, p, sql, where } from './sql.js'
 
@@ -50,7 +52,7 @@ export function redQuery(r: RedParams, table: TableFn): Fragment {
   const conds: Fragment[] = []
   if (r.service !== undefined) conds.push(sql`ServiceName = ${p.String(r.service)}`)
   if (r.operation !== undefined) conds.push(sql`SpanName = ${p.String(r.operation)}`)
-  conds.push(spanTime(r.range))
+  conds.push(spanTime(r.range), ENTRY_SPAN)
   const interval = ident(r.step, INTERVALS, () => badParam('step', 'unknown step'))
   return sql`
     SELECT toUnixTimestamp(toStartOfInterval(Timestamp, ${interval}, 'UTC')) AS t, count() AS requests,

@@ -2,6 +2,7 @@
  * GET /api/v1/metrics/red: requests, errors and percentiles per step, with empty steps present (zero
  * requests, null percentiles), for a service or one of its operations.
  */
+import { SpanKind } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
 import { traceSender } from '../../../test/helpers/telemetry.js'
@@ -21,6 +22,37 @@ beforeAll(async () => {
   t.trace(base + 2 * MIN + 59_000, { service: 'api', name: 'GET /', at: 0, ms: 200 })
   t.trace(base + 2 * MIN + 30_000, { service: 'api', name: 'GET /x', at: 0, ms: 50 })
   t.trace(base + 1000, { service: 'elsewhere', name: 'GET /', at: 0, ms: 1 })
+  // Three requests to checkout, each a Server span with a Client call (failing in the first) and an
+  // Internal step under it; a root job span; and a Consumer span under another service's Producer.
+  for (let i = 0; i < 3; i++) {
+    t.trace(base + 5000 + i * 1000, {
+      service: 'checkout',
+      name: 'POST /checkout',
+      kind: SpanKind.SERVER,
+      at: 0,
+      ms: 100,
+      children: [
+        {
+          service: 'checkout',
+          name: 'POST /charge',
+          kind: SpanKind.CLIENT,
+          at: 10,
+          ms: 50,
+          status: i === 0 ? 'error' : 'unset',
+        },
+        { service: 'checkout', name: 'render', kind: SpanKind.INTERNAL, at: 70, ms: 5 },
+      ],
+    })
+  }
+  t.trace(base + 9000, { service: 'checkout', name: 'nightly cleanup', at: 0, ms: 20 })
+  t.trace(base + 10_000, {
+    service: 'orders',
+    name: 'publish order.created',
+    kind: SpanKind.PRODUCER,
+    at: 0,
+    ms: 2,
+    children: [{ service: 'checkout', name: 'order.created', kind: SpanKind.CONSUMER, at: 5, ms: 30 }],
+  })
   await t.flush()
   await t.shutdown()
 })
@@ -64,6 +96,20 @@ describe('RED time series', () => {
     expect(body.step).toBe('5m')
     expect(body.points).toHaveLength(2)
     expect(body.points.reduce((n: number, p: any) => n + p.requests, 0)).toBe(6)
+  })
+
+  // Issue 18, item 8: every span was a request, so one call with a client call and an internal step
+  // under it counted three times (and the client's failure as a failed request), unlike the alerts.
+  it('counts only entry spans as requests (Server, Consumer, or roots), as the alerts do', async () => {
+    const body = await red(`service=checkout&start=${base}&end=${base + MIN}`)
+    expect(body.points.map((p: any) => [p.requests, p.errors])).toEqual([[5, 0]])
+    // Durations are the entry spans' own: 100 ms ×3, 30 ms, 20 ms.
+    expect(body.points[0].p50Ms).toBe(100)
+  })
+
+  it('counts no inner spans for an operation either', async () => {
+    const body = await red(`service=checkout&operation=POST+/charge&start=${base}&end=${base + MIN}`)
+    expect(body.points.map((p: any) => p.requests)).toEqual([0])
   })
 
   it.each([

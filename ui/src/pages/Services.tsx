@@ -45,7 +45,7 @@ function ServiceCard({
           <ServiceTag name={name} />
         </Link>
         <div className="svc-summary">
-          <span>
+          <span title="Requests the service served: its Server and Consumer spans, and its root spans (as alert rules count them)">
             requests <b>{formatCount(totals.requests)}</b>
           </span>
           <span>
