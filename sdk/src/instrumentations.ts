@@ -14,8 +14,9 @@
  * - the `instrumentations` option: `{ pg: { enhancedDatabaseReporting: true }, fs: { enabled: true } }`,
  *   keyed by the short name or the package name; `enabled: false` turns one off.
  */
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation'
 
 /** Settings of one instrumentation: its own config, plus `enabled`. */
@@ -277,6 +278,27 @@ export function appHasModule(modules: readonly string[]): boolean {
     }
   }
   return false
+}
+
+/**
+ * Whether the application's own package.json (the nearest one above the entry script, else above the
+ * working directory) lists `name` among its dependencies. Resolvable is not the same: the SDK's own
+ * dependencies (`@grpc/grpc-js`, for the exporter) are hoisted beside the app's.
+ */
+export function appDeclares(name: string): boolean {
+  let dir = process.argv[1] ? dirname(process.argv[1]) : process.cwd()
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>
+      return ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].some(
+        (field) => typeof pkg[field] === 'object' && pkg[field] !== null && name in (pkg[field] as object),
+      )
+    } catch {
+      const parent = dirname(dir)
+      if (parent === dir) return false
+      dir = parent
+    }
+  }
 }
 
 const sdkRequire = createRequire(import.meta.url)

@@ -29,7 +29,7 @@ import {
 } from '@opentelemetry/sdk-trace-node'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
 import { createSpanExporter } from './exporter.js'
-import { buildInstrumentations, shortName } from './instrumentations.js'
+import { appDeclares, buildInstrumentations, shortName } from './instrumentations.js'
 import type { ResolvedOptions, SamplerSpec } from './options.js'
 import { OpenSpans, SanitizeStatements } from './processors.js'
 import { describeError, rearmWarning, warnOnce } from './warn.js'
@@ -131,8 +131,10 @@ function withTimeout(promise: Promise<unknown>, ms: number, what: string): Promi
  *   copies the patched functions into their ESM named exports (`import { request } from 'node:http'`);
  * - `@grpc/grpc-js` (CommonJS): import-in-the-middle patches only the ESM namespace, so
  *   `import grpc from '@grpc/grpc-js'` would hand out an unpatched `makeGenericClientConstructor`.
- *   Requiring it here, when the app can resolve it, patches `module.exports` itself, which a later
- *   ESM import then reuses from the CommonJS cache.
+ *   Requiring it here patches `module.exports` itself, which a later ESM import then reuses from the
+ *   CommonJS cache. Only when the app itself depends on it (its package.json says so): the SDK's own
+ *   copy is hoisted beside the app's modules, and an app that never uses gRPC (spans over HTTP) must
+ *   not pay for loading it. A library that loads it with `require` is patched then, as any CommonJS.
  */
 function patchForESM(grpc: boolean): void {
   try {
@@ -198,7 +200,7 @@ export function startTracing(options: ResolvedOptions): Tracing {
   })
   const running = builtIn.map((i) => shortName(i.instrumentationName))
 
-  patchForESM(running.includes('grpc'))
+  patchForESM(running.includes('grpc') && appDeclares('@grpc/grpc-js'))
 
   let shuttingDown: Promise<void> | undefined
   // Flushing and exporting are bounded by the export timeout; the margin covers gRPC's own deadline.
