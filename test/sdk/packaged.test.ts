@@ -1,19 +1,12 @@
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT, type RunningCollector, startCollector, tempDir } from '../helpers/collector.js'
-import { fixture, getTrace } from './services.js'
+import { fixture, getTrace, runCommand } from './services.js'
 
 // Issue 14, the SDK as a user gets it: `npm pack` of sdk/, installed from the tarball into app directories
 // outside the repository, with nothing else from the workspace. A runtime dependency missing from
 // sdk/package.json, or a file missing from the tarball, fails here and nowhere else.
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
 /**
  * The environment of the user's shell: none of the npm variables of the `npx vitest` that runs this
@@ -32,29 +25,12 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
-/** Runs a command to completion, killed after `timeoutMs`. */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.once('error', reject)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
 async function npm(args: string[], cwd: string): Promise<string> {
-  const result = await run('npm', [...args, '--no-audit', '--no-fund'], cwd, userEnv(), 180_000)
+  const result = await runCommand('npm', [...args, '--no-audit', '--no-fund'], {
+    cwd,
+    env: userEnv(),
+    timeoutMs: 180_000,
+  })
   if (result.code !== 0) throw new Error(`npm ${args.join(' ')} failed (${result.code}):\n${result.stderr}`)
   return result.stdout
 }
@@ -68,7 +44,11 @@ async function installApp(dir: string, packages: string[]) {
 
 /** Runs one of the app's scripts with node and returns what it printed after `SKEIN_RESULT`. */
 async function runInApp<T>(dir: string, script: string, env: Record<string, string> = {}) {
-  const result = await run(process.execPath, [script], dir, userEnv(env), 30_000)
+  const result = await runCommand(process.execPath, [script], {
+    cwd: dir,
+    env: userEnv(env),
+    timeoutMs: 30_000,
+  })
   const line = result.stdout.split('\n').find((l) => l.startsWith('SKEIN_RESULT '))
   if (result.code !== 0 || !line)
     throw new Error(`${script} exited with ${result.code}:\n${result.stdout}\n${result.stderr}`)

@@ -51,19 +51,40 @@ export async function startService(
   }
 }
 
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a command to completion; killed (SIGKILL) after `timeoutMs` if given. */
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
 /** Runs a fixture to completion. */
-export async function runFixture(name: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [fixture(name)], { cwd: REPO_ROOT, env: { ...process.env, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => {
-    stdout += d
-  })
-  child.stderr.on('data', (d) => {
-    stderr += d
-  })
-  const [code] = await once(child, 'exit')
-  return { code: code as number | null, stdout, stderr }
+export function runFixture(name: string, env: Record<string, string>): Promise<RunResult> {
+  return runCommand(process.execPath, [fixture(name)], { cwd: REPO_ROOT, env: { ...process.env, ...env } })
 }
 
 export interface ApiSpan {
