@@ -75,3 +75,90 @@ describe('api client', () => {
     expect(buildQuery({ a: 'x y', b: undefined, c: ['1', ''] })).toBe('?a=x+y&c=1')
   })
 })
+
+// A second real server that wants `Authorization: Bearer good`, answering 401 as the collector does.
+describe('api client with a query token', () => {
+  let secured: Server
+  let securedBase = ''
+  const headers: Array<string | undefined> = []
+
+  beforeAll(async () => {
+    secured = createServer((req, res) => {
+      headers.push(req.headers.authorization)
+      if (req.headers.authorization !== 'Bearer good') {
+        res.writeHead(401, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify({
+            error: { code: 'SKEIN_ERR_UNAUTHORIZED', message: 'missing or wrong bearer token' },
+          }),
+        )
+      } else if (req.url?.startsWith('/api/v1/services')) {
+        res.writeHead(503, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: { code: 'SKEIN_ERR_UNAVAILABLE', message: 'storage is down' } }))
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ traces: [] }))
+      }
+    })
+    await new Promise<void>((r) => secured.listen(0, '127.0.0.1', r))
+    securedBase = `http://127.0.0.1:${(secured.address() as AddressInfo).port}`
+  })
+
+  afterAll(() => new Promise<void>((r) => secured.close(() => r())))
+
+  function fakeAuth(token: string | undefined) {
+    const reported: Array<string | undefined> = []
+    return {
+      reported,
+      auth: { token: () => token, unauthorized: (t: string | undefined) => reported.push(t) },
+    }
+  }
+
+  it('sends the session token as a bearer header on every call', async () => {
+    const { auth, reported } = fakeAuth('good')
+    const client = createApi(securedBase, auth)
+    await client.traces({ range: { lookback: '1h' } })
+    await client.createAlertRule({} as never).catch(() => undefined)
+    expect(headers.slice(-2)).toEqual(['Bearer good', 'Bearer good'])
+    expect(reported).toEqual([])
+  })
+
+  it('sends no Authorization header without a token', async () => {
+    await createApi(securedBase, fakeAuth(undefined).auth)
+      .traces({ range: { lookback: '1h' } })
+      .catch(() => undefined)
+    expect(headers.at(-1)).toBeUndefined()
+  })
+
+  it('reports a 401 with the token the call carried, and still rejects the call', async () => {
+    const none = fakeAuth(undefined)
+    const err = await createApi(securedBase, none.auth)
+      .traces({ range: { lookback: '1h' } })
+      .catch((e) => e)
+    expect(err).toMatchObject({ code: 'SKEIN_ERR_UNAUTHORIZED', status: 401 })
+    expect(none.reported).toEqual([undefined])
+
+    const wrong = fakeAuth('bad')
+    await createApi(securedBase, wrong.auth)
+      .traces({ range: { lookback: '1h' } })
+      .catch(() => undefined)
+    expect(wrong.reported).toEqual(['bad'])
+  })
+
+  it('checks a candidate token without touching the session', async () => {
+    const { auth, reported } = fakeAuth(undefined)
+    const client = createApi(securedBase, auth)
+    expect(await client.checkToken('bad')).toBe(false)
+    expect(headers.at(-1)).toBe('Bearer bad')
+    // Past the token check the server failed for another reason: the token itself was taken.
+    expect(await client.checkToken('good')).toBe(true)
+    expect(reported).toEqual([])
+  })
+
+  it('throws when the server cannot be reached to check a token', async () => {
+    const err = await createApi('http://127.0.0.1:1')
+      .checkToken('good')
+      .catch((e) => e)
+    expect(err.code).toBe('SKEIN_ERR_NETWORK')
+  })
+})

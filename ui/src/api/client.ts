@@ -1,3 +1,5 @@
+import { bearer } from '../lib/session'
+import { session } from './session'
 import type {
   AlertEvent,
   AlertRule,
@@ -62,6 +64,15 @@ export interface RequestOptions {
   signal?: AbortSignal
   method?: string
   body?: unknown
+  /** Sends this token instead of the session's, and leaves a 401 to the caller (checking a token to sign in). */
+  token?: string
+}
+
+/** Where the client gets the bearer token for `--query-token`, and where it reports a 401. */
+export interface ApiAuth {
+  token(): string | undefined
+  /** The API answered 401 to a call that carried `sentToken` (undefined: none was sent). */
+  unauthorized(sentToken: string | undefined): void
 }
 
 export interface TraceQuery {
@@ -92,25 +103,30 @@ export interface SlowQuery {
   range: TimeRange
 }
 
-/** The one typed client for /api/v1. `baseUrl` is empty in the browser (same origin as the collector). */
-export function createApi(baseUrl = '') {
+/**
+ * The one typed client for /api/v1. `baseUrl` is empty in the browser (same origin as the collector). With
+ * `auth`, every call carries `Authorization: Bearer <token>` when there is a token, and every 401 is reported.
+ */
+export function createApi(baseUrl = '', auth?: ApiAuth) {
   async function request<T>(path: string, params: Params = {}, opts: RequestOptions = {}): Promise<T> {
     const url = `${baseUrl}/api/v1${path}${buildQuery(params)}`
+    const token = opts.token ?? auth?.token()
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (opts.body !== undefined) headers['content-type'] = 'application/json'
+    if (token !== undefined) headers.authorization = bearer(token)
     let res: Response
     try {
       res = await fetch(url, {
         method: opts.method ?? 'GET',
         signal: opts.signal,
-        headers:
-          opts.body === undefined
-            ? { accept: 'application/json' }
-            : { 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       })
     } catch (err) {
       if (isAbort(err)) throw err
       throw new ApiError(toApiError(err))
     }
+    if (res.status === 401 && opts.token === undefined) auth?.unauthorized(token)
     const text = await res.text()
     let json: unknown
     try {
@@ -204,9 +220,23 @@ export function createApi(baseUrl = '') {
       request<unknown>(`/alerts/rules/${encodeURIComponent(id)}`, {}, { method: 'DELETE' }),
     alertEvents: (ruleId: string | undefined, signal?: AbortSignal) =>
       request<{ events: AlertEvent[] }>('/alerts/events', { ruleId }, { signal }).then((r) => r.events ?? []),
+    /**
+     * Whether the server takes `token`: true unless it answers 401 (the token is checked before any handler
+     * runs, so another error, such as storage being down, means the token passed). Throws when unreachable.
+     * Asks for the services of the last minute: the cheapest call every reader may make.
+     */
+    checkToken: (token: string, signal?: AbortSignal) =>
+      request<unknown>('/services', { lookback: '1m' }, { token, signal }).then(
+        () => true,
+        (err) => {
+          if (err instanceof ApiError && err.status === 401) return false
+          if (err instanceof ApiError && err.status !== undefined) return true
+          throw err
+        },
+      ),
   }
 }
 
 export type Api = ReturnType<typeof createApi>
 
-export const api: Api = createApi()
+export const api: Api = createApi('', session)
