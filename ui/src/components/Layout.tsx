@@ -1,4 +1,8 @@
 import { NavLink, Outlet } from 'react-router-dom'
+import { api } from '../api/client'
+import { session } from '../api/session'
+import { useSession } from '../hooks/useSession'
+import { SignIn } from './SignIn'
 import './Layout.css'
 
 const LINKS = [
@@ -11,6 +15,12 @@ const LINKS = [
 ]
 
 export function Layout() {
+  const state = useSession()
+  // In place of the page, at the same URL: signing in shows the page that was asked for.
+  if (state.status === 'signedOut')
+    return (
+      <SignIn reason={state.reason} check={(token) => api.checkToken(token)} onSignedIn={session.signIn} />
+    )
   return (
     <div className="shell">
       <header className="topbar">
@@ -27,6 +37,11 @@ export function Layout() {
             </NavLink>
           ))}
         </nav>
+        {state.status === 'signedIn' && (
+          <button type="button" className="btn btn-sm signout" onClick={session.signOut}>
+            Sign out
+          </button>
+        )}
       </header>
       <main className="main">
         <Outlet />
