@@ -118,6 +118,9 @@ describe.skipIf(!CHROMIUM)('web UI in a browser', () => {
     expect(await row.locator('[data-testid="trace-row-spans"]').textContent()).toBe('4')
     expect(await row.locator('[data-testid="trace-row-errors"]').textContent()).toBe('1 error')
     await page.locator('[data-testid="trace-scatter"] canvas').first().waitFor()
+    // No --query-token: no sign-in screen and nothing to sign out of (test/ui/signin.test.ts has the token).
+    expect(await page.locator('[data-testid="sign-in"]').count()).toBe(0)
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0)
     await shot('search')
   })
 
