@@ -48,6 +48,8 @@ export interface Config {
   queryTimeoutMs: number
   alertIntervalMs: number
   alertRulesFile?: string
+  /** Alert webhooks may go to loopback and private addresses (never link-local or metadata ones). */
+  alertAllowPrivateWebhooks: boolean
   uiDir?: string
   demo: boolean
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -282,6 +284,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'YAML file of alert rules to provision',
   },
   {
+    key: 'alertAllowPrivateWebhooks',
+    flag: '--alert-allow-private-webhooks',
+    env: 'SKEIN_ALERT_ALLOW_PRIVATE_WEBHOOKS',
+    kind: 'bool',
+    default: 'false',
+    help: 'alert webhooks may go to loopback and private addresses (link-local and metadata never)',
+  },
+  {
     key: 'uiDir',
     flag: '--ui-dir',
     env: 'SKEIN_UI_DIR',
@@ -445,6 +455,7 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     queryTimeoutMs: values.queryTimeoutMs as number,
     alertIntervalMs: values.alertIntervalMs as number,
     alertRulesFile: values.alertRulesFile as string | undefined,
+    alertAllowPrivateWebhooks: values.alertAllowPrivateWebhooks as boolean,
     uiDir: values.uiDir as string | undefined,
     demo: values.demo as boolean,
     logLevel: values.logLevel as Config['logLevel'],

@@ -23,6 +23,8 @@ export const ERR = {
   BAD_LOKI: def('SKEIN_ERR_BAD_LOKI', 400),
   BAD_PARAM: def('SKEIN_ERR_BAD_PARAM', 400),
   BAD_RULE: def('SKEIN_ERR_BAD_RULE', 400),
+  /** An alert webhook aimed where it may not go (loopback, private, metadata) or carrying credentials. */
+  WEBHOOK_NOT_ALLOWED: def('SKEIN_ERR_WEBHOOK_NOT_ALLOWED', 400),
   /** Storage refused the rows of a request as invalid (after decoding accepted them). */
   STORAGE_REJECTED: def('SKEIN_ERR_STORAGE_REJECTED', 400),
   UNAUTHORIZED: def('SKEIN_ERR_UNAUTHORIZED', 401),

@@ -70,14 +70,19 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       firingSince,
     )
     const next = prev.then(async () => {
+      let detail: string | undefined
       const outcome = await sendWebhook(rule.webhookUrl, body, {
         ...notifierOptions,
         signal: stopping.signal,
+        diagnose: (d) => {
+          detail = d
+        },
       })
       if (outcome.status === 'failed') {
+        // The rule's id, never its URL (which may hold a secret); the detail is for the operator only.
         deps.log(
           'warn',
-          `alerts: webhook of rule ${rule.id} failed after ${outcome.attempts} attempts: ${outcome.error}`,
+          `alerts: rule ${rule.id}: ${outcome.error} (${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}${detail ? `; ${detail}` : ''})`,
         )
       }
       try {

@@ -1,13 +1,29 @@
 /**
  * Webhook notifications: the JSON body of API.md with a readable `text` (Slack-compatible receivers
  * show it as is), POSTed with a per-attempt timeout and retries with exponential backoff. Retries are
- * for what may pass — network errors, timeouts, 408, 429 and 5xx; any other answer is final.
- * `send` never throws: the outcome is a value, recorded on the event.
+ * for what may pass — network errors, timeouts, 408, 429 and 5xx; any other answer is final, and so is
+ * a refused address. `send` never throws: the outcome is a value, recorded on the event.
+ *
+ * The POST goes through node:http(s) rather than fetch, because the connection must use the addresses
+ * that webhook-target.ts checked (its `lookup`), which fetch cannot be given without a second HTTP
+ * client. Redirects are not followed: a 3xx is a final answer. What the event records is a short fixed
+ * text ("webhook failed: HTTP 503", "… timeout", "… cannot connect", "webhook refused: address not
+ * allowed"), so the events of a rule cannot serve to map a network; the detail goes to `diagnose`.
  */
-
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { LookupFunction } from 'node:net'
 import type { Measurement } from './measure.js'
 import type { Rule } from './rule.js'
 import type { NotificationOutcome } from './store.js'
+import {
+  checkTarget,
+  connectHost,
+  guardedLookup,
+  isWebhookRefused,
+  type ResolveHost,
+  type WebhookPolicy,
+} from './webhook-target.js'
 
 export interface WebhookBody {
   /** The rule, without its webhook URL (which may embed a secret). */
@@ -33,6 +49,15 @@ export interface NotifierOptions {
   attempts: number
   /** Delay before the 2nd attempt; doubled each time. */
   backoffMs: number
+  /** Loopback and private receivers are allowed (--alert-allow-private-webhooks); see webhook-target.ts. */
+  allowPrivateAddresses?: boolean
+  /** Resolves the receiver's host; the system resolver unless a test gives one. */
+  resolveHost?: ResolveHost
+  /**
+   * Told why delivery failed, for the collector's own log (the operator's eyes): the error code, or which
+   * address was refused. Never the URL, which may hold a secret; never stored on the event.
+   */
+  diagnose?: (detail: string) => void
   /** Aborts retries and in-flight requests, e.g. on shutdown. */
   signal?: AbortSignal
 }
@@ -95,41 +120,88 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 const retryableStatus = (s: number) => s === 408 || s === 429 || s >= 500
 
+/** One POST; resolves with the status as soon as it is known (the body is not read). */
+function post(url: URL, payload: string, lookup: LookupFunction, signal: AbortSignal): Promise<number> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        protocol: url.protocol,
+        host: connectHost(url),
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          'user-agent': 'skein-alerts',
+        },
+        lookup,
+        // A connection of its own per attempt, so each attempt resolves and checks afresh (webhooks are
+        // too rare for a pool to pay).
+        agent: false,
+        signal,
+      },
+      (res) => {
+        resolve(res.statusCode ?? 0)
+        res.destroy()
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
 export async function sendWebhook(
   url: string,
   body: WebhookBody,
   opts: NotifierOptions = NOTIFIER_DEFAULTS,
 ): Promise<NotificationOutcome> {
+  const policy: WebhookPolicy = { allowPrivate: opts.allowPrivateAddresses === true }
+  const diagnose = opts.diagnose ?? (() => undefined)
   const payload = JSON.stringify(body)
   let attempts = 0
   let httpStatus: number | undefined
   let error: string | undefined
+  let target: URL
+  try {
+    target = new URL(url)
+    checkTarget(target, policy)
+  } catch (e) {
+    diagnose(isWebhookRefused(e) ? e.detail : 'the URL does not parse')
+    const shown = isWebhookRefused(e) ? e.shown : 'webhook refused: not a URL'
+    return { status: 'failed', attempts: 1, error: shown, at: new Date().toISOString() }
+  }
+  const lookup = guardedLookup(policy, opts.resolveHost)
   for (;;) {
     attempts++
     httpStatus = undefined
     const timeout = AbortSignal.timeout(opts.timeoutMs)
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'skein-alerts' },
-        body: payload,
-        redirect: 'manual',
-        signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
-      })
-      // The body is not used, but reading it frees the connection.
-      await res.arrayBuffer().catch(() => undefined)
-      httpStatus = res.status
-      if (res.status >= 200 && res.status < 300) {
+      const status = await post(
+        target,
+        payload,
+        lookup,
+        opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
+      )
+      httpStatus = status
+      if (status >= 200 && status < 300) {
         return { status: 'sent', attempts, httpStatus, at: new Date().toISOString() }
       }
-      error = `HTTP ${res.status}`
-      if (!retryableStatus(res.status)) break
+      error = `webhook failed: HTTP ${status}`
+      if (!retryableStatus(status)) break
     } catch (e) {
+      if (isWebhookRefused(e)) {
+        diagnose(e.detail)
+        error = e.shown
+        break
+      }
       error = timeout.aborted
-        ? `no answer within ${opts.timeoutMs} ms`
+        ? 'webhook failed: timeout'
         : opts.signal?.aborted
-          ? 'cancelled: the collector is stopping'
-          : describe(e)
+          ? 'webhook failed: cancelled, the collector is stopping'
+          : 'webhook failed: cannot connect'
+      if (!timeout.aborted && !opts.signal?.aborted) diagnose(`cannot connect: ${code(e)}`)
     }
     if (attempts >= opts.attempts || opts.signal?.aborted) break
     await sleep(opts.backoffMs * 2 ** (attempts - 1), opts.signal)
@@ -140,7 +212,8 @@ export async function sendWebhook(
   return out
 }
 
-function describe(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause
-  return cause?.code ?? cause?.message ?? (e as Error).message ?? String(e)
+/** An error's code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, …): never its message, which names the URL. */
+function code(e: unknown): string {
+  const c = (e as { code?: unknown }).code ?? (e as { cause?: { code?: unknown } }).cause?.code
+  return typeof c === 'string' && /^[A-Z0-9_]{1,64}$/.test(c) ? c : 'network error'
 }

@@ -11,24 +11,31 @@ import { registerAlertRoutes } from './routes.js'
 import { createRuleStore, type RuleStore } from './store.js'
 
 export function alertsPlugin(config: Config): CollectorPlugin {
+  const webhooks = { allowPrivate: config.alertAllowPrivateWebhooks }
   let store: RuleStore | undefined
   let evaluator: Evaluator | undefined
   return {
     name: 'alerts',
     routes(app, { db, storage }) {
       store = createRuleStore(db, storage.ingest)
-      registerAlertRoutes(app, store)
+      registerAlertRoutes(app, store, webhooks)
     },
     async start({ db, storage, log }) {
       store ??= createRuleStore(db, storage.ingest)
       if (config.alertRulesFile) {
-        const n = await provisionRules(store, config.alertRulesFile)
+        const n = await provisionRules(store, config.alertRulesFile, webhooks)
         log(
           'info',
           `alerts: ${config.alertRulesFile}: ${n.created} created, ${n.updated} updated, ${n.unchanged} unchanged`,
         )
       }
-      evaluator = createEvaluator({ store, db, intervalMs: config.alertIntervalMs, log })
+      evaluator = createEvaluator({
+        store,
+        db,
+        intervalMs: config.alertIntervalMs,
+        log,
+        notifier: { allowPrivateAddresses: webhooks.allowPrivate },
+      })
       await evaluator.start()
     },
     async stop() {

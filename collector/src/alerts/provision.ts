@@ -21,6 +21,7 @@ import { parse } from 'yaml'
 import { isSkeinError, skeinError } from '../errors.js'
 import { type Rule, validateRule } from './rule.js'
 import type { RuleStore } from './store.js'
+import { checkWebhookUrl, type WebhookPolicy } from './webhook-target.js'
 
 function slug(name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined
@@ -32,8 +33,16 @@ function slug(name: unknown): string | undefined {
   return s || undefined
 }
 
-/** Parses and validates the file's rules; throws SkeinError(CONFIG) naming the file and the rule. */
-export function parseRulesYaml(text: string, file: string, now = Date.now()): Rule[] {
+/**
+ * Parses and validates the file's rules, webhook targets included (`webhooks`: private receivers are
+ * refused unless allowed); throws SkeinError(CONFIG) naming the file and the rule.
+ */
+export function parseRulesYaml(
+  text: string,
+  file: string,
+  webhooks: WebhookPolicy = { allowPrivate: false },
+  now = Date.now(),
+): Rule[] {
   const fail = (why: string): never => {
     throw skeinError('CONFIG', `invalid --alert-rules ${file}: ${why}`)
   }
@@ -58,6 +67,7 @@ export function parseRulesYaml(text: string, file: string, now = Date.now()): Ru
           : raw,
         { now },
       )
+      checkWebhookUrl(rule.webhookUrl, webhooks)
     } catch (e) {
       if (isSkeinError(e)) fail(`${label}: ${e.message}`)
       throw e
@@ -77,6 +87,7 @@ function meaning(r: Rule): string {
 export async function provisionRules(
   store: RuleStore,
   file: string,
+  webhooks: WebhookPolicy,
 ): Promise<{ created: number; updated: number; unchanged: number }> {
   let text: string
   try {
@@ -88,7 +99,7 @@ export async function provisionRules(
     )
   }
   const counts = { created: 0, updated: 0, unchanged: 0 }
-  for (const rule of parseRulesYaml(text, file)) {
+  for (const rule of parseRulesYaml(text, file, webhooks)) {
     const previous = await store.get(rule.id)
     if (previous && meaning(previous) === meaning(rule)) {
       counts.unchanged++

@@ -10,6 +10,7 @@ import { limit, type Query, str } from '../query/params.js'
 import { badRule, mergeRule, type Rule, validateRule } from './rule.js'
 import { INITIAL, type RuleState } from './state.js'
 import type { RuleStore } from './store.js'
+import { checkWebhookUrl, type WebhookPolicy } from './webhook-target.js'
 
 export type RuleView = Rule & { state: RuleState['state']; stateSince?: string }
 
@@ -52,7 +53,12 @@ export function silenceUntil(body: unknown, now = Date.now()): string {
   return new Date(t).toISOString()
 }
 
-export function registerAlertRoutes(app: FastifyInstance, store: RuleStore): void {
+/**
+ * `webhooks`: where rules may send (--alert-allow-private-webhooks). A new or changed webhook URL is
+ * checked here, after the rule's shape; silencing leaves a stored URL alone, and the notifier checks
+ * every URL again at send time.
+ */
+export function registerAlertRoutes(app: FastifyInstance, store: RuleStore, webhooks: WebhookPolicy): void {
   const base = '/api/v1/alerts'
   const withState = async (rule: Rule) => view(rule, (await store.states()).get(rule.id))
 
@@ -63,6 +69,7 @@ export function registerAlertRoutes(app: FastifyInstance, store: RuleStore): voi
 
   app.post(`${base}/rules`, async (req, reply) => {
     const rule = validateRule(req.body)
+    checkWebhookUrl(rule.webhookUrl, webhooks)
     if (await store.get(rule.id))
       badRule('id', `a rule with id ${JSON.stringify(rule.id)} already exists; use PUT to change it`)
     await store.put(rule)
@@ -75,7 +82,9 @@ export function registerAlertRoutes(app: FastifyInstance, store: RuleStore): voi
   app.get(`${base}/rules/:id`, async (req) => withState(await existing(store, ruleId(req))))
 
   app.put(`${base}/rules/:id`, async (req) => {
-    const rule = mergeRule(await existing(store, ruleId(req)), req.body)
+    const previous = await existing(store, ruleId(req))
+    const rule = mergeRule(previous, req.body)
+    if (rule.webhookUrl !== previous.webhookUrl) checkWebhookUrl(rule.webhookUrl, webhooks)
     await store.put(rule)
     return withState(rule)
   })

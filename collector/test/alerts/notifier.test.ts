@@ -12,8 +12,10 @@ const rule = validateRule({
   webhookUrl: 'https://hooks.example.com/secret-token',
 })
 const m = { requests: 200, errors: 62, errorRate: 0.31, p95Ms: 120 }
-// A generous per-attempt timeout, so a busy machine does not turn one attempt into two.
-const fast = { timeoutMs: 3000, attempts: 3, backoffMs: 20 }
+// A generous per-attempt timeout, so a busy machine does not turn one attempt into two. The receivers
+// here listen on 127.0.0.1, which webhooks may reach only with private addresses allowed
+// (--alert-allow-private-webhooks): the tests of the refusal itself say otherwise.
+const fast = { timeoutMs: 3000, attempts: 3, backoffMs: 20, allowPrivateAddresses: true }
 
 let server: Server | undefined
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())))
@@ -92,7 +94,12 @@ describe('sendWebhook', () => {
   it('gives up after the last attempt and says why', async () => {
     const r = await receiver((_n, _req, res) => res.writeHead(500).end())
     const outcome = await sendWebhook(r.url, webhookBody(rule, 'firing', m, 0), fast)
-    expect(outcome).toMatchObject({ status: 'failed', attempts: 3, httpStatus: 500, error: 'HTTP 500' })
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      httpStatus: 500,
+      error: 'webhook failed: HTTP 500',
+    })
     expect(r.bodies).toHaveLength(3)
   })
 
@@ -111,7 +118,7 @@ describe('sendWebhook', () => {
       timeoutMs: 300,
       attempts: 2,
     })
-    expect(outcome).toMatchObject({ status: 'failed', attempts: 2, error: 'no answer within 300 ms' })
+    expect(outcome).toMatchObject({ status: 'failed', attempts: 2, error: 'webhook failed: timeout' })
     server?.closeAllConnections()
   })
 
@@ -120,7 +127,8 @@ describe('sendWebhook', () => {
     await new Promise<void>((done) => server?.close(() => done()))
     server = undefined
     const outcome = await sendWebhook(r.url, webhookBody(rule, 'firing', m, 0), fast)
-    expect(outcome).toMatchObject({ status: 'failed', attempts: 3, error: 'ECONNREFUSED' })
+    // Closed or open, filtered or not: the event says no more, so it cannot map ports.
+    expect(outcome).toMatchObject({ status: 'failed', attempts: 3, error: 'webhook failed: cannot connect' })
   })
 
   it('stops retrying when cancelled (collector shutdown)', async () => {
@@ -136,5 +144,101 @@ describe('sendWebhook', () => {
     const started = Date.now()
     expect(await sending).toMatchObject({ status: 'failed', attempts: 1 })
     expect(Date.now() - started).toBeLessThan(2000)
+  })
+})
+
+// Issue 18, item 6: a rule's webhook could reach loopback, private networks and cloud metadata services
+// (an SSRF, with the event log as a port scanner), and a URL with user:pass@ was logged with the password.
+describe('sendWebhook: where a webhook may go', () => {
+  const once = { timeoutMs: 3000, attempts: 3, backoffMs: 20 }
+  const refused = { status: 'failed', attempts: 1, error: 'webhook refused: address not allowed' }
+
+  it('refuses a loopback receiver unless private addresses are allowed, sending nothing', async () => {
+    const r = await receiver((_n, _req, res) => res.writeHead(200).end())
+    expect(await sendWebhook(r.url, webhookBody(rule, 'firing', m, 0), once)).toMatchObject(refused)
+    expect(r.bodies).toHaveLength(0)
+  })
+
+  it('refuses a host name that resolves to loopback, checking the address it resolves to', async () => {
+    const r = await receiver((_n, _req, res) => res.writeHead(200).end())
+    const url = r.url.replace('127.0.0.1', 'localhost')
+    const details: string[] = []
+    const outcome = await sendWebhook(url, webhookBody(rule, 'firing', m, 0), {
+      ...once,
+      diagnose: (d) => details.push(d),
+    })
+    expect(outcome).toMatchObject(refused)
+    expect(r.bodies).toHaveLength(0)
+    // The collector's own log says why, for the operator; the event does not.
+    expect(details.join('\n')).toMatch(/loopback.*--alert-allow-private-webhooks/)
+  })
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/latest/meta-data/',
+    'http://metadata.google.internal/computeMetadata/v1/',
+    'http://[fe80::1]/',
+    'http://0.0.0.0/',
+  ])('refuses %s even when private addresses are allowed', async (url) => {
+    const outcome = await sendWebhook(url, webhookBody(rule, 'firing', m, 0), {
+      ...once,
+      allowPrivateAddresses: true,
+    })
+    expect(outcome).toMatchObject(refused)
+  })
+
+  it('refuses an answer that mixes a public address with a private one', async () => {
+    const outcome = await sendWebhook('http://hooks.test/x', webhookBody(rule, 'firing', m, 0), {
+      ...once,
+      resolveHost: async () => [
+        { address: '8.8.8.8', family: 4 },
+        { address: '10.1.2.3', family: 4 },
+      ],
+    })
+    expect(outcome).toMatchObject(refused)
+  })
+
+  it('connects to the address it checked, so a second lookup (DNS rebinding) has nothing to win', async () => {
+    const r = await receiver((_n, _req, res) => res.writeHead(200).end())
+    let lookups = 0
+    // hooks.test is no name the system can resolve: reaching the receiver proves the connection went to
+    // the checked answer, looked up once per attempt.
+    const outcome = await sendWebhook(
+      r.url.replace('127.0.0.1', 'hooks.test'),
+      webhookBody(rule, 'firing', m, 0),
+      {
+        ...fast,
+        resolveHost: async () => {
+          lookups++
+          return [{ address: '127.0.0.1', family: 4 }]
+        },
+      },
+    )
+    expect(outcome).toMatchObject({ status: 'sent', attempts: 1 })
+    expect(r.bodies).toHaveLength(1)
+    expect(lookups).toBe(1)
+  })
+
+  it('never puts the credentials of a URL into the outcome or the diagnosis', async () => {
+    const r = await receiver((_n, _req, res) => res.writeHead(200).end())
+    const details: string[] = []
+    const url = r.url.replace('http://', 'http://admin:hunter2@')
+    const outcome = await sendWebhook(url, webhookBody(rule, 'firing', m, 0), {
+      ...fast,
+      diagnose: (d) => details.push(d),
+    })
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error).toMatch(/^webhook refused: /)
+    expect(JSON.stringify(outcome) + details.join('\n')).not.toMatch(/hunter2|admin/)
+    expect(r.bodies).toHaveLength(0)
+  })
+
+  it('does not follow a redirect', async () => {
+    const r = await receiver((_n, _req, res) =>
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
+    )
+    const outcome = await sendWebhook(r.url, webhookBody(rule, 'firing', m, 0), fast)
+    expect(outcome).toMatchObject({ status: 'failed', attempts: 1, error: 'webhook failed: HTTP 302' })
+    expect(r.bodies).toHaveLength(1)
   })
 })
