@@ -42,6 +42,19 @@ describe('validateDraft', () => {
       ])
   })
 
+  it('refuses a webhook URL with a user name or password, as the collector does', () => {
+    const r = validateDraft({
+      ...emptyDraft(),
+      name: 'n',
+      service: 's',
+      webhookUrl: 'https://admin:hunter2@hooks.example/x',
+    })
+    expect(r).toEqual({
+      ok: false,
+      errors: { webhookUrl: 'No user name or password in the URL: put a secret in its path' },
+    })
+  })
+
   it('round-trips a stored rule through the form', () => {
     const rule = {
       id: '1',

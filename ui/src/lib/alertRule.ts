@@ -66,13 +66,17 @@ export function validateDraft(
   const url = d.webhookUrl.trim()
   if (url) {
     let ok = false
+    let credentials = false
     try {
       const u = new URL(url)
       ok = u.protocol === 'http:' || u.protocol === 'https:'
+      credentials = u.username !== '' || u.password !== ''
     } catch {
       ok = false
     }
     if (!ok) errors.webhookUrl = 'An http(s) URL'
+    // The collector refuses them too (SKEIN_ERR_WEBHOOK_NOT_ALLOWED): said here before the round trip.
+    else if (credentials) errors.webhookUrl = 'No user name or password in the URL: put a secret in its path'
   }
   if (Object.keys(errors).length) return { ok: false, errors }
   return {
