@@ -17,6 +17,8 @@ export interface Config {
   database: string
   cluster?: string
   retentionDays: number
+  /** Rows whose time is further ahead of now than this are refused at ingest, as too far in the future. */
+  maxFutureMs: number
   ingestToken?: string
   queryToken?: string
   /** Largest accepted HTTP body after decompression. */
@@ -156,6 +158,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'days',
     default: '30d',
     help: 'how long data is kept (TTL), e.g. 30d; older data is refused at ingest',
+  },
+  {
+    key: 'maxFutureMs',
+    flag: '--max-future',
+    env: 'SKEIN_MAX_FUTURE',
+    kind: 'duration',
+    default: '1h',
+    help: 'data further ahead of the clock than this is refused at ingest',
   },
   {
     key: 'ingestToken',
@@ -328,6 +338,13 @@ const UNITS_BYTES: Record<string, number> = {
   gib: 1024 ** 3,
 }
 
+/** Milliseconds → the shortest text `parseDuration` reads back: 3600000 → '1h', 90000 → '90s'. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'])
+    if (ms >= UNITS_MS[unit] && ms % UNITS_MS[unit] === 0) return `${ms / UNITS_MS[unit]}${unit}`
+  return `${ms}ms`
+}
+
 /** '15s', '200ms', '5m', '1h', '7d' → milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
@@ -439,6 +456,7 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     database: values.database as string,
     cluster: values.cluster as string | undefined,
     retentionDays: values.retentionDays as number,
+    maxFutureMs: values.maxFutureMs as number,
     ingestToken: values.ingestToken as string | undefined,
     queryToken: values.queryToken as string | undefined,
     maxBodyBytes: values.maxBodyBytes as number,

@@ -11,7 +11,13 @@ import { decodeTracesJson as tracesJson, decodeTracesProto as tracesProto } from
 import { settleLogs, settleSpans } from './timestamps.js'
 
 export { type LokiOptions, ORIGINAL_LENGTH_ATTR, TRUNCATED_ATTR } from './loki.js'
-export { isStorableNs, rejectExpired, retentionCutoffNs } from './timestamps.js'
+export {
+  futureCutoffNs,
+  isStorableNs,
+  rejectExpired,
+  rejectFuture,
+  retentionCutoffNs,
+} from './timestamps.js'
 
 export const decodeTracesProto = (buf: Uint8Array): Decoded<SpanRow> => settleSpans(tracesProto(buf))
 export const decodeTracesJson = (body: unknown): Decoded<SpanRow> => settleSpans(tracesJson(body))

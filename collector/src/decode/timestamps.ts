@@ -80,3 +80,32 @@ export function rejectExpired<R extends [string, ...unknown[]]>(
     expired,
   }
 }
+
+/** Unix nanoseconds (19 digits) of the latest time accepted: rows after it are too far in the future. */
+export function futureCutoffNs(maxFutureMs: number, nowMs = Date.now()): string {
+  return `${BigInt(Math.floor(nowMs + maxFutureMs)) * 1_000_000n}`
+}
+
+/**
+ * Rows whose time (column 0, storable nanoseconds) is after `cutoffNs` are rejected rather than stored, as
+ * Loki refuses lines past its creation grace period: a clock far ahead is a client's error, and each day
+ * is a partition of its own, so one request with rows on more than 100 days would make the engine refuse
+ * the whole insert — with the other requests batched with it (issue 18.4). Told as `rejectExpired` tells.
+ */
+export function rejectFuture<R extends [string, ...unknown[]]>(
+  d: Decoded<R>,
+  cutoffNs: string,
+  maxFuture: string,
+): Decoded<R> & { future: number } {
+  let future = 0
+  for (const row of d.rows) if (row[0] > cutoffNs) future++
+  if (future === 0) return { ...d, future }
+  return {
+    rows: d.rows.filter((r) => r[0] <= cutoffNs),
+    rejected: d.rejected + future,
+    rejectReason:
+      d.rejectReason ??
+      `${future} item${future === 1 ? '' : 's'} more than ${maxFuture} in the future not stored`,
+    future,
+  }
+}

@@ -14,6 +14,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { skeinError } from '../errors.js'
+import { isBadData } from '../storage/errors.js'
 import { rowBinaryFor } from '../storage/rowbinary.js'
 
 export interface Writer {
@@ -63,26 +64,6 @@ function stageRowBinary(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/**
- * ClickHouse error codes that mean "later" rather than "this data is bad": timeouts, overload, too many
- * parts, memory, network, replication and Keeper trouble. Any other ClickHouse code is the data's fault
- * and is not retried; an error without a ClickHouse code (connection refused, reset) is transient.
- */
-const TRANSIENT_CODES = new Set([
-  159, 160, 164, 202, 203, 209, 210, 236, 241, 242, 252, 285, 319, 394, 425, 439, 999, 1000, 1001,
-])
-
-export function isPermanent(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code
-  const n =
-    typeof code === 'string' && /^\d+$/.test(code)
-      ? Number(code)
-      : typeof code === 'number'
-        ? code
-        : undefined
-  return n !== undefined && !TRANSIENT_CODES.has(n)
-}
-
 export function createWriter(client: ClickHouseClient, options: WriterOptions = {}): Writer {
   const attempts = options.attempts ?? 4
   const backoffMs = options.backoffMs ?? 100
@@ -117,7 +98,7 @@ export function createWriter(client: ClickHouseClient, options: WriterOptions = 
         return
       } catch (e) {
         lastError = e
-        if (isPermanent(e)) {
+        if (isBadData(e)) {
           const msg = (e as Error).message?.split('\n')[0] ?? String(e)
           throw skeinError('STORAGE_REJECTED', `storage refused the data: ${msg}`, e)
         }

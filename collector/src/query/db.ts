@@ -5,6 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import { skeinError } from '../errors.js'
+import { isQueryTimeout } from '../storage/errors.js'
 import { build, type Fragment, trusted } from './sql.js'
 
 export interface Db {
@@ -13,8 +14,6 @@ export interface Db {
   table(name: string): Fragment
   readonly timeoutMs: number
 }
-
-const TIMEOUT_CODES = new Set(['159', '160', '394']) // TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELLED
 
 /**
  * @param clients query connections; each query goes to the least busy one, so that the independent
@@ -58,9 +57,8 @@ export function createDb(
         })
         return (await rs.json()) as T[]
       } catch (e) {
-        const code = String((e as { code?: string | number }).code ?? '')
         const msg = (e as Error).message?.split('\n')[0] ?? String(e)
-        if (TIMEOUT_CODES.has(code))
+        if (isQueryTimeout(e))
           throw skeinError(
             'QUERY_TIMEOUT',
             `the query took longer than ${timeoutMs} ms; narrow the time range or filters`,

@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { tokenCheck } from '../auth.js'
-import type { Config } from '../config.js'
+import { type Config, formatDuration } from '../config.js'
 import {
   decodeLogsJson,
   decodeLogsProto,
@@ -148,7 +148,7 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     decode: (body: Buffer) => Decoded<R>,
     consume: (rows: R[], bytes: number) => Promise<void>,
     encoding = req.headers['content-encoding'] as string | undefined,
-  ): Promise<Decoded<R> & { expired: number }> {
+  ): Promise<Decoded<R> & { expired: number; future: number }> {
     if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
     const body = await decodeBody(req.body, encoding, config.maxBodyBytes)
     let decoded: Decoded<R>
@@ -213,12 +213,20 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
             encoding?.trim().toLowerCase() === 'snappy' ? 'identity' : encoding,
           )
         : await ingest(req, 'logs', (b) => decodeLokiJson(parseJson(b), opts), consume)
-    // As Loki answers "timestamp too old": the other lines are stored, the push is told what was not.
-    if (kept.expired > 0)
-      throw skeinError(
-        'BAD_LOKI',
-        `${kept.expired} of ${kept.expired + kept.rows.length} entries are older than the retention (${config.retentionDays} days) and were not stored; the other ${kept.rows.length} were`,
-      )
+    // As Loki answers "timestamp too old" or "too far in the future": the other lines are stored, the push
+    // is told what was not.
+    if (kept.expired > 0 || kept.future > 0) {
+      const old = `older than the retention (${config.retentionDays} days)`
+      const ahead = `more than ${formatDuration(config.maxFutureMs)} in the future`
+      const total = kept.expired + kept.future + kept.rows.length
+      const what =
+        kept.future === 0
+          ? `${kept.expired} of ${total} entries are ${old}`
+          : kept.expired === 0
+            ? `${kept.future} of ${total} entries are ${ahead}`
+            : `${kept.expired} of ${total} entries are ${old}, ${kept.future} ${ahead},`
+      throw skeinError('BAD_LOKI', `${what} and were not stored; the other ${kept.rows.length} were`)
+    }
     return reply.code(204).send()
   })
   return app

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   decodeLogsJson,
   decodeTracesJson,
+  futureCutoffNs,
   isStorableNs,
   rejectExpired,
+  rejectFuture,
   retentionCutoffNs,
 } from '../../src/decode/index.js'
 
@@ -107,5 +109,40 @@ describe('the retention cut-off', () => {
       rejected: 0,
       expired: 0,
     })
+  })
+})
+
+describe('the future cut-off (issue 18.4)', () => {
+  it('is the given time after now, in nanoseconds', () => {
+    expect(futureCutoffNs(3_600_000, 1_800_000_000_000)).toBe('1800003600000000000')
+  })
+
+  it('rejects rows after it, counts them, names the limit, and keeps the rest in order', () => {
+    const d = rejectFuture(
+      {
+        rows: [
+          ['1800003600000000000', 'at the cut-off'],
+          ['1800003600000000001', 'a nanosecond after'],
+          ['1800000000000000000', 'now'],
+          ['1900000000000000000', 'years ahead'],
+        ] as [string, string][],
+        rejected: 0,
+      },
+      '1800003600000000000',
+      '1h',
+    )
+    expect(d.rows.map((r) => r[1])).toEqual(['at the cut-off', 'now'])
+    expect(d.future).toBe(2)
+    expect(d.rejected).toBe(2)
+    expect(d.rejectReason).toBe('2 items more than 1h in the future not stored')
+  })
+
+  it('adds to what was rejected before and keeps its first reason', () => {
+    const d = rejectFuture(
+      { rows: [['1900000000000000000', 'ahead']] as [string, string][], rejected: 1, rejectReason: 'old' },
+      '1800003600000000000',
+      '1h',
+    )
+    expect(d).toEqual({ rows: [], rejected: 2, rejectReason: 'old', future: 1 })
   })
 })

@@ -187,6 +187,28 @@ describe('the writer', () => {
     expect(readdirSync(dir)).toEqual([])
   })
 
+  it('refuses rows on more than 100 days in one insert as bad data, at once and without retries (issue 18.4)', async () => {
+    // The engine refuses an insert block over 100 partitions (days) with code 252, the code of "too many
+    // parts" too; retried as transient, it held every request batched with it hostage.
+    const day = 86_400_000_000_000n
+    const rows = Array.from({ length: 101 }, (_, d) => {
+      const row = span(d)
+      row[0] = `${NOW_NS + BigInt(d + 1) * day}`
+      return row
+    })
+    for (const stagingDir of [storage.stagingDir, undefined]) {
+      let retries = 0
+      const writer = createWriter(storage.ingest, { stagingDir, onRetry: () => retries++ })
+      const refused = await writer.insert(storage.table('otel_traces'), SPAN_COLUMNS, rows).then(
+        () => undefined,
+        (e) => e,
+      )
+      expect(isSkeinError(refused) && refused.code).toBe('SKEIN_ERR_STORAGE_REJECTED')
+      expect(refused.message).toMatch(/Too many partitions for single INSERT block/)
+      expect(retries).toBe(0)
+    }
+  })
+
   it('falls back to JSON when the staging directory cannot be written', async () => {
     const gone = join(tmpdir(), `skein-no-such-dir-${process.pid}`, 'staging')
     await createWriter(storage.ingest, { stagingDir: gone }).insert(
