@@ -1,14 +1,23 @@
-// gateway: the shop's public HTTP API. Looks customers up in users (gRPC) and calls orders (HTTP)
+// gateway: the shop's public HTTP API (Express). Looks customers up in users (gRPC) and calls orders (HTTP)
 // with a timeout, one retry and a circuit breaker, so a slow orders shows up as retries in the traces
 // and a stalled one as an open circuit instead of a pile of waiting requests.
 // Run with `node --import @skein/sdk/register gateway.mjs` and OTEL_SERVICE_NAME=gateway.
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:http'
 // Default import on purpose: the SDK's gRPC instrumentation patches the module object.
 import grpc from '@grpc/grpc-js'
 import { getLogger } from '@skein/sdk'
+import express from 'express'
 import { CircuitOpenError, createBreaker } from './lib/breaker.mjs'
-import { CATALOG, listen, readJson, requiredEnv, route, send, sleep, usersService } from './lib/common.mjs'
+import {
+  address,
+  CATALOG,
+  cannotStart,
+  followParent,
+  ready,
+  requiredEnv,
+  sleep,
+  usersService,
+} from './lib/common.mjs'
 
 const log = getLogger()
 const ORDERS_URL = requiredEnv('ORDERS_URL')
@@ -57,10 +66,21 @@ async function callOrders(path, init = {}) {
   }
 }
 
-async function checkout(req, res) {
-  const body = await readJson(req)
+const app = express()
+app.use(express.json())
+
+app.get('/health', (_req, res) => {
+  res.json({ status: 'ok', ordersCircuit: breaker.state })
+})
+
+app.get('/api/products', (_req, res) => {
+  res.json({ products: CATALOG })
+})
+
+app.post('/api/checkout', async (req, res) => {
+  const body = req.body
   if (!body || !Number.isInteger(body.userId) || !Array.isArray(body.items)) {
-    return send(res, 400, { error: 'userId and items are required' })
+    return res.status(400).json({ error: 'userId and items are required' })
   }
   log.info({ userId: body.userId, itemCount: body.items.length }, 'checkout started')
   let user
@@ -69,13 +89,13 @@ async function checkout(req, res) {
   } catch (err) {
     if (err.code === grpc.status.NOT_FOUND) {
       log.warn({ userId: body.userId }, 'checkout refused: unknown customer')
-      return send(res, 404, { error: 'unknown customer' })
+      return res.status(404).json({ error: 'unknown customer' })
     }
     log.error(
       { userId: body.userId, grpcCode: err.code, err: err.details },
       'checkout failed: users unavailable',
     )
-    return send(res, 503, { error: 'users unavailable' })
+    return res.status(503).json({ error: 'users unavailable' })
   }
   let result
   try {
@@ -88,13 +108,13 @@ async function checkout(req, res) {
   } catch (err) {
     if (err instanceof CircuitOpenError) {
       log.warn({ userId: user.id }, 'checkout rejected: circuit to orders is open')
-      return send(res, 503, { error: 'orders unavailable, try again shortly' })
+      return res.status(503).json({ error: 'orders unavailable, try again shortly' })
     }
     log.error(
       { userId: user.id, reason: err.name === 'TimeoutError' ? 'timeout' : err.message },
       'checkout failed: orders did not answer',
     )
-    return send(res, 504, { error: 'orders did not answer' })
+    return res.status(504).json({ error: 'orders did not answer' })
   }
   if (result.status === 201) {
     log.info(
@@ -107,38 +127,34 @@ async function checkout(req, res) {
       'checkout not completed',
     )
   }
-  send(res, result.status, result.body)
-}
-
-async function getOrder(id, res) {
-  try {
-    const result = await callOrders(`/orders/${encodeURIComponent(id)}`)
-    send(res, result.status, result.body)
-  } catch (err) {
-    send(res, err instanceof CircuitOpenError ? 503 : 504, { error: 'orders unavailable' })
-  }
-}
-
-const server = createServer((req, res) => {
-  const fail = (err) => {
-    log.error({ err }, 'request failed')
-    send(res, 500, { error: 'internal error' })
-  }
-  if (req.method === 'GET' && req.url === '/health')
-    return send(res, 200, { status: 'ok', ordersCircuit: breaker.state })
-  if (req.method === 'GET' && req.url === '/api/products') {
-    route('GET', '/api/products')
-    return send(res, 200, { products: CATALOG })
-  }
-  if (req.method === 'POST' && req.url === '/api/checkout') {
-    route('POST', '/api/checkout')
-    return checkout(req, res).catch(fail)
-  }
-  const m = /^\/api\/orders\/([\w-]+)$/.exec(req.url ?? '')
-  if (req.method === 'GET' && m) {
-    route('GET', '/api/orders/:id')
-    return getOrder(m[1], res).catch(fail)
-  }
-  send(res, 404, { error: 'not found' })
+  res.status(result.status).json(result.body)
 })
-listen(server, 'gateway')
+
+app.get('/api/orders/:id', async (req, res) => {
+  try {
+    const result = await callOrders(`/orders/${encodeURIComponent(req.params.id)}`)
+    res.status(result.status).json(result.body)
+  } catch (err) {
+    res.status(err instanceof CircuitOpenError ? 503 : 504).json({ error: 'orders unavailable' })
+  }
+})
+
+app.use((_req, res) => {
+  res.status(404).json({ error: 'not found' })
+})
+
+// Express 5 hands a rejected handler's error here, as it does a body that is not JSON (a 400).
+app.use((err, _req, res, _next) => {
+  if (err.status >= 400 && err.status < 500) {
+    return res.status(err.status).json({ error: err.expose ? err.message : 'bad request' })
+  }
+  log.error({ err }, 'request failed')
+  res.status(500).json({ error: 'internal error' })
+})
+
+followParent()
+const { port, host } = address()
+const server = app.listen(port, host, (err) => {
+  if (err) cannotStart('gateway', err)
+  else ready('gateway', server.address().port)
+})

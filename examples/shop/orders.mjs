@@ -1,21 +1,39 @@
-// orders: creates orders and charges them through payments. Fault: a periodic inventory sync holds
-// the inventory lock for a second or a few, so requests arriving then are slow; the gateway's timeout
-// gives up on some of them and retries, which is why orders honours an idempotency key.
+// orders: creates orders (Fastify), keeps them and the inventory in PostgreSQL (db.mjs, reached through
+// `pg`), and charges them through payments. Fault: a periodic inventory sync holds the inventory lock for
+// a second or a few, so requests arriving then are slow; the gateway's timeout gives up on some of them
+// and retries, which is why orders honours an idempotency key. The sync also restocks: under a load far
+// above the default one an item can run out before it, and orders answers 409 (out of stock).
 // Run with `node --import @skein/sdk/register orders.mjs` and OTEL_SERVICE_NAME=orders.
-import { createServer } from 'node:http'
 import { getLogger } from '@skein/sdk'
-import { between, CATALOG, listen, readJson, requiredEnv, route, send, sleep } from './lib/common.mjs'
+import Fastify from 'fastify'
+import pg from 'pg'
+import {
+  address,
+  between,
+  CATALOG,
+  cannotStart,
+  followParent,
+  ready,
+  requiredEnv,
+  STOCK_LEVEL,
+  sleep,
+} from './lib/common.mjs'
 
 const log = getLogger()
 const PAYMENTS_URL = requiredEnv('PAYMENTS_URL')
 const FIRST_SYNC_MS = Number(process.env.ORDERS_FIRST_SYNC_MS ?? 2000)
 const SYNC_EVERY_MS = Number(process.env.ORDERS_SYNC_EVERY_MS ?? 30_000)
-const MAX_ORDERS = 10_000
+const MAX_REMEMBERED_KEYS = 10_000
 
-/** Orders by id, and by idempotency key (the pending promise first, then the stored response). */
-const orders = new Map()
+// One connection: PGlite behind pglite-socket runs one session, and a second connection either is
+// refused or gets its statements interleaved with the first one's (measured, see db.mjs). Requests
+// queue for it here instead. It is never closed for idleness, so the server never sees two at once.
+const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: 1, idleTimeoutMillis: 0 })
+// An idle connection that breaks (db restarting) must not crash the service: the pool reconnects.
+pool.on('error', (err) => log.warn({ err: err.message }, 'database connection lost'))
+
+/** Idempotency keys of this process: the pending answer first, then the final one. */
 const byKey = new Map()
-let nextId = 1000
 let syncUntil = 0
 
 // Why a lock and not random latency: a stall hits every request arriving in the same second, which is
@@ -24,9 +42,17 @@ function scheduleSync(inMs, lastsMs) {
   setTimeout(() => {
     syncUntil = Date.now() + lastsMs
     log.info({ lockMs: lastsMs }, 'inventory sync started: inventory locked')
-    setTimeout(() => log.info('inventory sync finished'), lastsMs).unref()
+    setTimeout(finishSync, lastsMs).unref()
     scheduleSync(between(0.7, 1.3) * SYNC_EVERY_MS, Math.round(between(1000, 3500)))
   }, inMs).unref()
+}
+async function finishSync() {
+  try {
+    const { rowCount } = await pool.query('UPDATE inventory SET stock = $1 WHERE stock < $1', [STOCK_LEVEL])
+    log.info({ restocked: rowCount }, 'inventory sync finished')
+  } catch (err) {
+    log.warn({ err: err.message }, 'inventory sync failed: cannot restock')
+  }
 }
 // The first sync follows the first order (warming the inventory cache) and is long enough that a fresh
 // demo shows a timeout, a retry and likely the circuit opening within seconds, not after half a minute.
@@ -44,9 +70,70 @@ async function waitForInventory() {
   log.warn({ waitedMs: waitMs }, 'waited for the inventory lock')
 }
 
-function remember(key, value) {
-  byKey.set(key, value)
-  if (byKey.size > MAX_ORDERS) byKey.delete(byKey.keys().next().value)
+async function transaction(work) {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    client.release()
+    return result
+  } catch (err) {
+    // A connection that cannot even roll back is broken: the pool drops it rather than reusing it.
+    const broken = await client.query('ROLLBACK').then(
+      () => undefined,
+      (e) => e,
+    )
+    client.release(broken)
+    throw err
+  }
+}
+
+class OutOfStock extends Error {
+  constructor(sku) {
+    super(`${sku} is out of stock`)
+    this.sku = sku
+  }
+}
+
+/** Units per SKU: an order may list the same item twice. */
+function quantities(items) {
+  const qty = new Map()
+  for (const { sku, qty: n } of items) qty.set(sku, (qty.get(sku) ?? 0) + n)
+  return qty
+}
+
+/** Takes the items out of stock and records the order as pending, or returns the SKU that ran out. */
+async function reserve(order) {
+  try {
+    return await transaction(async (db) => {
+      for (const [sku, qty] of quantities(order.items)) {
+        const taken = await db.query(
+          'UPDATE inventory SET stock = stock - $1 WHERE sku = $2 AND stock >= $1',
+          [qty, sku],
+        )
+        if (taken.rowCount === 0) throw new OutOfStock(sku)
+      }
+      const { rows } = await db.query(
+        `INSERT INTO orders (user_id, items, total, currency, status)
+         VALUES ($1, $2, $3, $4, 'pending') RETURNING id`,
+        [order.userId, JSON.stringify(order.items), order.total, order.currency],
+      )
+      return { orderId: rows[0].id }
+    })
+  } catch (err) {
+    if (err instanceof OutOfStock) return { outOfStock: err.sku }
+    throw err
+  }
+}
+
+/** Puts the items back in stock and marks the order, when it could not be paid. */
+function release(order, status) {
+  return transaction(async (db) => {
+    for (const [sku, qty] of quantities(order.items))
+      await db.query('UPDATE inventory SET stock = stock + $1 WHERE sku = $2', [qty, sku])
+    await db.query('UPDATE orders SET status = $2 WHERE id = $1', [order.orderId, status])
+  })
 }
 
 async function createOrder(body) {
@@ -55,14 +142,20 @@ async function createOrder(body) {
     return { status: 400, body: { error: 'userId and items are required' } }
   }
   for (const item of items) {
-    if (!CATALOG[item.sku] || !(item.qty > 0))
-      return { status: 400, body: { error: `unknown item ${item.sku}` } }
+    if (!Object.hasOwn(CATALOG, item?.sku) || !Number.isInteger(item.qty) || !(item.qty > 0))
+      return { status: 400, body: { error: `unknown item ${item?.sku}` } }
   }
   onFirstOrder()
   await waitForInventory()
   const total = Math.round(items.reduce((sum, i) => sum + CATALOG[i.sku].price * i.qty, 0) * 100) / 100
-  const orderId = `ord_${nextId++}`
-  const order = { orderId, userId: body.userId, items, total, currency: 'EUR', status: 'pending' }
+  const order = { userId: body.userId, items, total, currency: 'EUR', status: 'pending' }
+  const reserved = await reserve(order)
+  if (reserved.outOfStock) {
+    log.warn({ userId: order.userId, sku: reserved.outOfStock }, 'order refused: out of stock')
+    return { status: 409, body: { error: 'out of stock', sku: reserved.outOfStock } }
+  }
+  const orderId = reserved.orderId
+  order.orderId = orderId
   let res
   try {
     res = await fetch(`${PAYMENTS_URL}/charges`, {
@@ -73,71 +166,91 @@ async function createOrder(body) {
     })
   } catch (err) {
     log.error({ orderId, err: err.message }, 'order failed: payments unreachable')
+    await release(order, 'payment_failed')
     return { status: 502, body: { orderId, error: 'payments unreachable' } }
   }
   const reply = await res.json().catch(() => ({}))
   if (res.status === 402) {
-    order.status = 'payment_declined'
     log.warn(
       { orderId, userId: order.userId, total, reason: reply.reason },
       'order rejected: payment declined',
     )
-    store(order)
-    return { status: 402, body: { orderId, status: order.status, reason: reply.reason } }
+    await release(order, 'payment_declined')
+    return { status: 402, body: { orderId, status: 'payment_declined', reason: reply.reason } }
   }
   if (!res.ok) {
     log.error({ orderId, paymentsStatus: res.status }, 'order failed: payments answered an error')
+    await release(order, 'payment_failed')
     return { status: 502, body: { orderId, error: 'payment failed' } }
   }
-  order.status = 'confirmed'
-  order.chargeId = reply.chargeId
-  store(order)
+  await pool.query("UPDATE orders SET status = 'confirmed', charge_id = $2 WHERE id = $1", [
+    orderId,
+    reply.chargeId,
+  ])
   log.info(
     { orderId, userId: order.userId, total, itemCount: items.length, chargeId: reply.chargeId },
     'order created',
   )
-  return { status: 201, body: order }
+  return { status: 201, body: { ...order, status: 'confirmed', chargeId: reply.chargeId } }
 }
 
-function store(order) {
-  orders.set(order.orderId, order)
-  if (orders.size > MAX_ORDERS) orders.delete(orders.keys().next().value)
+function remember(key, value) {
+  byKey.set(key, value)
+  if (byKey.size > MAX_REMEMBERED_KEYS) byKey.delete(byKey.keys().next().value)
 }
 
-async function postOrder(req, res) {
-  const body = await readJson(req)
-  const key = req.headers['idempotency-key']
+const app = Fastify()
+
+app.get('/health', async () => ({ status: 'ok' }))
+
+app.post('/orders', async (request, reply) => {
+  const key = request.headers['idempotency-key']
   if (typeof key === 'string' && byKey.has(key)) {
     // A retry of a request we are still working on (or finished): answer it, never charge twice.
     log.info({ idempotencyKey: key }, 'duplicate order request: answering with the first attempt')
     const result = await byKey.get(key)
-    return send(res, result.status, result.body)
+    return reply.code(result.status).send(result.body)
   }
-  const pending = createOrder(body)
+  const pending = createOrder(request.body)
   if (typeof key === 'string') remember(key, pending)
   const result = await pending
-  send(res, result.status, result.body)
-}
-
-const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/health') return send(res, 200, { status: 'ok' })
-  if (req.method === 'POST' && req.url === '/orders') {
-    route('POST', '/orders')
-    return postOrder(req, res).catch((err) => {
-      log.error({ err }, 'order handling failed')
-      send(res, 500, { error: 'internal error' })
-    })
-  }
-  const m = /^\/orders\/([\w-]+)$/.exec(req.url ?? '')
-  if (req.method === 'GET' && m) {
-    route('GET', '/orders/:id')
-    const order = orders.get(m[1])
-    if (!order) {
-      log.info({ orderId: m[1] }, 'order not found')
-      return send(res, 404, { error: 'no such order' })
-    }
-    return send(res, 200, order)
-  }
-  send(res, 404, { error: 'not found' })
+  return reply.code(result.status).send(result.body)
 })
-listen(server, 'orders')
+
+app.get('/orders/:id', async (request, reply) => {
+  const { id } = request.params
+  const { rows } = await pool.query(
+    'SELECT id, user_id, items, total, currency, status, charge_id FROM orders WHERE id = $1',
+    [id],
+  )
+  if (rows.length === 0) {
+    log.info({ orderId: id }, 'order not found')
+    return reply.code(404).send({ error: 'no such order' })
+  }
+  const [o] = rows
+  return {
+    orderId: o.id,
+    userId: o.user_id,
+    items: o.items,
+    total: Number(o.total),
+    currency: o.currency,
+    status: o.status,
+    ...(o.charge_id ? { chargeId: o.charge_id } : {}),
+  }
+})
+
+app.setErrorHandler((err, _request, reply) => {
+  // Fastify's own 4xx (a body that is not JSON, too large...) are the caller's fault.
+  if (err.statusCode >= 400 && err.statusCode < 500)
+    return reply.code(err.statusCode).send({ error: err.message })
+  log.error({ err }, 'order handling failed')
+  return reply.code(500).send({ error: 'internal error' })
+})
+
+followParent()
+try {
+  await app.listen(address())
+  ready('orders', app.server.address().port)
+} catch (err) {
+  cannotStart('orders', err)
+}

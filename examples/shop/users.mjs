@@ -5,7 +5,7 @@
 // Default import on purpose: the SDK's gRPC instrumentation patches the module object.
 import grpc from '@grpc/grpc-js'
 import { getLogger } from '@skein/sdk'
-import { between, followParent, sleep, USER_COUNT, usersService } from './lib/common.mjs'
+import { address, between, followParent, ready, sleep, USER_COUNT, usersService } from './lib/common.mjs'
 
 const log = getLogger()
 const SLOW_RATE = Number(process.env.USERS_SLOW_RATE ?? 0.07)
@@ -47,11 +47,11 @@ async function getUser(call, callback) {
 followParent()
 const server = new grpc.Server()
 server.addService(usersService, { getUser })
-const host = process.env.SHOP_HOST ?? '127.0.0.1'
-server.bindAsync(`${host}:${process.env.PORT ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+const { host, port } = address()
+server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
   if (err) {
     log.error({ err }, 'users: cannot bind')
     process.exit(1)
   }
-  process.send?.({ ready: 'users', port })
+  ready('users', bound)
 })

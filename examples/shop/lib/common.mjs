@@ -1,6 +1,6 @@
-// Small helpers shared by the shop's services: JSON over HTTP, the users gRPC definition, the catalog.
-// Tracing itself is the SDK's (started by `--import @skein/sdk/register`); `route` only names spans.
-import { trace } from '@opentelemetry/api'
+// Small helpers shared by the shop's processes: the users gRPC definition, the catalog, start-up.
+// Tracing is the SDK's alone (`--import @skein/sdk/register`): the services use Express, Fastify, gRPC
+// and `pg` as any app would, and the span names come from their instrumentations.
 
 /** Raw gRPC service definition with JSON payloads, so no .proto file or loader is needed. */
 const json = {
@@ -27,6 +27,12 @@ export const CATALOG = {
   'filter-paper': { name: 'Paper filters (100)', price: 4.2 },
 }
 
+/**
+ * Units of each item in stock at start and after every inventory sync. At the default 5 requests a
+ * second about 2.5 units of an item sell a second, so it runs out only under a much heavier load.
+ */
+export const STOCK_LEVEL = 500
+
 /** Customers 1..USER_COUNT exist; the load generator sometimes asks for one that does not. */
 export const USER_COUNT = 50
 
@@ -43,32 +49,11 @@ export function requiredEnv(name) {
   return value
 }
 
-/**
- * Names the server span after the route, as a web framework's instrumentation would: plain `node:http`
- * only knows the method, and `POST` alone tells nothing in a trace list.
- */
-export function route(method, path) {
-  const span = trace.getActiveSpan()
-  span?.updateName(`${method} ${path}`)
-  span?.setAttribute('http.route', path)
-}
-
-export async function readJson(req) {
-  const chunks = []
-  for await (const chunk of req) chunks.push(chunk)
-  if (chunks.length === 0) return {}
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString())
-  } catch {
-    return undefined
-  }
-}
-
-export function send(res, status, body) {
-  res.statusCode = status
-  res.setHeader('content-type', 'application/json')
-  res.end(JSON.stringify(body))
-}
+/** Where the launcher wants the process to listen: PORT (0 for any) on SHOP_HOST. */
+export const address = () => ({
+  port: Number(process.env.PORT ?? 0),
+  host: process.env.SHOP_HOST ?? '127.0.0.1',
+})
 
 /**
  * Started by the launcher with an IPC channel: if the launcher dies without stopping us, stop as on
@@ -78,12 +63,13 @@ export function followParent() {
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
 }
 
-/** Binds the service's port (PORT, chosen by the launcher) and tells the launcher it is ready. */
-export function listen(server, name) {
-  const port = Number(process.env.PORT ?? 0)
-  const host = process.env.SHOP_HOST ?? '127.0.0.1'
-  followParent()
-  server.listen(port, host, () => {
-    process.send?.({ ready: name, port: server.address().port })
-  })
+/** Tells the launcher that `name` listens on `port` (its readiness protocol). */
+export function ready(name, port) {
+  process.send?.({ ready: name, port })
+}
+
+/** A process that cannot start says why on stderr and exits, for the launcher to restart it. */
+export function cannotStart(name, err) {
+  process.stderr.write(`${name}: cannot start: ${err?.message ?? err}\n`)
+  process.exit(1)
 }
