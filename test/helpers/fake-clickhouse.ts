@@ -57,10 +57,15 @@ export async function startFakeClickHouse(dataDir: string, port = 0): Promise<Fa
       res.setHeader('X-ClickHouse-Summary', '{}')
       res.end(out)
     } catch (e) {
-      const code = String((e as { clickhouseCode?: number; code?: unknown }).clickhouseCode ?? 1)
+      // As a server words it, "(TYPE)" included: without it @clickhouse/client cannot read the code, and
+      // every refusal would reach the collector as a code-less (so transient) error.
+      const { code, type } = e as { code?: unknown; type?: unknown }
+      const n = typeof code === 'number' || /^\d+$/.test(String(code)) ? String(code) : '1'
       res.statusCode = 500
-      res.setHeader('X-ClickHouse-Exception-Code', code)
-      res.end(`Code: ${code}. DB::Exception: ${(e as Error).message}`)
+      res.setHeader('X-ClickHouse-Exception-Code', n)
+      res.end(
+        `Code: ${n}. DB::Exception: ${(e as Error).message}. (${typeof type === 'string' ? type : 'UNKNOWN_EXCEPTION'}) (version fake)`,
+      )
     }
   })
   server.on('connection', (s) => {

@@ -7,6 +7,12 @@
  * While storage is down (the last attempt failed and the spool is not empty) new batches go straight to
  * the spool instead of waiting through retries, and health reports unready. When the spool is full,
  * batches fail with a retryable error: clients get 503 and keep their data.
+ *
+ * Bad data is not an outage. A batch that storage refuses as invalid (STORAGE_REJECTED) goes back to
+ * the batcher, which isolates the request at fault: spooled, it was answered 200, replayed forever and
+ * kept health unready until the spool filled (issue 18.9). A spooled batch (taken while storage was down,
+ * so never tried) that storage refuses on replay is split in halves until the refused rows are found;
+ * the others are stored, those are moved to `rejected/` beside the spool, and the replay goes on.
  */
 import {
   closeSync,
@@ -20,8 +26,8 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs'
-import { join } from 'node:path'
-import { skeinError } from '../errors.js'
+import { dirname, join } from 'node:path'
+import { ERR, isSkeinError, skeinError } from '../errors.js'
 import type { LogFn } from '../log.js'
 import type { Writer } from './writer.js'
 
@@ -32,6 +38,9 @@ export interface SpoolOptions {
   /** First pause between replay attempts; doubles up to 10 s while storage stays down. */
   retryMs?: number
 }
+
+/** The writer's verdict that the rows themselves are bad: retrying them will never succeed. */
+const isBadData = (e: unknown) => isSkeinError(e) && e.code === ERR.STORAGE_REJECTED.code
 
 interface Header {
   table: string
@@ -96,6 +105,7 @@ export class SpoolingWriter implements Writer {
         await this.inner.insert(table, columns, rows)
         return
       } catch (e) {
+        if (isBadData(e)) throw e
         this.down = true
         this.o.log('warn', `storage is down (${(e as Error).message}); spooling to ${this.o.dir}`)
         this.schedule(this.delay)
@@ -105,8 +115,7 @@ export class SpoolingWriter implements Writer {
   }
 
   private append(table: string, columns: readonly string[], rows: readonly unknown[][]): void {
-    const header: Header = { table, columns: [...columns], rows: rows.length }
-    const text = `${JSON.stringify(header)}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n`
+    const text = serialize({ table, columns: [...columns], rows: rows.length }, rows)
     const size = Buffer.byteLength(text)
     if (this.bytes + size > this.o.maxBytes) {
       throw skeinError(
@@ -115,22 +124,7 @@ export class SpoolingWriter implements Writer {
       )
     }
     const name = `${String(this.seq++).padStart(12, '0')}.batch`
-    const tmp = join(this.o.dir, `${name}.tmp`)
-    const fd = openSync(tmp, 'w')
-    try {
-      writeSync(fd, text)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, join(this.o.dir, name))
-    // The rename must be durable too before we acknowledge.
-    const dfd = openSync(this.o.dir, 'r')
-    try {
-      fsyncSync(dfd)
-    } finally {
-      closeSync(dfd)
-    }
+    writeDurably(join(this.o.dir, name), text)
     this.files.push(name)
     this.bytes += size
   }
@@ -153,9 +147,7 @@ export class SpoolingWriter implements Writer {
       const [headerLine, ...lines] = readFileSync(path, 'utf8').split('\n')
       const header = JSON.parse(headerLine) as Header
       const rows = lines.filter(Boolean).map((l) => JSON.parse(l) as unknown[])
-      try {
-        await this.once.insert(header.table, header.columns, rows)
-      } catch {
+      if (!(await this.replayOne(name, header, rows))) {
         this.delay = Math.min(this.delay * 2, 10_000)
         this.schedule(this.delay)
         return
@@ -172,11 +164,93 @@ export class SpoolingWriter implements Writer {
     }
   }
 
+  /**
+   * Inserts one spooled batch; true once every row is stored or, if refused as bad data, moved to
+   * `rejected/`. Refused rows are found by halving (a few inserts for a few bad rows among thousands).
+   * False when storage is unavailable: the file is rewritten with the rows not yet stored, so that a
+   * later replay neither repeats the stored ones nor loses the others.
+   */
+  private async replayOne(name: string, header: Header, rows: unknown[][]): Promise<boolean> {
+    const todo: unknown[][][] = [rows]
+    const refused: unknown[][] = []
+    let reason = ''
+    let progress = false
+    while (todo.length > 0) {
+      const part = todo[0]
+      try {
+        await this.once.insert(header.table, header.columns, part)
+      } catch (e) {
+        if (!isBadData(e)) {
+          if (progress) this.rewrite(name, header, todo.flat())
+          if (refused.length > 0) this.reject(name, header, refused, reason)
+          return false
+        }
+        todo.shift()
+        progress = true
+        if (part.length === 1) {
+          refused.push(part[0])
+          reason ||= (e as Error).message
+        } else {
+          const half = Math.ceil(part.length / 2)
+          todo.unshift(part.slice(0, half), part.slice(half))
+        }
+        continue
+      }
+      todo.shift()
+      progress = true
+    }
+    if (refused.length > 0) this.reject(name, header, refused, reason)
+    return true
+  }
+
+  /** Writes the rows of a batch file anew (temporary file, fsync, rename), keeping its place in line. */
+  private rewrite(name: string, header: Header, rows: unknown[][]): void {
+    const path = join(this.o.dir, name)
+    const before = statSync(path).size
+    writeDurably(path, serialize({ ...header, rows: rows.length }, rows))
+    this.bytes += statSync(path).size - before
+  }
+
+  /** Moves rows storage refused as bad data out of the way, to `rejected/` beside the spool. */
+  private reject(name: string, header: Header, rows: unknown[][], reason: string): void {
+    const dir = join(this.o.dir, 'rejected')
+    mkdirSync(dir, { recursive: true })
+    writeDurably(join(dir, name), serialize({ ...header, rows: rows.length }, rows))
+    this.o.log(
+      'warn',
+      `spool: storage refused ${rows.length} rows of ${name} as bad data (${reason}); moved them to ${dir}`,
+    )
+  }
+
   /** Stops replaying (what is spooled stays on disk for the next start). Safe to call twice. */
   async shutdown(): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     await this.replaying
+  }
+}
+
+function serialize(header: Header, rows: readonly unknown[][]): string {
+  return `${JSON.stringify(header)}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n`
+}
+
+/** Writes a file so that it survives a crash whole or not at all: temporary file, fsync, rename, fsync dir. */
+function writeDurably(path: string, text: string): void {
+  const tmp = `${path}.tmp`
+  const fd = openSync(tmp, 'w')
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+  // The rename must be durable too before we acknowledge.
+  const dfd = openSync(dirname(path), 'r')
+  try {
+    fsyncSync(dfd)
+  } finally {
+    closeSync(dfd)
   }
 }
