@@ -1,7 +1,8 @@
 /**
  * `npm start` as a user runs it: `node collector/dist/cli.js serve --demo` (what the root package.json's
  * start script runs) on free ports with a fresh data dir. Real collector, real chDB, the real shop with the
- * real SDK; the test only reads the query API and /proc.
+ * real SDK (Express, Fastify, gRPC and `pg` against PGlite behind pglite-socket); the test only reads the
+ * query API and /proc.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -18,6 +19,7 @@ import {
 } from '../helpers/collector.js'
 
 const SHOP = ['gateway', 'orders', 'payments', 'users']
+const SHOP_DIR = join(REPO_ROOT, 'examples/shop')
 
 interface Proc {
   pid: number
@@ -95,6 +97,7 @@ interface Log {
   service: string
   severityText: string
   body: string
+  attributes: Record<string, string>
 }
 interface Trace {
   traceId: string
@@ -112,13 +115,41 @@ function isRetry(t: Trace): boolean {
   return [...byParent.values()].some((c) => c.length >= 2 && c.some((s) => s.statusCode === 'Error'))
 }
 
+/** The first of `keys` the span has: semantic conventions renamed these (`db.system` → `db.system.name`). */
+const attr = (s: Span, ...keys: string[]) => keys.map((k) => s.attributes[k]).find((v) => v !== undefined)
+const statementOf = (s: Span) => attr(s, 'db.query.text', 'db.statement')
+/** A query (not a connect) that `pg`'s instrumentation traced. */
+const isPostgresQuery = (s: Span) =>
+  attr(s, 'db.system.name', 'db.system') === 'postgresql' && statementOf(s) !== undefined
+
+/** The span's parent, its parent's parent... up to the root (cycle-safe). */
+function ancestors(t: Trace, span: Span): Span[] {
+  const byId = new Map(t.spans.map((s) => [s.spanId, s]))
+  const found: Span[] = []
+  for (let p = byId.get(span.parentSpanId); p && !found.includes(p); p = byId.get(p.parentSpanId))
+    found.push(p)
+  return found
+}
+
+/** An orders query inside an orders request: what a checkout trace shows of the database. */
+const queryUnderOrders = (t: Trace) =>
+  t.spans.find(
+    (s) =>
+      s.service === 'orders' &&
+      isPostgresQuery(s) &&
+      ancestors(t, s).some((a) => a.service === 'orders' && a.kind === 'Server'),
+  )
+
+const serverSpans = (t: Trace, service: string) =>
+  t.spans.filter((s) => s.service === service && s.kind === 'Server')
+
 const cleanups: (() => void)[] = []
 afterAll(() => {
   for (const c of cleanups) c()
 })
 
 describe('npm start (skein serve --demo)', () => {
-  it('shows traces of all four shop services with their logs, an error and a retry, within 15 s; Ctrl-C leaves no process behind', async () => {
+  it('shows traces of all four shop services with their logs, spans named by the routes, the orders queries to PostgreSQL, an error and a retry, within 15 s; Ctrl-C leaves no process behind', async () => {
     const [grpc, ingest, api] = [await freePort(), await freePort(), await freePort()]
     const dir = tempDir('skein-demo-')
     const started = Date.now()
@@ -168,6 +199,8 @@ describe('npm start (skein serve --demo)', () => {
       return status === 200 ? body : undefined
     }
     let complete: Trace | undefined
+    /** A trace through all four services, with their logs, kept to say what was missing on a timeout. */
+    let candidate: Trace | undefined
     let errored: Trace | undefined
     let retried: Trace | undefined
     await eventually(
@@ -181,7 +214,10 @@ describe('npm start (skein serve --demo)', () => {
             .filter((t) => SHOP.every((s) => t.services.includes(s)))
             .slice(0, 5)) {
             const detail = await fetchTrace(t.traceId)
-            if (detail && SHOP.every((s) => detail.logs.some((l) => l.service === s))) complete = detail
+            if (!detail || !SHOP.every((s) => detail.logs.some((l) => l.service === s))) continue
+            candidate = detail
+            // Spans reach storage in batches: a trace may be read before orders' queries are in it.
+            if (queryUnderOrders(detail)) complete = detail
             if (complete) break
           }
         }
@@ -210,8 +246,10 @@ describe('npm start (skein serve --demo)', () => {
       15_000 - (Date.now() - started),
       500,
     ).catch((e) => {
+      const spans = candidate?.spans.map((s) => `${s.service} ${s.kind} ${s.name}`).join(', ')
       throw new Error(
-        `${e.message}\nfound: all four ${!!complete}, error ${!!errored}, retry ${!!retried}\n${out}`,
+        `${e.message}\nfound: all four with a query ${!!complete}, error ${!!errored}, retry ${!!retried}` +
+          `\nspans of a trace through all four: ${spans}\n${out}`,
       )
     })
     expect(Date.now() - started).toBeLessThan(15_000)
@@ -223,10 +261,41 @@ describe('npm start (skein serve --demo)', () => {
       retried!.spans.filter((s) => s.service === 'orders' && s.kind === 'Server').length,
     ).toBeGreaterThanOrEqual(1)
 
-    // The launcher, four services and the load generator, all in the launcher's own process group.
+    // Server spans are named by Express's and Fastify's route templates, through their instrumentations
+    // (the shop names nothing itself): without them they would be a bare `POST`, with no http.route.
+    const routed = (service: string) =>
+      serverSpans(complete!, service).map((s) => [s.name, s.attributes['http.route']])
+    expect(routed('gateway')).toContainEqual(['POST /api/checkout', '/api/checkout'])
+    expect(routed('orders')).toContainEqual(['POST /orders', '/orders'])
+    expect(routed('payments')).toContainEqual(['POST /charges', '/charges'])
+    const httpServers = [...examined.values()].flatMap((t) =>
+      ['gateway', 'orders', 'payments'].flatMap((service) => serverSpans(t, service)),
+    )
+    for (const s of httpServers) expect(s.name).toBe(`${s.name.split(' ')[0]} ${s.attributes['http.route']}`)
+
+    // orders' queries: `pg` spans inside the orders request, parameterized, no order's values in them.
+    const created = complete!.logs.find((l) => l.body === 'order created')!.attributes
+    const queries = complete!.spans.filter(isPostgresQuery)
+    for (const q of queries) {
+      expect(q.service).toBe('orders')
+      expect(ancestors(complete!, q).map((a) => `${a.service} ${a.kind} ${a.name}`)).toContain(
+        'orders Server POST /orders',
+      )
+    }
+    const statements = queries.map(statementOf).join('\n')
+    expect(statements).toMatch(/INSERT INTO orders[\s\S]*\$1/)
+    expect(statements).toMatch(/UPDATE inventory SET stock = stock - \$1 WHERE sku = \$2/)
+    expect(created.orderId).toMatch(/^ord_\d+$/)
+    expect(statements).not.toContain(created.orderId)
+    expect(statements).not.toContain(created.chargeId)
+    // The database is infrastructure, started without the SDK: not a service of its own.
+    const { body: seen } = await getJson<{ services: { name: string }[] }>(`${base}/services`)
+    expect(seen.services.map((s) => s.name)).not.toContain('db')
+
+    // The launcher, the database, four services and the load generator, all in the launcher's group.
     const shop = descendants(child.pid!)
     const launcherPid = Number(/launcher pid (\d+)/.exec(out)?.[1])
-    expect(shop.length).toBeGreaterThanOrEqual(6)
+    expect(shop.length).toBeGreaterThanOrEqual(7)
     expect(shop.every((p) => p.pgid === launcherPid)).toBe(true)
 
     child.kill('SIGINT')
@@ -239,6 +308,23 @@ describe('npm start (skein serve --demo)', () => {
     expect(code).toBe(0)
     expect(leftovers(shop)).toEqual([])
     expect(out).not.toMatch(/did not stop in time/)
+  })
+
+  it('leaves span names to the instrumentations: no shop code names or annotates a span', () => {
+    const sources = readdirSync(SHOP_DIR, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.mjs') && !f.includes('node_modules'),
+    )
+    expect(sources).toEqual(expect.arrayContaining(['gateway.mjs', 'orders.mjs', 'payments.mjs']))
+    for (const file of sources) {
+      const text = readFileSync(join(SHOP_DIR, file), 'utf8')
+      expect({
+        file,
+        naming: text.match(/updateName|setAttributes?\(|startActiveSpan|startSpan|http\.route/g),
+      }).toEqual({
+        file,
+        naming: null,
+      })
+    }
   })
 
   it('runs no shop under plain `skein serve`', async () => {
