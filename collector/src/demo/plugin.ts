@@ -1,8 +1,8 @@
 /**
- * `skein serve --demo`: runs the example shop (examples/shop/launcher.mjs: four services and a load
- * generator) as child processes pointed at this collector's bound ports. Nothing of the shop is loaded
- * into the collector: it is spawned only when --demo is on, in its own process group, so that stopping
- * can reach every process it started even if the launcher itself is gone.
+ * `skein serve --demo`: runs the example shop (examples/shop/launcher.mjs: four services, their database
+ * and a load generator) as child processes pointed at this collector's bound ports. Nothing of the shop
+ * is loaded into the collector: it is spawned only when --demo is on, in its own process group, so that
+ * stopping can reach every process it started even if the launcher itself is gone.
  *
  * Stop order matters: `Collector.stop()` stops plugins before it closes the receivers, so the shop's
  * final flush (SDK shutdown on SIGTERM) still lands in storage.
