@@ -43,6 +43,17 @@ export function num(q: Query, name: string, opts: { min?: number; max?: number }
   return n
 }
 
+/**
+ * Largest duration bound, in ms, whose nanoseconds fit ClickHouse's Int64 (about 292 years). Past it the
+ * bound wrapped round when sent as nanoseconds and matched every span.
+ */
+export const MAX_DURATION_MS = Number((2n ** 63n - 1n) / 1_000_000n)
+
+/** A duration bound in milliseconds (fractions allowed), from 0 to MAX_DURATION_MS. */
+export function durationBound(q: Query, name: string): number | undefined {
+  return num(q, name, { min: 0, max: MAX_DURATION_MS })
+}
+
 export const DEFAULT_LIMIT = 20
 export const MAX_LIMIT = 1000
 

@@ -1,7 +1,7 @@
 /** The slowest spans in a range, optionally of one service / operation and above a duration. */
 import type { Db } from './db.js'
 import { msToDurationNs, STATUS, type Status, spanTime, status, type TableFn } from './filters.js'
-import { limit, nsToIso, num, type Query, str, type TimeRange, timeRange } from './params.js'
+import { durationBound, limit, nsToIso, type Query, str, type TimeRange, timeRange } from './params.js'
 import { durationMs } from './shapes.js'
 import { type Fragment, p, sql, where } from './sql.js'
 
@@ -18,7 +18,7 @@ export function parseSlowSpansParams(q: Query): SlowSpansParams {
   return {
     service: str(q, 'service'),
     operation: str(q, 'operation'),
-    minDurationMs: num(q, 'minDurationMs', { min: 0 }),
+    minDurationMs: durationBound(q, 'minDurationMs'),
     status: status(q),
     range: timeRange(q),
     limit: limit(q),

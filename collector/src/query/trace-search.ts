@@ -17,7 +17,7 @@ import {
   status,
   type TableFn,
 } from './filters.js'
-import { badParam, limit, num, type Query, str, type TimeRange, timeRange } from './params.js'
+import { badParam, durationBound, limit, type Query, str, type TimeRange, timeRange } from './params.js'
 import { type Fragment, join, p, sql, where } from './sql.js'
 
 /**
@@ -43,8 +43,8 @@ export interface TraceSearchParams {
 }
 
 export function parseTraceSearchParams(q: Query): TraceSearchParams {
-  const minDurationMs = num(q, 'minDurationMs', { min: 0 })
-  const maxDurationMs = num(q, 'maxDurationMs', { min: 0 })
+  const minDurationMs = durationBound(q, 'minDurationMs')
+  const maxDurationMs = durationBound(q, 'maxDurationMs')
   if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs) {
     badParam('maxDurationMs', 'must not be below minDurationMs')
   }
