@@ -42,13 +42,24 @@ export const ERR = {
 
 export type ErrorName = keyof typeof ERR
 
+/**
+ * Longest message of an error. Messages quote what the client sent (a label, a parameter, a path); past
+ * this they are cut, so a refusal is never an amplified echo of a large request.
+ */
+export const MAX_MESSAGE_CHARS = 2048
+
+/** `text` cut to `max` characters (marked with an ellipsis), for quoting client input in messages. */
+export function clip(text: string, max = 256): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
 export class SkeinError extends Error {
   readonly code: string
   readonly status: number
   readonly retryable: boolean
 
   constructor(d: ErrorDef, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+    super(clip(message, MAX_MESSAGE_CHARS), options)
     this.name = 'SkeinError'
     this.code = d.code
     this.status = d.status

@@ -13,7 +13,7 @@
  *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
  * `labels` is the Prometheus text form of the stream's labels: `{app="shop", env="prod"}`.
  */
-import { skeinError } from '../errors.js'
+import { clip, skeinError } from '../errors.js'
 import type { Decoded, LogRow } from '../rows.js'
 import { decodeLokiJson, type LokiOptions } from './loki.js'
 import { ProtoReader, WIRE_LEN, WIRE_VARINT, wireTypes } from './protobuf.js'
@@ -162,10 +162,10 @@ export function parseLabels(text: string): Record<string, string> {
     const name = text.slice(start, i)
     if (name === '') bad(`expected a label name at offset ${i}`)
     space()
-    if (text[i] !== '=') bad(`expected "=" after ${JSON.stringify(name)}`)
+    if (text[i] !== '=') bad(`expected "=" after ${JSON.stringify(clip(name))}`)
     i++
     space()
-    if (text[i] !== '"') bad(`expected a quoted value for ${JSON.stringify(name)}`)
+    if (text[i] !== '"') bad(`expected a quoted value for ${JSON.stringify(clip(name))}`)
     const open = i++
     let escaped = false
     while (i < n && text[i] !== '"') {
@@ -175,17 +175,17 @@ export function parseLabels(text: string): Record<string, string> {
       }
       i++
     }
-    if (i >= n) bad(`unterminated value for ${JSON.stringify(name)}`)
+    if (i >= n) bad(`unterminated value for ${JSON.stringify(clip(name))}`)
     let value: unknown = text.slice(open + 1, i)
     if (escaped) {
       try {
         value = JSON.parse(text.slice(open, i + 1))
       } catch {
-        bad(`invalid escape in the value of ${JSON.stringify(name)}`)
+        bad(`invalid escape in the value of ${JSON.stringify(clip(name))}`)
       }
     }
     i++
-    if (Object.hasOwn(labels, name)) bad(`duplicate label name ${JSON.stringify(name)}`)
+    if (Object.hasOwn(labels, name)) bad(`duplicate label name ${JSON.stringify(clip(name))}`)
     labels[name] = value as string
     space()
     if (text[i] === ',') {

@@ -10,7 +10,7 @@
  * same keys in structured metadata) → TraceId/SpanId/TraceFlags, everything else → LogAttributes,
  * nested objects flattened to dotted keys. Any other line is kept whole as Body.
  */
-import { skeinError } from '../errors.js'
+import { clip, skeinError } from '../errors.js'
 import type { Decoded, LogRow, StrMap } from '../rows.js'
 import { UNKNOWN_SERVICE } from '../rows.js'
 import { checkHexId, lowerHex, setAttr } from './otlp-common.js'
@@ -176,7 +176,7 @@ function checkLabels(stream: unknown, i: number): StrMap {
     // Labels are strings in Loki; scalars (pino-loki's propsToLabels can pass numbers) are
     // converted rather than refused, objects are refused.
     if (typeof value === 'object')
-      badLoki(`stream '${labelString(src)}': label ${JSON.stringify(name)} must be a string`)
+      badLoki(`stream '${labelString(src)}': label ${JSON.stringify(clip(name))} must be a string`)
     setAttr(labels, name, typeof value === 'string' ? value : String(value))
     n++
   }
@@ -187,18 +187,18 @@ function checkLabels(stream: unknown, i: number): StrMap {
   for (const name in labels) {
     if (!LABEL_NAME_RE.test(name)) {
       badLoki(
-        `error parsing labels '${labelString(labels)}' with error: invalid label name ${JSON.stringify(name)}`,
+        `error parsing labels '${labelString(labels)}' with error: invalid label name ${JSON.stringify(clip(name))}`,
       )
     }
     if (name.length > LOKI_MAX_LABEL_NAME_LENGTH) {
-      badLoki(`stream '${labelString(labels)}' has label name too long: '${name}'`)
+      badLoki(`stream '${labelString(labels)}' has label name too long: '${clip(name)}'`)
     }
     const value = labels[name]
     if (
       value.length * 3 > LOKI_MAX_LABEL_VALUE_LENGTH &&
       Buffer.byteLength(value) > LOKI_MAX_LABEL_VALUE_LENGTH
     ) {
-      badLoki(`stream '${labelString(labels)}' has label value too long: '${value}'`)
+      badLoki(`stream '${labelString(labels)}' has label value too long: '${clip(value)}'`)
     }
   }
   return labels
@@ -208,7 +208,7 @@ function checkLabels(stream: unknown, i: number): StrMap {
 function labelString(labels: Record<string, unknown>): string {
   const parts = Object.keys(labels)
     .sort()
-    .map((k) => `${k}=${JSON.stringify(String(labels[k]))}`)
+    .map((k) => `${clip(k)}=${JSON.stringify(clip(String(labels[k])))}`)
   const s = `{${parts.join(', ')}}`
   return s.length > 1024 ? `${s.slice(0, 1024)}...` : s
 }

@@ -228,6 +228,20 @@ describe('decodeLokiJson on bad input, with Loki-style 400 messages', () => {
     expect(() => decodeLokiJson(push({ job: 'é'.repeat(1024) }, ['1', 'x']), opts)).not.toThrow()
   })
 
+  // Regression (issue 18, item 7): a 1 MiB label value came back twice in the 400 (in the label set and
+  // as the value), a 2 MiB answer to a 1 MiB request.
+  it('quotes only a short prefix of a huge label name or value in its refusal', () => {
+    const huge = 'x'.repeat(1 << 20)
+    const cases = [
+      push({ service_name: huge }, ['1', 'x']),
+      push({ [`a${huge}`]: 'v' }, ['1', 'x']),
+      push({ [`bad-${huge}`]: 'v' }, ['1', 'x']),
+      push({ [huge]: { nested: true } }, ['1', 'x']),
+      push({ service_name: huge }, [1, 'x']),
+    ]
+    for (const body of cases) expect(lokiError(body).length).toBeLessThan(2100)
+  })
+
   it('refuses a stream without labels', () => {
     expect(lokiError(push({}, ['1', 'x']))).toMatch(/at least one label pair is required/)
   })
