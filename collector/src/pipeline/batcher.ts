@@ -88,19 +88,17 @@ export class Batcher<R extends unknown[]> {
     if (this.stopping)
       return Promise.reject(skeinError('SHUTTING_DOWN', 'the collector is shutting down; retry'))
     const empty = this.heldRows === 0
-    if (
-      (!empty &&
-        (this.heldRows + rows.length > this.o.maxQueueRows ||
-          this.heldBytes + bytes > this.o.maxQueueBytes)) ||
-      this.o.memoryPressure?.()
-    ) {
+    // Memory first: the queue may be empty while the process is over its bound, and a message that
+    // blamed the queue ("0 rows held") would send the operator to the wrong setting.
+    const why = this.o.memoryPressure?.()
+      ? 'the collector is over its memory bound (85% of --memory-limit)'
+      : !empty &&
+          (this.heldRows + rows.length > this.o.maxQueueRows || this.heldBytes + bytes > this.o.maxQueueBytes)
+        ? `too many ${this.o.signal} waiting to be stored (${this.heldRows} rows held)`
+        : undefined
+    if (why !== undefined) {
       this.o.metrics?.refused(this.o.signal, rows.length)
-      return Promise.reject(
-        skeinError(
-          'BACKPRESSURE',
-          `too many ${this.o.signal} waiting to be stored (${this.heldRows} rows held); retry later`,
-        ),
-      )
+      return Promise.reject(skeinError('BACKPRESSURE', `${why}; retry later`))
     }
     this.heldRows += rows.length
     this.heldBytes += bytes

@@ -143,6 +143,18 @@ describe('Batcher', () => {
     await first
   })
 
+  // Regression (issue 18, item 7): over the memory bound with nothing queued, the refusal said "(0 rows
+  // held)", pointing at the queue bounds instead of at --memory-limit.
+  it('says that memory is the reason when it refuses over the memory bound', async () => {
+    const w = recordingWriter()
+    const b = new Batcher<[number]>(options(w.writer, { memoryPressure: () => true }))
+    const refused = b.consume([[1]], 10)
+    await expect(refused).rejects.toMatchObject({ code: 'SKEIN_ERR_BACKPRESSURE', retryable: true })
+    const message = await refused.catch((e: Error) => e.message)
+    expect(message).toMatch(/memory/)
+    expect(message).not.toMatch(/rows held/)
+  })
+
   it('fails every request of a batch that storage refused, and keeps going', async () => {
     const w = recordingWriter()
     w.failOnce(new Error('storage down'))
