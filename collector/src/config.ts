@@ -4,6 +4,7 @@
  * one line naming the flag; `skein serve` prints it and exits non-zero.
  */
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { skeinError } from './errors.js'
 
@@ -21,6 +22,8 @@ export interface Config {
   maxFutureMs: number
   ingestToken?: string
   queryToken?: string
+  /** Host names the HTTP ports answer to (`.domain` for a domain and its subdomains); unset: any. */
+  allowedHosts?: string[]
   /** Largest accepted HTTP body after decompression. */
   maxBodyBytes: number
   /** Largest accepted gRPC message. */
@@ -57,7 +60,18 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
 }
 
-type Kind = 'port' | 'int' | 'string' | 'duration' | 'days' | 'bytes' | 'bool' | 'url' | 'host' | 'level'
+type Kind =
+  | 'port'
+  | 'int'
+  | 'string'
+  | 'duration'
+  | 'days'
+  | 'bytes'
+  | 'bool'
+  | 'url'
+  | 'host'
+  | 'hosts'
+  | 'level'
 
 interface OptionSpec {
   key: keyof Config | 'clickhouseUrl' | 'clickhouseUser' | 'clickhousePassword'
@@ -182,6 +196,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     secret: true,
     help: 'bearer token required on the query API',
+  },
+  {
+    key: 'allowedHosts',
+    flag: '--allowed-hosts',
+    env: 'SKEIN_ALLOWED_HOSTS',
+    kind: 'hosts',
+    help: 'host names the HTTP ports answer to, comma-separated (.corp.example: it and its subdomains)',
   },
   {
     key: 'maxBodyBytes',
@@ -408,6 +429,16 @@ function convert(spec: OptionSpec, raw: string): unknown {
     case 'host':
       if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) bad(spec, raw, 'expected an IP address or host name')
       return raw
+    case 'hosts': {
+      const list = raw
+        .split(',')
+        .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+        .filter((h) => h !== '')
+      const name = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/
+      if (list.length === 0 || list.some((h) => !name.test(h) && isIP(h) === 0))
+        bad(spec, raw, 'expected host names separated by commas, such as skein.example.com,.corp.example')
+      return list
+    }
     case 'level':
       if (!/^(debug|info|warn|error|silent)$/.test(raw))
         bad(spec, raw, 'expected debug, info, warn, error or silent')
@@ -459,6 +490,7 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     maxFutureMs: values.maxFutureMs as number,
     ingestToken: values.ingestToken as string | undefined,
     queryToken: values.queryToken as string | undefined,
+    allowedHosts: values.allowedHosts as string[] | undefined,
     maxBodyBytes: values.maxBodyBytes as number,
     maxGrpcMessageBytes: values.maxGrpcMessageBytes as number,
     maxLineBytes: values.maxLineBytes as number,

@@ -28,10 +28,17 @@ export const ERR = {
   /** Storage refused the rows of a request as invalid (after decoding accepted them). */
   STORAGE_REJECTED: def('SKEIN_ERR_STORAGE_REJECTED', 400),
   UNAUTHORIZED: def('SKEIN_ERR_UNAUTHORIZED', 401),
+  /** `Host` is not one of --allowed-hosts (a DNS-rebound name, most likely). */
+  HOST_NOT_ALLOWED: def('SKEIN_ERR_HOST_NOT_ALLOWED', 403),
   NOT_FOUND: def('SKEIN_ERR_NOT_FOUND', 404),
+  /** The client did not send its whole request in time (Node's request or headers timeout). */
+  REQUEST_TIMEOUT: def('SKEIN_ERR_REQUEST_TIMEOUT', 408),
   BODY_TOO_LARGE: def('SKEIN_ERR_BODY_TOO_LARGE', 413),
+  /** A path parameter over the router's length limit. */
+  URI_TOO_LONG: def('SKEIN_ERR_URI_TOO_LONG', 414),
   UNSUPPORTED_MEDIA_TYPE: def('SKEIN_ERR_UNSUPPORTED_MEDIA_TYPE', 415),
   UNSUPPORTED_ENCODING: def('SKEIN_ERR_UNSUPPORTED_ENCODING', 415),
+  HEADERS_TOO_LARGE: def('SKEIN_ERR_HEADERS_TOO_LARGE', 431),
   BACKPRESSURE: def('SKEIN_ERR_BACKPRESSURE', 503, true),
   STORAGE_UNAVAILABLE: def('SKEIN_ERR_STORAGE_UNAVAILABLE', 503, true),
   SHUTTING_DOWN: def('SKEIN_ERR_SHUTTING_DOWN', 503, true),
@@ -95,9 +102,15 @@ export function toGrpcStatus(e: SkeinError): number {
       return 3 // INVALID_ARGUMENT
     case 401:
       return 16 // UNAUTHENTICATED
+    case 403:
+      return 7 // PERMISSION_DENIED
     case 404:
       return 5 // NOT_FOUND
+    case 408:
+      return 4 // DEADLINE_EXCEEDED
     case 413:
+    case 414:
+    case 431:
       return 8 // RESOURCE_EXHAUSTED
     default:
       return 13 // INTERNAL

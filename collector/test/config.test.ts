@@ -41,6 +41,9 @@ describe('loadConfig', () => {
     [{ clickhouseUrl: 'ftp://x' }, /--clickhouse-url/],
     [{ clickhouseDatabase: 'otel; DROP' }, /--clickhouse-database/],
     [{ clickhouseCluster: 'c1' }, /--clickhouse-cluster needs --clickhouse-url/],
+    [{ allowedHosts: 'skein.example.com:8080' }, /--allowed-hosts.*host names separated by commas/],
+    [{ allowedHosts: 'https://skein.example.com' }, /--allowed-hosts/],
+    [{ allowedHosts: ' , ' }, /--allowed-hosts/],
   ])('refuses %o with one line naming the flag', (flags, message) => {
     let err: any
     try {
@@ -51,6 +54,14 @@ describe('loadConfig', () => {
     expect(err?.code).toBe('SKEIN_ERR_CONFIG')
     expect(err.message).toMatch(message)
     expect(err.message).not.toContain('\n')
+  })
+
+  it('reads --allowed-hosts as a list of lower-case names, and leaves it unset by default', () => {
+    expect(loadConfig({}, {}).allowedHosts).toBeUndefined()
+    expect(
+      loadConfig({ allowedHosts: 'Skein.Example.com., .corp.example,10.0.0.5' }, {}).allowedHosts,
+    ).toEqual(['skein.example.com', '.corp.example', '10.0.0.5'])
+    expect(loadConfig({}, { SKEIN_ALLOWED_HOSTS: 'a.example' }).allowedHosts).toEqual(['a.example'])
   })
 
   it('never prints a secret in an error', () => {

@@ -1,16 +1,20 @@
 /**
  * The query API (port 8080, prefix /api/v1) and the UI's static files. Read-only; every handler parses
  * its parameters through params.ts (400 naming the parameter) and its SQL through sql.ts. Errors are
- * `{"error":{"code","message"}}`, never a stack trace.
+ * `{"error":{"code","message"}}`, never a stack trace, fastify's own refusals included (http/errors.ts).
+ * Every route needs the query token except those declared public (health, the UI), see http/guard.ts;
+ * every answer carries the security headers of http/headers.ts.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { tokenCheck } from '../auth.js'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { asSkeinError, errorBody, skeinError } from '../errors.js'
+import { asSkeinError, clip, errorBody, type SkeinError, skeinError } from '../errors.js'
+import { clientErrorHandler, frameworkErrors, fromFastifyError } from '../http/errors.js'
+import { allowHosts, publicRoutes, requireToken } from '../http/guard.js'
+import { SECURITY_HEADERS, securityHeaders } from '../http/headers.js'
 import type { Db } from './db.js'
 import { dependencies, parseDependenciesParams } from './dependencies.js'
 import { operationLatency, parseLatencyParams } from './latency.js'
@@ -40,46 +44,67 @@ export function defaultUiDir(): string {
 }
 
 const PLACEHOLDER = `<!doctype html><html><head><meta charset="utf-8"><title>Skein</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<body>
 <h1>Skein</h1><p>The UI is not built yet (run <code>npm run build</code>). The API is up:
 <a href="/api/v1/services">/api/v1/services</a>.</p></body></html>`
 
+/** Rule bodies are a few hundred bytes; nothing the API takes comes near this. */
+export const API_BODY_LIMIT = 256 * 1024
+
+function sendError(reply: FastifyReply, e: SkeinError): FastifyReply {
+  if (e.retryable) reply.header('Retry-After', '2')
+  return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e))
+}
+
+/** Longest path parameter (a service, an operation, a rule id) the router takes. */
+const MAX_PARAM_LENGTH = 256
+
+function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = clip(req.url.split('?')[0], 200)
+  return sendError(reply, skeinError('NOT_FOUND', `no endpoint ${req.method} ${path}`))
+}
+
+/**
+ * Any other path under /api. A parameter over the length limit lands here too: the router passes over
+ * the route whose parameter it is for this catch-all, so it is told apart by its length.
+ */
+function apiNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const rest = (req.params as { '*'?: string })['*'] ?? ''
+  if (rest.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH))
+    return sendError(
+      reply,
+      skeinError('URI_TOO_LONG', `a segment of the path is longer than ${MAX_PARAM_LENGTH} characters`),
+    )
+  return notFound(req, reply)
+}
+
 export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, db } = deps
-  const app = Fastify({ logger: false, return503OnClosing: true, routerOptions: { maxParamLength: 256 } })
-  const authorized = tokenCheck(config.queryToken)
+  const app = Fastify({
+    logger: false,
+    return503OnClosing: true,
+    bodyLimit: API_BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Requests refused before routing: no hook runs for them, so they get the headers here.
+    frameworkErrors: frameworkErrors((_req, reply, e) => sendError(reply.headers(SECURITY_HEADERS), e)),
+    clientErrorHandler: clientErrorHandler(SECURITY_HEADERS),
+  })
+  // The API takes JSON only: a text/plain body is what a cross-site form can send without a preflight.
+  app.removeContentTypeParser('text/plain')
 
   app.setErrorHandler((err, req, reply) => {
-    const code = (err as { code?: string }).code
-    const e =
-      code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? skeinError('UNSUPPORTED_MEDIA_TYPE', 'expected application/json')
-        : code?.startsWith('FST_ERR_') && (err as { statusCode?: number }).statusCode === 400
-          ? skeinError('BAD_REQUEST', (err as Error).message)
-          : asSkeinError(err)
+    const e = fromFastifyError(err, req) ?? asSkeinError(err)
     if (e.status >= 500)
       deps.log(e.retryable ? 'warn' : 'error', `api ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
-    if (e.retryable) reply.header('Retry-After', '2')
-    return reply.code(e.status).send(errorBody(e))
+    return sendError(reply, e)
   })
-  app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/'))
-      return reply
-        .code(404)
-        .send(errorBody(skeinError('NOT_FOUND', `no endpoint ${req.method} ${req.url.split('?')[0]}`)))
-    if (req.method === 'GET' && uiReady) return reply.sendFile('index.html')
-    if (req.method === 'GET') return reply.type('text/html').send(PLACEHOLDER)
-    return reply.code(404).send(errorBody(skeinError('NOT_FOUND', 'not found')))
-  })
+  app.setNotFoundHandler(notFound)
 
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/')) return
-    if (!authorized(req.headers.authorization)) {
-      return reply.code(401).send(errorBody(skeinError('UNAUTHORIZED', 'missing or wrong bearer token')))
-    }
-  })
+  securityHeaders(app)
+  allowHosts(app, config.allowedHosts, (_req, reply, e) => sendError(reply, e))
+  requireToken(app, config.queryToken, (_req, reply, e) => sendError(reply, e))
 
-  app.get('/health', async (_req, reply) =>
+  app.get('/health', { config: { public: true } }, async (_req, reply) =>
     deps.ready() ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' }),
   )
 
@@ -102,10 +127,23 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   get('/dependencies', (req) => dependencies(db, parseDependenciesParams(req.query as Query)))
 
   for (const register of deps.extraRoutes ?? []) register(app)
+  // Any other path under /api is an API 404, behind the token like the API itself.
+  app.all('/api/*', apiNotFound)
 
+  // The UI: its files, and index.html for every other GET (its client-side routes), all public.
   const uiDir = config.uiDir ?? defaultUiDir()
   const uiReady = existsSync(join(uiDir, 'index.html'))
-  if (uiReady) await app.register(fastifyStatic, { root: uiDir, wildcard: false, index: ['index.html'] })
-  else app.get('/', async (_req, reply) => reply.type('text/html').send(PLACEHOLDER))
+  await app.register(async (ui) => {
+    publicRoutes(ui)
+    if (uiReady) {
+      await ui.register(fastifyStatic, { root: uiDir, wildcard: false, index: ['index.html'] })
+      ui.get('/*', (_req, reply) => reply.sendFile('index.html'))
+    } else {
+      const placeholder = async (_req: FastifyRequest, reply: FastifyReply) =>
+        reply.type('text/html').send(PLACEHOLDER)
+      ui.get('/', placeholder)
+      ui.get('/*', placeholder)
+    }
+  })
   return app
 }

@@ -6,7 +6,6 @@
  * errors carry a google.rpc.Status, 503 comes with Retry-After.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { tokenCheck } from '../auth.js'
 import { type Config, formatDuration } from '../config.js'
 import {
   decodeLogsJson,
@@ -16,7 +15,9 @@ import {
   decodeTracesJson,
   decodeTracesProto,
 } from '../decode/index.js'
-import { asSkeinError, errorBody, type SkeinError, skeinError, toGrpcStatus } from '../errors.js'
+import { asSkeinError, clip, errorBody, type SkeinError, skeinError, toGrpcStatus } from '../errors.js'
+import { clientErrorHandler, frameworkErrors } from '../http/errors.js'
+import { allowHosts, requireToken } from '../http/guard.js'
 import type { Metrics } from '../metrics.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
@@ -91,8 +92,12 @@ function sendError(reply: FastifyReply, kind: Kind | 'loki', e: SkeinError): Fas
 
 export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyInstance> {
   const { config, pipeline, metrics } = deps
-  const app = Fastify({ logger: false, return503OnClosing: true })
-  const authorized = tokenCheck(config.ingestToken)
+  const app = Fastify({
+    logger: false,
+    return503OnClosing: true,
+    frameworkErrors: frameworkErrors((req, reply, e) => sendError(reply, kindOf(req), e)),
+    clientErrorHandler: clientErrorHandler(),
+  })
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser([...PROTO_TYPES, 'application/json'], (_req, payload, done) => {
@@ -120,19 +125,22 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     return sendError(reply, kind === 'loki' ? 'json' : kind, e)
   })
 
-  app.addHook('onRequest', async (req, reply) => {
-    // Health stays open for load balancers and probes; everything else, /metrics included, needs the token.
-    if (req.url === '/health') return
-    if (!authorized(req.headers.authorization)) {
-      return sendError(
-        reply,
-        req.url.startsWith('/loki') ? 'json' : kindOf(req),
-        skeinError('UNAUTHORIZED', 'missing or wrong bearer token'),
-      )
-    }
-  })
+  app.setNotFoundHandler((req, reply) =>
+    sendError(
+      reply,
+      kindOf(req),
+      skeinError('NOT_FOUND', `no endpoint ${req.method} ${clip(req.url.split('?')[0], 200)}`),
+    ),
+  )
 
-  app.get('/health', async (_req, reply) => {
+  // Health stays open for load balancers and probes; every other route, /metrics included, needs the
+  // token, decided on the route the request reached (see http/guard.ts). Loki clients read JSON errors.
+  const deny = (req: FastifyRequest, reply: FastifyReply, e: SkeinError) =>
+    sendError(reply, req.routeOptions.url?.startsWith('/loki') ? 'json' : kindOf(req), e)
+  allowHosts(app, config.allowedHosts, deny)
+  requireToken(app, config.ingestToken, deny)
+
+  app.get('/health', { config: { public: true } }, async (_req, reply) => {
     if (!deps.ready()) return reply.code(503).send({ status: 'unavailable' })
     return { status: 'ok' }
   })
