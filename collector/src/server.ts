@@ -14,25 +14,47 @@ import { createApiServer } from './query/api.js'
 import { createDb, type Db } from './query/db.js'
 import { bindGrpc, createGrpcServer } from './receivers/grpc.js'
 import { createIngestServer } from './receivers/http.js'
-import { openStorage, type Storage } from './storage/storage.js'
+import { openStorage, type SkeinInserter, type Storage } from './storage/storage.js'
+
+/** Ports actually bound (differ from config when 0 was asked). */
+export interface Ports {
+  grpc: number
+  ingest: number
+  api: number
+}
 
 export interface Collector {
   readonly config: Config
-  readonly storage: Storage
+  /** Which engine stores the data; the connections themselves stay inside (only `stop()` closes them). */
+  readonly storage: Pick<Storage, 'mode'>
   readonly pipeline: Pipeline
   readonly metrics: Metrics
   readonly db: Db
-  /** Ports actually bound (differ from config when 0 was asked). */
-  readonly ports: { grpc: number; ingest: number; api: number }
+  readonly ports: Ports
   stop(): Promise<void>
+}
+
+/**
+ * What a plugin is handed: read-only queries and inserts into Skein's own tables, never a connection
+ * nor the collector's lifecycle. Storage is closed only by `Collector.stop()`, after every statement has
+ * finished: chDB aborts the whole process when a connection closes under a running statement.
+ */
+export interface PluginContext {
+  readonly config: Config
+  readonly log: LogFn
+  /** Read-only queries with the server-side time limit, on the query connections. */
+  readonly db: Db
+  /** Inserts into Skein's own `skein_*` tables. */
+  readonly inserter: SkeinInserter
 }
 
 /** Hooks for parts that plug into the collector (alerts, demo). */
 export interface CollectorPlugin {
   name: string
   /** Registers API routes before the server starts listening. */
-  routes?: (app: FastifyInstance, c: { db: Db; storage: Storage; config: Config; log: LogFn }) => void
-  start?: (c: Collector & { log: LogFn }) => Promise<void> | void
+  routes?: (app: FastifyInstance, c: PluginContext) => void
+  /** Runs once every port is bound. */
+  start?: (c: PluginContext & { readonly ports: Ports }) => Promise<void> | void
   stop?: () => Promise<void> | void
 }
 
@@ -69,6 +91,7 @@ export async function startCollector(
   const db = createDb(storage.queryClients, storage.table, config.queryTimeoutMs, {
     sessionSettings: storage.mode === 'embedded',
   })
+  const plugged: PluginContext = { config, log, db, inserter: storage.inserter }
   const isReady = () => ready && pipeline.healthy()
   const deps = { config, pipeline, metrics, ready: isReady, log }
   const ingest = await createIngestServer(deps)
@@ -78,9 +101,7 @@ export async function startCollector(
     db,
     ready: isReady,
     log,
-    extraRoutes: plugins
-      .filter((p) => p.routes)
-      .map((p) => (app) => p.routes?.(app, { db, storage, config, log })),
+    extraRoutes: plugins.filter((p) => p.routes).map((p) => (app) => p.routes?.(app, plugged)),
   })
   const closers: (() => Promise<unknown>)[] = []
   const shutdownStarted = { value: false }
@@ -121,17 +142,9 @@ export async function startCollector(
     )
     const apiPort = await listen(api, config.host, config.port, '--port')
     closers.push(() => api.close())
-    const collector: Collector = {
-      config,
-      storage,
-      pipeline,
-      metrics,
-      db,
-      ports: { grpc: grpcPort, ingest: ingestPort, api: apiPort },
-      stop,
-    }
-    for (const p of plugins) await p.start?.({ ...collector, log })
-    return collector
+    const ports: Ports = { grpc: grpcPort, ingest: ingestPort, api: apiPort }
+    for (const p of plugins) await p.start?.({ ...plugged, ports })
+    return { config, storage: { mode: storage.mode }, pipeline, metrics, db, ports, stop }
   } catch (e) {
     await stop().catch(() => undefined)
     throw e

@@ -1,7 +1,8 @@
 /**
  * Alerts as a collector plugin: the API routes (registered before the server listens), then at start
- * the provisioning file and the evaluator, whose queries run on the query connection (its few writes
- * go on the ingest connection, see store.ts). Stopped before storage closes, so the outcome of webhooks cut short by the shutdown is still recorded.
+ * the provisioning file and the evaluator. It is handed a Db for its queries and an inserter for its two
+ * tables (see store.ts), nothing else of storage. Stopped before storage closes, so the outcome of
+ * webhooks cut short by the shutdown is still recorded.
  */
 import type { Config } from '../config.js'
 import type { CollectorPlugin } from '../server.js'
@@ -16,12 +17,12 @@ export function alertsPlugin(config: Config): CollectorPlugin {
   let evaluator: Evaluator | undefined
   return {
     name: 'alerts',
-    routes(app, { db, storage }) {
-      store = createRuleStore(db, storage.ingest)
+    routes(app, { db, inserter }) {
+      store = createRuleStore(db, inserter)
       registerAlertRoutes(app, store, webhooks)
     },
-    async start({ db, storage, log }) {
-      store ??= createRuleStore(db, storage.ingest)
+    async start({ db, inserter, log }) {
+      store ??= createRuleStore(db, inserter)
       if (config.alertRulesFile) {
         const n = await provisionRules(store, config.alertRulesFile, webhooks)
         log(

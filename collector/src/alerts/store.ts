@@ -1,19 +1,19 @@
 /**
  * Rules and events in ClickHouse (`skein_alert_rules`, `skein_alert_events`). Reads go through Db on
- * the query connection; writes take the client they are given, which is the ingest connection: on chDB
- * the Db's `readonly` setting is applied with SET and so stays on the query connection's session,
- * refusing every later write there. Alert writes are a few small rows, so they do not slow ingestion.
- * Nothing is cached: every read goes to the tables, so several collectors and a restart see the same
- * rules, and a rule's state is recovered from its latest events.
+ * the query connections; writes through the inserter that storage hands out for its own tables, which
+ * runs them on the ingest connection (on chDB the Db's `readonly` setting stays on the query
+ * connections' sessions and refuses every write there). Alert writes are a few small rows, so they do
+ * not slow ingestion. Nothing is cached: every read goes to the tables, so several collectors and a
+ * restart see the same rules, and a rule's state is recovered from its latest events.
  *
  * Both tables are versioned rows (ReplacingMergeTree(Version)); reads pick the newest version with
  * argMax / FINAL, so correctness never depends on when background merges run.
  */
 
 import { randomBytes } from 'node:crypto'
-import type { ClickHouseClient } from '@clickhouse/client'
 import type { Db } from '../query/db.js'
-import { build, type Fragment, p, sql } from '../query/sql.js'
+import { p, sql } from '../query/sql.js'
+import type { SkeinInserter } from '../storage/storage.js'
 import type { AlertState, Rule } from './rule.js'
 import { type EventKind, type RuleState, stateAfter } from './state.js'
 
@@ -71,15 +71,25 @@ function versionClock(): () => string {
   }
 }
 
-/** `writer`: a client that may write (the ingest connection, see above). */
-export function createRuleStore(db: Db, writer: ClickHouseClient): RuleStore {
+/** `inserter`: writes to the two tables (see above). */
+export function createRuleStore(db: Db, inserter: SkeinInserter): RuleStore {
   const version = versionClock()
   const rules = db.table('skein_alert_rules')
   const events = db.table('skein_alert_events')
-  const write = async (fragment: Fragment) => {
-    const { query, query_params } = build(fragment)
-    await writer.command({ query, query_params })
-  }
+  const putRule = inserter('skein_alert_rules', ['Id', 'Version', 'Deleted', 'Rule'])
+  const putEvent = inserter('skein_alert_events', [
+    'Id',
+    'RuleId',
+    'At',
+    'Kind',
+    'State',
+    'ErrorRate',
+    'P95Ms',
+    'Requests',
+    'Errors',
+    'Notification',
+    'Version',
+  ])
   const parse = (json: string): Rule | undefined => {
     try {
       return JSON.parse(json) as Rule
@@ -103,20 +113,25 @@ export function createRuleStore(db: Db, writer: ClickHouseClient): RuleStore {
       return rows.length ? parse(rows[0].rule) : undefined
     },
     async put(rule) {
-      await write(sql`INSERT INTO ${rules} (Id, Version, Deleted, Rule)
-        SELECT ${p.String(rule.id)}, ${p.UInt64(version())}, 0, ${p.String(JSON.stringify(rule))}`)
+      await putRule([p.String(rule.id), p.UInt64(version()), sql`0`, p.String(JSON.stringify(rule))])
     },
     async remove(id) {
-      await write(sql`INSERT INTO ${rules} (Id, Version, Deleted, Rule)
-        SELECT ${p.String(id)}, ${p.UInt64(version())}, 1, ''`)
+      await putRule([p.String(id), p.UInt64(version()), sql`1`, sql`''`])
     },
     async putEvent(e) {
-      await write(sql`INSERT INTO ${events}
-        (Id, RuleId, At, Kind, State, ErrorRate, P95Ms, Requests, Errors, Notification, Version)
-        SELECT ${p.String(e.id)}, ${p.String(e.ruleId)}, fromUnixTimestamp64Milli(${p.Int64(Date.parse(e.at))}),
-          ${p.String(e.kind)}, ${p.String(e.state)}, ${p.Float64(e.errorRate)}, ${p.Float64(e.p95Ms)},
-          ${p.UInt64(e.requests)}, ${p.UInt64(e.errors)},
-          ${p.String(e.notification ? JSON.stringify(e.notification) : '')}, ${p.UInt64(version())}`)
+      await putEvent([
+        p.String(e.id),
+        p.String(e.ruleId),
+        sql`fromUnixTimestamp64Milli(${p.Int64(Date.parse(e.at))})`,
+        p.String(e.kind),
+        p.String(e.state),
+        p.Float64(e.errorRate),
+        p.Float64(e.p95Ms),
+        p.UInt64(e.requests),
+        p.UInt64(e.errors),
+        p.String(e.notification ? JSON.stringify(e.notification) : ''),
+        p.UInt64(version()),
+      ])
     },
     async events({ ruleId, limit }) {
       const filter = ruleId === undefined ? sql`` : sql`WHERE RuleId = ${p.String(ruleId)}`

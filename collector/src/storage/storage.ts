@@ -6,6 +6,8 @@
  *
  * Lifecycle: `openStorage()` connects and migrates; `close()` waits for in-flight statements (chDB
  * aborts the whole process if a connection closes under a running statement), then closes. Safe twice.
+ * Only the server's shutdown calls it: the parts plugged into the collector are handed roles carved from
+ * storage (a `Db` for read-only queries, an `InsertRow` per table of their own), never a client.
  */
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,7 +20,22 @@ import {
 } from '@clickhouse/client'
 import type { Config } from '../config.js'
 import { skeinError } from '../errors.js'
+import { build, join as joinSql, type SqlValue, sql, trusted } from '../query/sql.js'
 import { createDatabase, localName, MIGRATIONS, type SchemaOptions, versionTable } from './schema.js'
+
+/** Skein's own tables that the parts plugged into the collector write (the alerts plugin's). */
+export type SkeinTable = 'skein_alert_rules' | 'skein_alert_events'
+
+/**
+ * Appends one row to one of Skein's own tables: one typed parameter (or code-owned expression) per
+ * column, in the order the inserter was made with. The statement is always `INSERT INTO <that table>
+ * (<those columns>) SELECT …`, so whoever holds it can neither read, alter nor drop anything, nor reach
+ * the connection it runs on.
+ */
+export type InsertRow = (values: readonly SqlValue[]) => Promise<void>
+
+/** Makes an `InsertRow` for one of Skein's own tables; `columns` are code constants. */
+export type SkeinInserter = (table: SkeinTable, columns: readonly string[]) => InsertRow
 
 export interface Storage {
   readonly mode: 'embedded' | 'server'
@@ -43,6 +60,12 @@ export interface Storage {
   readonly stagingDir?: string
   /** Fully qualified, quoted name of a table to read from or insert into (Distributed on a cluster). */
   table(name: string): string
+  /**
+   * Inserts into Skein's own tables, on the ingest connection: on chDB the query connections' sessions
+   * are `readonly` (see query/db.ts) and refuse every write.
+   */
+  readonly inserter: SkeinInserter
+  /** Waits for in-flight statements, then closes every connection. For the server's shutdown only. */
   close(): Promise<void>
 }
 
@@ -147,6 +170,22 @@ function serverClients(c: NonNullable<Config['clickhouse']>, cluster: boolean): 
   }
 }
 
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+function insertRow(client: ClickHouseClient, table: string, columns: readonly string[]): InsertRow {
+  for (const c of columns) if (!COLUMN.test(c)) throw new TypeError(`not a column name: ${c}`)
+  const into = trusted(`INSERT INTO ${table} (${columns.join(', ')})`)
+  return async (values) => {
+    if (values.length !== columns.length)
+      throw new TypeError(`${columns.length} columns of ${table}, ${values.length} values`)
+    const row = joinSql(
+      values.map((v) => sql`${v}`),
+      ', ',
+    )
+    await client.command(build(sql`${into} SELECT ${row}`))
+  }
+}
+
 async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
   await client.command({ query: createDatabase(o) })
   await client.command({ query: versionTable(o) })
@@ -199,6 +238,7 @@ export async function openStorage(config: Config): Promise<Storage> {
     )
   }
   const stagingDir = mode === 'embedded' ? openStaging() : undefined
+  const table = (name: string) => `\`${schema.database}\`.\`${name}\``
   let closed: Promise<void> | undefined
   return {
     mode,
@@ -209,7 +249,8 @@ export async function openStorage(config: Config): Promise<Storage> {
     query,
     queryClients,
     schema,
-    table: (name) => `\`${schema.database}\`.\`${name}\``,
+    table,
+    inserter: (name, columns) => insertRow(ingest, table(name), columns),
     close() {
       closed ??= (async () => {
         if (mode === 'embedded') {
