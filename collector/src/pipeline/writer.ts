@@ -9,8 +9,13 @@
  *    The chDB connection only carries text bodies, and binary rows cost the engine less than parsing JSON.
  *  - server, or when the file cannot be written: JSONCompactEachRow in the request body, the fastest
  *    text format measured here.
+ *
+ * The writer also keeps the staging directory clean, since it is what writes there: each batch file is
+ * removed once its insert is done, `openStaging()` sweeps away the directories of processes that died
+ * without closing, and `removeStaging()` removes this process's own on close.
  */
-import { rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { skeinError } from '../errors.js'
@@ -32,6 +37,41 @@ export interface WriterOptions {
 }
 
 let stagedFiles = 0
+
+const STAGING_PREFIX = 'skein-staging-'
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Makes this process's staging directory, first removing those of processes that died without closing
+ * (kill -9): their files were never acknowledged, so nothing in them is owed to anyone.
+ */
+export function openStaging(): string | undefined {
+  try {
+    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+    for (const name of readdirSync(base)) {
+      const pid = name.startsWith(STAGING_PREFIX)
+        ? Number(name.slice(STAGING_PREFIX.length).split('-')[0])
+        : NaN
+      if (pid > 0 && !alive(pid)) removeStaging(join(base, name))
+    }
+    return mkdtempSync(join(base, `${STAGING_PREFIX}${process.pid}-`))
+  } catch {
+    return undefined
+  }
+}
+
+/** Removes a staging directory and whatever is left in it; only once no insert can be reading from it. */
+export function removeStaging(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+}
 
 /** Single-quoted SQL string literal. */
 const literal = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`

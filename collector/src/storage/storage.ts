@@ -9,9 +9,7 @@
  * Only the server's shutdown calls it: the parts plugged into the collector are handed roles carved from
  * storage (a `Db` for read-only queries, an `InsertRow` per table of their own), never a client.
  */
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { accessSync, constants, mkdirSync } from 'node:fs'
 import {
   type ClickHouseClient,
   ClickHouseLogLevel,
@@ -20,7 +18,8 @@ import {
 } from '@clickhouse/client'
 import type { Config } from '../config.js'
 import { skeinError } from '../errors.js'
-import { build, join as joinSql, type SqlValue, sql, trusted } from '../query/sql.js'
+import { openStaging, removeStaging } from '../pipeline/writer.js'
+import { build, join, type SqlValue, sql, trusted } from '../query/sql.js'
 import { createDatabase, localName, MIGRATIONS, type SchemaOptions, versionTable } from './schema.js'
 
 /** Skein's own tables that the parts plugged into the collector write (the alerts plugin's). */
@@ -55,7 +54,8 @@ export interface Storage {
   readonly schema: SchemaOptions
   /**
    * Embedded engine: a private directory (on tmpfs where there is one) for the writer's RowBinary batch
-   * files, removed on close. Undefined on a server, or when no such directory could be made.
+   * files, made and cleaned by the writer's `openStaging` / `removeStaging` (removed on close). Undefined
+   * on a server, or when no such directory could be made.
    */
   readonly stagingDir?: string
   /** Fully qualified, quoted name of a table to read from or insert into (Distributed on a cluster). */
@@ -74,36 +74,6 @@ export interface Storage {
  * insert and query (measured: about a third more time per small insert).
  */
 const COMMON_SETTINGS: ClickHouseSettings = {}
-
-const STAGING_PREFIX = 'skein-staging-'
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * Makes this process's staging directory, first removing those of processes that died without closing
- * (kill -9): their files were never acknowledged, so nothing in them is owed to anyone.
- */
-export function openStaging(): string | undefined {
-  try {
-    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
-    for (const name of readdirSync(base)) {
-      const pid = name.startsWith(STAGING_PREFIX)
-        ? Number(name.slice(STAGING_PREFIX.length).split('-')[0])
-        : NaN
-      if (pid > 0 && !alive(pid)) rmSync(join(base, name), { recursive: true, force: true })
-    }
-    return mkdtempSync(join(base, `${STAGING_PREFIX}${process.pid}-`))
-  } catch {
-    return undefined
-  }
-}
 
 interface Clients {
   ingest: ClickHouseClient
@@ -178,7 +148,7 @@ function insertRow(client: ClickHouseClient, table: string, columns: readonly st
   return async (values) => {
     if (values.length !== columns.length)
       throw new TypeError(`${columns.length} columns of ${table}, ${values.length} values`)
-    const row = joinSql(
+    const row = join(
       values.map((v) => sql`${v}`),
       ', ',
     )
@@ -258,7 +228,8 @@ export async function openStorage(config: Config): Promise<Storage> {
           await drainPending()
         }
         await Promise.allSettled(all.map((c) => c.close()))
-        if (stagingDir) rmSync(stagingDir, { recursive: true, force: true })
+        // Only now: until the engine has drained, a statement may still be reading a batch file.
+        if (stagingDir) removeStaging(stagingDir)
       })()
       return closed
     },

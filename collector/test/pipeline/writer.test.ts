@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { isSkeinError } from '../../src/errors.js'
-import { createWriter } from '../../src/pipeline/writer.js'
+import { createWriter, openStaging } from '../../src/pipeline/writer.js'
 import { LOG_COLUMNS, type LogRow, SPAN_COLUMNS, type SpanRow } from '../../src/rows.js'
 import { LOG_TYPES, SPAN_TYPES } from '../../src/storage/rowbinary.js'
-import { openStaging, openStorage, type Storage } from '../../src/storage/storage.js'
+import { openStorage, type Storage } from '../../src/storage/storage.js'
 
 let storage: Storage
 const dataDir = join(mkdtempSync(join(tmpdir(), 'skein-writer-')), 'data')

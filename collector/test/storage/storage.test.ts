@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -51,5 +51,15 @@ describe('the inserter for Skein’s own tables', () => {
     expect(() => storage.inserter('skein_alert_rules', ['Id', 'Rule) SELECT 1; DROP TABLE x; --'])).toThrow(
       /not a column name/,
     )
+  })
+})
+
+describe('closing storage', () => {
+  // Last in this file: the storage is closed from here on (and again by afterAll, which is safe).
+  it('removes the staging directory the writer used, once every statement has finished', async () => {
+    const dir = storage.stagingDir as string
+    expect(existsSync(dir)).toBe(true)
+    await storage.close()
+    expect(existsSync(dir)).toBe(false)
   })
 })
