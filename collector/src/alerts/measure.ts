@@ -44,6 +44,6 @@ export async function measure(db: Db, rule: Rule, windowMs: number, now: number)
 
 export function verdict(rule: Rule, m: Measurement): Verdict {
   if (m.requests < rule.minRequests) return 'unknown'
-  if (rule.kind === 'latency') return m.p95Ms > (rule.p95AboveMs as number) ? 'breach' : 'clear'
-  return m.errorRate > (rule.errorRateAbove as number) ? 'breach' : 'clear'
+  if (rule.kind === 'latency') return m.p95Ms > rule.p95AboveMs ? 'breach' : 'clear'
+  return m.errorRate > rule.errorRateAbove ? 'breach' : 'clear'
 }

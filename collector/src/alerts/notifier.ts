@@ -14,7 +14,7 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import type { Measurement } from './measure.js'
-import type { Rule } from './rule.js'
+import type { ErrorRateRule, LatencyRule, Rule } from './rule.js'
 import type { NotificationOutcome } from './store.js'
 import {
   checkTarget,
@@ -27,7 +27,7 @@ import {
 
 export interface WebhookBody {
   /** The rule, without its webhook URL (which may embed a secret). */
-  rule: Omit<Rule, 'webhookUrl'>
+  rule: Omit<ErrorRateRule, 'webhookUrl'> | Omit<LatencyRule, 'webhookUrl'>
   state: 'firing' | 'resolved'
   /** True for a reminder that the rule is still firing. */
   reminder: boolean
@@ -76,8 +76,8 @@ export function notificationText(
   const scope = rule.operation ? `${rule.service} ${rule.operation}` : rule.service
   const measured =
     rule.kind === 'latency'
-      ? `p95 latency ${ms(m.p95Ms)} ${kind === 'resolved' ? '≤' : '>'} ${ms(rule.p95AboveMs as number)}`
-      : `error rate ${pct(m.errorRate)} ${kind === 'resolved' ? '≤' : '>'} ${pct(rule.errorRateAbove as number)}`
+      ? `p95 latency ${ms(m.p95Ms)} ${kind === 'resolved' ? '≤' : '>'} ${ms(rule.p95AboveMs)}`
+      : `error rate ${pct(m.errorRate)} ${kind === 'resolved' ? '≤' : '>'} ${pct(rule.errorRateAbove)}`
   const tag = kind === 'firing' ? '[FIRING]' : kind === 'reminder' ? '[STILL FIRING]' : '[RESOLVED]'
   return `${tag} ${rule.name}: ${scope} ${measured} over ${rule.window} (${m.errors} errors in ${m.requests} requests)`
 }

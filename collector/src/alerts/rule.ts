@@ -7,21 +7,15 @@ import { randomBytes } from 'node:crypto'
 import { parseDuration } from '../config.js'
 import { skeinError } from '../errors.js'
 
-export type RuleKind = 'errorRate' | 'latency'
 export type AlertState = 'ok' | 'pending' | 'firing'
 
-/** A stored rule (without its live state, which comes from the events). */
-export interface Rule {
+/** What every rule has, whatever it measures. A stored rule, without its live state (from the events). */
+interface RuleCommon {
   id: string
   name: string
   service: string
   /** Restricts the rule to one span name; absent means every entry span of the service. */
   operation?: string
-  kind: RuleKind
-  /** errorRate rules: fire when errors / requests is above this (0..1). */
-  errorRateAbove?: number
-  /** latency rules: fire when the p95 duration of the entry spans is above this many ms. */
-  p95AboveMs?: number
   /** The look-back of each evaluation, e.g. "5m". */
   window: string
   /** Below this many entry spans in the window there is no verdict (the state does not change). */
@@ -37,6 +31,24 @@ export interface Rule {
   createdAt: string
   updatedAt: string
 }
+
+/** Fires when errors / requests of the entry spans in the window is above `errorRateAbove` (0..1). */
+export interface ErrorRateRule extends RuleCommon {
+  kind: 'errorRate'
+  errorRateAbove: number
+  p95AboveMs?: never
+}
+
+/** Fires when the p95 duration of the entry spans in the window is above `p95AboveMs`. */
+export interface LatencyRule extends RuleCommon {
+  kind: 'latency'
+  p95AboveMs: number
+  errorRateAbove?: never
+}
+
+/** A rule has the one threshold of its `kind` (API.md, "Alerts"). */
+export type Rule = ErrorRateRule | LatencyRule
+export type RuleKind = Rule['kind']
 
 /** Durations of a rule in ms, parsed once. */
 export interface RuleTimes {
@@ -115,6 +127,26 @@ function instant(v: unknown, field: string): string | undefined {
   return new Date(t).toISOString()
 }
 
+/** The threshold of a rule of this kind, validated; the other kind's, if sent, is dropped. */
+function threshold(
+  kind: RuleKind,
+  o: Record<string, unknown>,
+): Pick<ErrorRateRule, 'kind' | 'errorRateAbove'> | Pick<LatencyRule, 'kind' | 'p95AboveMs'> {
+  if (kind === 'errorRate') {
+    if (o.errorRateAbove === undefined || o.errorRateAbove === null)
+      badRule('errorRateAbove', 'required for an errorRate rule')
+    const errorRateAbove = number(o.errorRateAbove, 'errorRateAbove')
+    if (errorRateAbove < 0 || errorRateAbove > 1)
+      badRule('errorRateAbove', 'expected a fraction from 0 to 1 (0.05 is 5%)')
+    return { kind, errorRateAbove }
+  }
+  if (o.p95AboveMs === undefined || o.p95AboveMs === null)
+    badRule('p95AboveMs', 'required for a latency rule')
+  const p95AboveMs = number(o.p95AboveMs, 'p95AboveMs')
+  if (p95AboveMs <= 0) badRule('p95AboveMs', 'must be above 0')
+  return { kind, p95AboveMs }
+}
+
 export function newRuleId(): string {
   return randomBytes(6).toString('hex')
 }
@@ -145,21 +177,7 @@ export function validateRule(input: unknown, opts: { now?: number; previous?: Ru
   if (kind === undefined)
     kind = o.p95AboveMs !== undefined && o.errorRateAbove === undefined ? 'latency' : 'errorRate'
   if (kind !== 'errorRate' && kind !== 'latency') badRule('kind', 'expected errorRate or latency')
-
-  let errorRateAbove: number | undefined
-  let p95AboveMs: number | undefined
-  if (kind === 'errorRate') {
-    if (o.errorRateAbove === undefined || o.errorRateAbove === null)
-      badRule('errorRateAbove', 'required for an errorRate rule')
-    errorRateAbove = number(o.errorRateAbove, 'errorRateAbove')
-    if (errorRateAbove < 0 || errorRateAbove > 1)
-      badRule('errorRateAbove', 'expected a fraction from 0 to 1 (0.05 is 5%)')
-  } else {
-    if (o.p95AboveMs === undefined || o.p95AboveMs === null)
-      badRule('p95AboveMs', 'required for a latency rule')
-    p95AboveMs = number(o.p95AboveMs, 'p95AboveMs')
-    if (p95AboveMs <= 0) badRule('p95AboveMs', 'must be above 0')
-  }
+  const measured = threshold(kind, o)
 
   const window = duration(o.window ?? DEFAULTS.window, 'window', { min: 1000, max: MAX_WINDOW_MS })
   const minRequests =
@@ -194,7 +212,7 @@ export function validateRule(input: unknown, opts: { now?: number; previous?: Ru
     id,
     name,
     service,
-    kind,
+    ...measured,
     window,
     minRequests,
     for: forText,
@@ -205,8 +223,6 @@ export function validateRule(input: unknown, opts: { now?: number; previous?: Ru
     updatedAt: now,
   }
   if (operation !== undefined) rule.operation = operation
-  if (errorRateAbove !== undefined) rule.errorRateAbove = errorRateAbove
-  if (p95AboveMs !== undefined) rule.p95AboveMs = p95AboveMs
   if (silencedUntil !== undefined) rule.silencedUntil = silencedUntil
   return rule
 }

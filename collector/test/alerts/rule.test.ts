@@ -52,6 +52,12 @@ describe('validateRule', () => {
     expect(rule.errorRateAbove).toBeUndefined()
   })
 
+  it('keeps only the threshold of its kind, and validates no other', () => {
+    const rule = validateRule({ ...valid, kind: 'errorRate', p95AboveMs: 'not even a number' })
+    expect(rule).toMatchObject({ kind: 'errorRate', errorRateAbove: 0.05 })
+    expect(rule).not.toHaveProperty('p95AboveMs')
+  })
+
   it('accepts numbers written as strings, as YAML and forms send them', () => {
     expect(validateRule({ ...valid, errorRateAbove: '0.2', minRequests: '5' })).toMatchObject({
       errorRateAbove: 0.2,
