@@ -47,8 +47,13 @@ export interface Config {
   /** Server mode: where batches that storage did not take wait (default <data-dir>/spool). */
   spoolDir: string
   spoolMaxBytes: number
-  /** Soft bound of the process's resident memory: above 85% of it, new ingest requests get 503. */
+  /**
+   * Bound of the memory the process allocated (anonymous RSS): above 85% of it, new ingest requests get
+   * 503 and /health says why.
+   */
   memoryLimitBytes: number
+  /** Request-body bytes read or decoded at once; past it, requests get 503 before their body is read. */
+  maxInflightBytes: number
   /** Server-side time limit of every API query. */
   queryTimeoutMs: number
   alertIntervalMs: number
@@ -289,7 +294,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'SKEIN_MEMORY_LIMIT',
     kind: 'bytes',
     default: '2GiB',
-    help: 'resident memory bound: above 85% of it ingest answers 503',
+    help: 'bound of the memory the process allocated (anonymous RSS): above 85% of it ingest answers 503',
+  },
+  {
+    key: 'maxInflightBytes',
+    flag: '--max-inflight-bytes',
+    env: 'SKEIN_MAX_INFLIGHT_BYTES',
+    kind: 'bytes',
+    help: 'request bodies read or decoded at once; past it 503 before reading (default 1/16 of --memory-limit)',
   },
   {
     key: 'queryTimeoutMs',
@@ -502,6 +514,8 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     spoolDir: resolve((values.spoolDir as string | undefined) ?? join(values.dataDir as string, 'spool')),
     spoolMaxBytes: values.spoolMaxBytes as number,
     memoryLimitBytes: values.memoryLimitBytes as number,
+    maxInflightBytes:
+      (values.maxInflightBytes as number | undefined) ?? Math.floor((values.memoryLimitBytes as number) / 16),
     queryTimeoutMs: values.queryTimeoutMs as number,
     alertIntervalMs: values.alertIntervalMs as number,
     alertRulesFile: values.alertRulesFile as string | undefined,

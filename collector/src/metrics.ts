@@ -15,9 +15,11 @@ export class Metrics {
   private readonly refusedItems: Counter = new Map()
   private readonly rejectedItems: Counter = new Map()
   private readonly storageErrors: Counter = new Map()
+  private readonly refusedRequestsByCause: Counter = new Map()
   private readonly batches: Counter = new Map()
   private readonly flushMsSum: Counter = new Map()
   private readonly depthProbes = new Map<string, () => { rows: number; bytes: number }>()
+  private memoryProbe: (() => { used: number; inflight: number }) | undefined
 
   receivedItems(signal: string, n: number): void {
     inc(this.received, signal, n)
@@ -25,6 +27,10 @@ export class Metrics {
   /** Items refused because the queue was full. */
   refused(signal: string, n: number): void {
     inc(this.refusedItems, signal, n)
+  }
+  /** Requests refused (503) before their body was read or decoded: 'memory' or 'inflight' (the budget). */
+  refusedRequest(cause: string): void {
+    inc(this.refusedRequestsByCause, cause)
   }
   /** Items rejected as invalid, by reason (e.g. 'bad_id', 'malformed'). */
   rejected(signal: string, reason: string, n: number): void {
@@ -40,6 +46,10 @@ export class Metrics {
   }
   watchDepth(signal: string, probe: () => { rows: number; bytes: number }): void {
     this.depthProbes.set(signal, probe)
+  }
+  /** The memory limiter's view: memory in use as it measures it, request-body bytes in flight. */
+  watchMemory(probe: () => { used: number; inflight: number }): void {
+    this.memoryProbe = probe
   }
 
   /** Prometheus text exposition format 0.0.4. */
@@ -75,6 +85,12 @@ export class Metrics {
       'counter',
       this.storageErrors,
     )
+    out.push(
+      '# HELP skein_refused_requests_total Requests refused with 503 before their body was read, by cause',
+      '# TYPE skein_refused_requests_total counter',
+    )
+    for (const [cause, n] of this.refusedRequestsByCause)
+      out.push(`skein_refused_requests_total{cause="${cause}"} ${n}`)
     family('skein_batches_total', 'Batches inserted', 'counter', this.batches)
     family(
       'skein_flush_duration_ms_sum',
@@ -97,6 +113,17 @@ export class Metrics {
       '# TYPE skein_process_resident_memory_bytes gauge',
     )
     out.push(`skein_process_resident_memory_bytes ${mem.rss}`)
+    if (this.memoryProbe) {
+      const { used, inflight } = this.memoryProbe()
+      out.push(
+        '# HELP skein_memory_used_bytes Memory the limiter counts against --memory-limit (anonymous RSS)',
+        '# TYPE skein_memory_used_bytes gauge',
+        `skein_memory_used_bytes ${used}`,
+        '# HELP skein_inflight_body_bytes Request-body bytes read or decoded now (--max-inflight-bytes)',
+        '# TYPE skein_inflight_body_bytes gauge',
+        `skein_inflight_body_bytes ${inflight}`,
+      )
+    }
     return `${out.join('\n')}\n`
   }
 }

@@ -10,37 +10,19 @@ import type { Metrics } from '../metrics.js'
 import { LOG_COLUMNS, type LogRow, SPAN_COLUMNS, type SpanRow } from '../rows.js'
 import type { Storage } from '../storage/storage.js'
 import { Batcher } from './batcher.js'
+import { MemoryLimiter } from './memory.js'
 import { SpoolingWriter } from './spool.js'
 import { createWriter, poolWriters, type Writer } from './writer.js'
 
 export interface Pipeline {
   readonly spans: Batcher<SpanRow>
   readonly logs: Batcher<LogRow>
+  /** Admission before a request's body is read: the in-flight budget and the memory bound. */
+  readonly memory: MemoryLimiter
   /** False while storage is known to be down (server mode, batches spooled). */
   healthy(): boolean
   /** Flushes both batchers and waits for their inserts. Safe to call twice. */
   shutdown(): Promise<void>
-}
-
-/**
- * True while resident memory is above 85% of the limit. RSS is sampled at most every 50 ms: reading it is
- * cheap, but not free on the hot path.
- */
-export function memoryGuard(
-  limitBytes: number,
-  rss: () => number = () => process.memoryUsage.rss(),
-): () => boolean {
-  const threshold = limitBytes * 0.85
-  let last = 0
-  let over = false
-  return () => {
-    const now = performance.now()
-    if (now - last > 50) {
-      last = now
-      over = rss() > threshold
-    }
-    return over
-  }
 }
 
 export function createPipeline(
@@ -65,13 +47,17 @@ export function createPipeline(
     spools.push(spool)
     return spool
   }
+  const memory = new MemoryLimiter({
+    limitBytes: config.memoryLimitBytes,
+    inflightBytes: config.maxInflightBytes,
+  })
   const common = {
     maxRows: config.batchRows,
     delayMs: config.batchDelayMs,
     maxQueueRows: config.maxQueueRows,
     maxQueueBytes: config.maxQueueBytes,
     metrics,
-    memoryPressure: memoryGuard(config.memoryLimitBytes),
+    memoryPressure: () => memory.refusal() !== undefined,
     maxInFlight: config.insertConcurrency,
   }
   const spans = new Batcher<SpanRow>({
@@ -90,15 +76,20 @@ export function createPipeline(
   })
   metrics.watchDepth('spans', () => spans.depth)
   metrics.watchDepth('logs', () => logs.depth)
+  metrics.watchMemory(() => {
+    memory.refusal() // a fresh sample, if the last one is older than 50 ms
+    return { used: memory.usedBytes, inflight: memory.inflightBytes }
+  })
   let done: Promise<void> | undefined
   return {
     spans,
     logs,
+    memory,
     healthy: () => spools.every((s) => s.healthy),
     shutdown() {
       done ??= Promise.all([spans.shutdown(), logs.shutdown()])
         .then(() => Promise.all(spools.map((s) => s.shutdown())))
-        .then(() => undefined)
+        .then(() => memory.shutdown())
       return done
     },
   }

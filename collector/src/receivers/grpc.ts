@@ -44,10 +44,23 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
     decode: (b: Uint8Array) => Decoded<R>,
     consume: (rows: R[], bytes: number) => Promise<void>,
   ): grpc.handleUnaryCall<Buffer, Buffer> {
-    return (call, callback) => {
+    return (call, reply) => {
       const auth = call.metadata.get('authorization')[0]
       if (!authorized(typeof auth === 'string' ? auth : undefined)) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' })
+        reply({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' })
+        return
+      }
+      // grpc-js has read the message already (up to --max-grpc-message-bytes); what the budget bounds
+      // here is its decoding and its rows until they are stored, as for HTTP bodies (issue 18.3).
+      const lease = pipeline.memory.lease()
+      const callback: grpc.sendUnaryData<Buffer> = (err, value) => {
+        lease.release()
+        reply(err, value)
+      }
+      const refused = pipeline.memory.admit(lease, call.request.length)
+      if (refused) {
+        metrics.refusedRequest(refused.cause)
+        callback({ code: grpc.status.UNAVAILABLE, details: refused.message })
         return
       }
       let decoded: Decoded<R>

@@ -18,11 +18,13 @@ import {
 import { asSkeinError, clip, errorBody, type SkeinError, skeinError, toGrpcStatus } from '../errors.js'
 import { clientErrorHandler, frameworkErrors } from '../http/errors.js'
 import { allowHosts, requireToken } from '../http/guard.js'
+import type { LogFn } from '../log.js'
 import type { Metrics } from '../metrics.js'
+import type { Lease } from '../pipeline/memory.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
 import { admit } from './admit.js'
-import { decodeBody, snappyBlock } from './body.js'
+import { decodeBody, readBody, snappyBlock, type Take } from './body.js'
 import { exportResponseJson, exportResponseProto, statusProto } from './otlp-response.js'
 
 export interface ReceiverDeps {
@@ -31,7 +33,7 @@ export interface ReceiverDeps {
   metrics: Metrics
   /** Storage readiness, for /health. */
   ready: () => boolean
-  log: (level: 'info' | 'warn' | 'error', msg: string) => void
+  log: LogFn
 }
 
 type Kind = 'proto' | 'json'
@@ -44,28 +46,10 @@ function kindOf(req: FastifyRequest): Kind {
   return PROTO_TYPES.includes(ct) ? 'proto' : 'json'
 }
 
-/**
- * Reads a body up to `limit` bytes. Past the limit it keeps draining (without keeping) so the client
- * reads our 413 instead of a broken pipe; past four times the limit it gives up on the connection.
- */
-function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= limit) chunks.push(chunk)
-      else if (size > limit * 4) (stream as unknown as { destroy(): void }).destroy()
-    })
-    stream.on('error', reject)
-    stream.on('close', () => {
-      if (size > limit) reject(skeinError('BODY_TOO_LARGE', `body is over the limit of ${limit} bytes`))
-    })
-    stream.on('end', () => {
-      if (size > limit) reject(skeinError('BODY_TOO_LARGE', `body is over the limit of ${limit} bytes`))
-      else resolve(Buffer.concat(chunks, size))
-    })
-  })
+/** The body length the request declares (Content-Length), if it declares one. */
+function declaredLength(req: FastifyRequest): number | undefined {
+  const n = Number(req.headers['content-length'])
+  return req.headers['content-length'] !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined
 }
 
 function parseJson(buf: Buffer): unknown {
@@ -100,11 +84,42 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
   })
 
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser([...PROTO_TYPES, 'application/json'], (_req, payload, done) => {
-    readBody(payload, config.maxBodyBytes).then(
+  app.addContentTypeParser([...PROTO_TYPES, 'application/json'], (req, payload, done) => {
+    readBody(payload, config.maxBodyBytes, declaredLength(req), takeFor(req)).then(
       (b) => done(null, b),
       (e) => done(e as Error, undefined),
     )
+  })
+
+  /**
+   * Admission, before a byte of a body is read (issue 18.3): a declared length over the limit is a 413 at
+   * once; the memory bound and the in-flight budget are checked and the declared length taken now (a body
+   * without one is taken chunk by chunk as it is read). What a request took is given back when its
+   * exchange ends, however it ends. Runs after the token check (onRequest): strangers take nothing.
+   */
+  const leases = new WeakMap<FastifyRequest['raw'], Lease>()
+  const takeFor =
+    (req: FastifyRequest): Take =>
+    (bytes) => {
+      const lease = leases.get(req.raw)
+      const no = lease && pipeline.memory.admit(lease, bytes)
+      if (no) metrics.refusedRequest(no.cause)
+      return no?.message
+    }
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (req.method !== 'POST') return payload
+    const declared = declaredLength(req)
+    if (declared !== undefined && declared > config.maxBodyBytes)
+      throw skeinError(
+        'BODY_TOO_LARGE',
+        `body of ${declared} bytes is over the limit of ${config.maxBodyBytes}`,
+      )
+    const lease = pipeline.memory.lease()
+    leases.set(req.raw, lease)
+    reply.raw.once('close', lease.release)
+    const no = takeFor(req)(declared ?? 0)
+    if (no) throw skeinError('BACKPRESSURE', no)
+    return payload
   })
 
   app.setErrorHandler((err, req, reply) => {
@@ -142,6 +157,8 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
 
   app.get('/health', { config: { public: true } }, async (_req, reply) => {
     if (!deps.ready()) return reply.code(503).send({ status: 'unavailable' })
+    const refusing = pipeline.memory.refusal()
+    if (refusing) return reply.code(503).send({ status: 'unavailable', reason: refusing })
     return { status: 'ok' }
   })
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()))
@@ -158,7 +175,10 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
     encoding = req.headers['content-encoding'] as string | undefined,
   ): Promise<Decoded<R> & { expired: number; future: number }> {
     if (!Buffer.isBuffer(req.body)) throw skeinError('BAD_REQUEST', 'empty body')
-    const body = await decodeBody(req.body, encoding, config.maxBodyBytes)
+    const body = await decodeBody(req.body, encoding, config.maxBodyBytes, takeFor(req))
+    // The raw body is not needed past here: let it go now rather than when the response is sent.
+    req.body = undefined
+    const bytes = body.length
     let decoded: Decoded<R>
     try {
       decoded = decode(body)
@@ -167,7 +187,7 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
       throw e
     }
     const kept = admit(decoded, signal, deps)
-    await consume(kept.rows, body.length)
+    await consume(kept.rows, bytes)
     return kept
   }
 
@@ -216,7 +236,7 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
         ? await ingest(
             req,
             'logs',
-            (b) => decodeLokiProto(snappyBlock(b, config.maxBodyBytes), opts),
+            (b) => decodeLokiProto(snappyBlock(b, config.maxBodyBytes, takeFor(req)), opts),
             consume,
             encoding?.trim().toLowerCase() === 'snappy' ? 'identity' : encoding,
           )
