@@ -2,10 +2,11 @@
 #   docker build -t skein .
 #   docker run -p 4317:4317 -p 4318:4318 -p 8080:8080 skein serve --host 0.0.0.0 --clickhouse-url http://ch:8123
 
-# --- build: every workspace's dependencies, then collector + sdk (tsc) and ui (vite) -----------------
+# --- build: every workspace's dependencies, then model + collector + sdk (tsc) and ui (vite) ---------
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
+COPY model/package.json model/
 COPY collector/package.json collector/
 COPY sdk/package.json sdk/
 COPY ui/package.json ui/
@@ -16,6 +17,7 @@ COPY bench/package.json bench/
 # --ignore-scripts skips the root `prepare` (a build before the sources are here); chDB needs no script,
 # its engine comes as a platform package (@chdb/lib-<os>-<arch>).
 RUN npm install --ignore-scripts
+COPY model model
 COPY collector collector
 COPY sdk sdk
 COPY ui ui
@@ -28,6 +30,9 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
+# The API's shared schemas and span tree (@skein/model), which the collector imports at run time.
+COPY --from=build /app/model/package.json model/
+COPY --from=build /app/model/dist model/dist
 COPY --from=build /app/collector/package.json collector/
 COPY --from=build /app/collector/dist collector/dist
 COPY --from=build /app/sdk/package.json sdk/

@@ -7,6 +7,7 @@ export default defineConfig({
       'sdk/test/**/*.test.ts',
       'test/**/*.test.ts',
       'ui/src/**/*.test.{ts,tsx}',
+      'model/src/**/*.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -149,7 +149,14 @@ describe('the Dockerfile', () => {
     expect(stages[0]).toMatch(/npm prune --omit=dev/)
     const runtime = stages[1]
     expect(runtime).toMatch(/^node:\S+-slim/)
-    for (const path of ['node_modules', 'collector/dist', 'sdk/dist', 'ui/dist', 'examples/shop']) {
+    for (const path of [
+      'node_modules',
+      'model/dist',
+      'collector/dist',
+      'sdk/dist',
+      'ui/dist',
+      'examples/shop',
+    ]) {
       expect(runtime).toMatch(new RegExp(`COPY --from=build /app/${path} `))
     }
     expect(runtime).toMatch(/ENTRYPOINT \["node", "collector\/dist\/cli.js"\]/)

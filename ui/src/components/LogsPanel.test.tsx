@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
+
+import { buildSpanTree } from '@skein/model/tree'
 import { cleanup, fireEvent, render } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mapLogsToSpans } from '../lib/logs'
-import { buildSpanTree } from '../lib/tree'
 import { fakeLayout } from '../testing/layout'
 import { log, span } from '../testing/spans'
 import { LogsPanel } from './LogsPanel'

@@ -17,7 +17,8 @@ export function RedCharts({
 }) {
   const options = useMemo(() => {
     const pts = series.points.map((p) => ({ ...p, ms: Date.parse(p.t) })).filter((p) => !Number.isNaN(p.ms))
-    const at = (f: (p: (typeof pts)[number]) => number) => pts.map((p) => [p.ms, f(p)] as [number, number])
+    const at = (f: (p: (typeof pts)[number]) => number | null) =>
+      pts.map((p) => [p.ms, f(p)] as [number, number | null])
     const requests = lineChartOption(
       compact
         ? [{ name: 'requests', color: '#4f46e5', points: at((p) => p.requests), area: true }]

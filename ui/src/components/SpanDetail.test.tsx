@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
+
+import { buildSpanTree } from '@skein/model/tree'
 import { cleanup, fireEvent, render } from '@testing-library/react'
 import { MemoryRouter } from 'react-router-dom'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { buildSpanTree } from '../lib/tree'
 import { span } from '../testing/spans'
 import { SpanDetail } from './SpanDetail'
 
@@ -31,16 +32,17 @@ describe('SpanDetail', () => {
       span('b', 'a', 10, 50, {
         statusCode: 'Error',
         statusMessage: hostile,
-        attributes: { 'http.route': hostile, 'db.rows': 3 },
+        attributes: { 'http.route': hostile, 'db.rows': '3' },
         resource: { 'service.version': '1.2.3' },
         events: [
           {
             timestampNs: span('x', '', 20, 0).startNs,
+            timestamp: span('x', '', 20, 0).start,
             name: 'exception',
             attributes: { 'exception.message': 'boom' },
           },
         ],
-        links: [{ traceId: 'f'.repeat(32), spanId: '1'.repeat(16), attributes: {} }],
+        links: [{ traceId: 'f'.repeat(32), spanId: '1'.repeat(16), traceState: '', attributes: {} }],
       }),
     ])
     expect(container.querySelector('img')).toBeNull()

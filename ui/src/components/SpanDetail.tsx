@@ -1,7 +1,7 @@
+import { parseNs, type SpanNode, type SpanTree } from '@skein/model/tree'
 import { Link } from 'react-router-dom'
 import { serviceColor } from '../lib/colors'
 import { formatDateTime, formatDurationNs, formatOffsetNs, valueText } from '../lib/format'
-import { parseNs, type SpanNode, type SpanTree } from '../lib/tree'
 import { KeyValueTable } from './KeyValueTable'
 import './SpanDetail.css'
 

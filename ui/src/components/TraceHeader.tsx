@@ -1,7 +1,7 @@
+import { mainRoot, type SpanTree } from '@skein/model/tree'
 import type { ReactNode } from 'react'
 import { serviceColor } from '../lib/colors'
 import { formatDateTime, formatDurationNs } from '../lib/format'
-import { mainRoot, type SpanTree } from '../lib/tree'
 import { ServiceTag } from './ServiceTag'
 import './TraceHeader.css'
 

@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
+
+import { buildSpanTree } from '@skein/model/tree'
 import { cleanup, fireEvent, render } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
 import { flattenTree } from '../lib/rows'
-import { buildSpanTree } from '../lib/tree'
 import { fakeLayout } from '../testing/layout'
 import { bigTrace, span } from '../testing/spans'
 import { Waterfall } from './Waterfall'

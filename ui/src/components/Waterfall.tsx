@@ -1,3 +1,4 @@
+import type { SpanTree } from '@skein/model/tree'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { type KeyboardEvent, memo, useEffect, useMemo, useRef } from 'react'
 import { serviceColor } from '../lib/colors'
@@ -6,7 +7,6 @@ import { formatDurationNs } from '../lib/format'
 import type { LogMarker } from '../lib/logs'
 import type { Row } from '../lib/rows'
 import { rulerTicks, toFraction } from '../lib/scale'
-import type { SpanTree } from '../lib/tree'
 import './Waterfall.css'
 
 const ROW_H = 26

@@ -30,7 +30,21 @@ export function emptyDraft(): RuleDraft {
   }
 }
 
-export function draftFromRule(r: AlertRule): RuleDraft {
+/** The fields of a rule that the form shows. */
+export type RuleFields = Pick<
+  AlertRule,
+  | 'name'
+  | 'service'
+  | 'operation'
+  | 'errorRateAbove'
+  | 'window'
+  | 'minRequests'
+  | 'for'
+  | 'webhookUrl'
+  | 'enabled'
+>
+
+export function draftFromRule(r: RuleFields): RuleDraft {
   return {
     name: r.name ?? '',
     service: r.service ?? '',

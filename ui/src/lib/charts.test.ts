@@ -16,6 +16,7 @@ const trace: TraceSummary = {
   rootName: hostile,
   startNs: '1700000000000000000',
   start: '2023-11-14T22:13:20.000Z',
+  durationNs: '12000000',
   durationMs: 12,
   spanCount: 3,
   errorCount: 1,
@@ -39,7 +40,7 @@ describe('chart tooltips', () => {
   })
 
   it('escape service names on the service map, for nodes and edges', () => {
-    const edge = { parent: hostile, child: 'b', callCount: 10, errorCount: 1 }
+    const edge = { parent: hostile, child: 'b', callCount: 10, errorCount: 1, errorRate: 0.1 }
     const option = serviceGraphOption([edge], 60)
     const f = option.tooltip.formatter
     expect(f({ dataType: 'node', data: { name: hostile } })).not.toContain('<img')

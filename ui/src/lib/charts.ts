@@ -40,7 +40,8 @@ function valueAxis(format: (v: number) => string) {
 export interface LineSeries {
   name: string
   color: string
-  points: Array<[number, number]>
+  /** null: no value at that time (a bucket without requests), drawn as a gap. */
+  points: Array<[number, number | null]>
   area?: boolean
 }
 

@@ -1,7 +1,7 @@
+import { buildSpanTree } from '@skein/model/tree'
 import { describe, expect, it } from 'vitest'
 import { span } from '../testing/spans'
 import { criticalPath } from './criticalPath'
-import { buildSpanTree } from './tree'
 
 describe('criticalPath', () => {
   it('follows sequential children and gives the gaps to the parent', () => {

@@ -1,5 +1,5 @@
-import type { SpanNode, SpanTree } from './tree'
-import { mainRoot } from './tree'
+import type { SpanNode, SpanTree } from '@skein/model/tree'
+import { mainRoot } from '@skein/model/tree'
 
 export interface CriticalSegment {
   id: string

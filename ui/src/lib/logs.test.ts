@@ -1,8 +1,8 @@
+import { buildSpanTree } from '@skein/model/tree'
 import { describe, expect, it } from 'vitest'
 import { log, span } from '../testing/spans'
 import { levelOf } from './levels'
 import { mapLogsToSpans } from './logs'
-import { buildSpanTree } from './tree'
 
 describe('mapLogsToSpans', () => {
   const tree = buildSpanTree([span('a', '', 0, 100), span('b', 'a', 50, 50)])

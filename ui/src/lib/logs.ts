@@ -1,6 +1,6 @@
+import { parseNs, type SpanTree } from '@skein/model/tree'
 import type { LogRecord } from '../api/types'
 import { type Level, levelOf } from './levels'
-import { parseNs, type SpanTree } from './tree'
 
 export interface TraceLog {
   log: LogRecord

@@ -1,7 +1,7 @@
+import { buildSpanTree } from '@skein/model/tree'
 import { describe, expect, it } from 'vitest'
 import { span } from '../testing/spans'
 import { allParentIds, flattenTree } from './rows'
-import { buildSpanTree } from './tree'
 
 const tree = buildSpanTree([
   span('root', '', 0, 100),

@@ -1,4 +1,4 @@
-import type { SpanNode, SpanTree } from './tree'
+import type { SpanNode, SpanTree } from '@skein/model/tree'
 
 export interface Row {
   node: SpanNode

@@ -1,3 +1,4 @@
+import { isErrorStatus } from '@skein/model/tree'
 import { type FormEvent, useEffect, useMemo, useState } from 'react'
 import { Link, useSearchParams } from 'react-router-dom'
 import { api } from '../api/client'
@@ -12,7 +13,6 @@ import { useApi } from '../hooks/useApi'
 import { histogramOption } from '../lib/charts'
 import { dateFromNs, formatDateTime, formatDurationMs } from '../lib/format'
 import { histogram, percentile } from '../lib/histogram'
-import { isErrorStatus } from '../lib/tree'
 import { describeRange, parseSlowFilters, type SlowFilters, slowFiltersToParams } from '../lib/urlState'
 import './Slow.css'
 

@@ -12,6 +12,7 @@ import { TracePage } from './Trace'
 const traceId = 'a'.repeat(32)
 const trace: Trace = {
   traceId,
+  truncated: false,
   spans: [
     span('root', '', 0, 100, { service: 'gateway', name: 'GET /checkout' }),
     span('pay', 'root', 10, 60, { service: 'payments', name: 'charge', statusCode: 'Error' }),

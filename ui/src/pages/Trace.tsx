@@ -1,3 +1,4 @@
+import { ancestorsOf, buildSpanTree, type SpanTree } from '@skein/model/tree'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useParams, useSearchParams } from 'react-router-dom'
 import { api } from '../api/client'
@@ -10,7 +11,6 @@ import { useApi } from '../hooks/useApi'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
 import { mapLogsToSpans } from '../lib/logs'
 import { allParentIds, countDescendants, flattenTree } from '../lib/rows'
-import { ancestorsOf, buildSpanTree, type SpanTree } from '../lib/tree'
 import './Trace.css'
 
 /** The trace's own time bounds, widened by a minute, so the Logs page finds lines written around it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { bigTrace, span } from '../testing/spans'
-import { ancestorsOf, buildSpanTree, mainRoot } from './tree'
+import { bigTrace, span } from './testing.js'
+import { ancestorsOf, buildSpanTree, mainRoot } from './tree.js'
 
 describe('buildSpanTree', () => {
   it('nests children under their parents in start order, whatever the input order', () => {

@@ -1,15 +1,28 @@
-import type { Span } from '../api/types'
+/**
+ * The span tree of a trace, shared by the UI's waterfall and the CLI's `skein trace`: pure, iterative,
+ * cycle-safe and skew-aware. It needs only a few fields of each span (`TreeSpan`), so either side may
+ * hand it the API's full spans or a subset.
+ */
+import type { Span } from './responses.js'
+
+/** What the tree reads of a span. `durationNs` is preferred when present; else `durationMs`. */
+export type TreeSpan = Pick<
+  Span,
+  'spanId' | 'parentSpanId' | 'service' | 'startNs' | 'durationMs' | 'statusCode'
+> & {
+  durationNs?: string
+}
 
 /**
  * A span placed in its trace. Times are nanoseconds relative to the trace start (a Number is exact up to
  * ~104 days, far beyond any trace), already corrected for clock skew; the span keeps the raw values.
  */
-export interface SpanNode {
-  span: Span
+export interface SpanNode<S extends TreeSpan = Span> {
+  span: S
   /** Unique within the tree; equals span.spanId unless the trace repeats an id. */
   id: string
-  parent: SpanNode | null
-  children: SpanNode[]
+  parent: SpanNode<S> | null
+  children: SpanNode<S>[]
   depth: number
   startNs: number
   durationNs: number
@@ -23,9 +36,9 @@ export interface SpanNode {
   index: number
 }
 
-export interface SpanTree {
-  roots: SpanNode[]
-  byId: Map<string, SpanNode>
+export interface SpanTree<S extends TreeSpan = Span> {
+  roots: SpanNode<S>[]
+  byId: Map<string, SpanNode<S>>
   /** Absolute start of the trace in Unix nanoseconds. */
   startNs: bigint
   /** From the trace start to the last span end, after skew correction. */
@@ -52,13 +65,13 @@ export function isErrorStatus(code: string | undefined | null): boolean {
   return c === 'error' || c === 'status_code_error' || c === '2'
 }
 
-function spanDurationNs(span: Span): number {
+function spanDurationNs(span: TreeSpan): number {
   const d = parseNs(span.durationNs)
   if (d > 0n) return Number(d)
   return Number.isFinite(span.durationMs) && span.durationMs > 0 ? Math.round(span.durationMs * 1e6) : 0
 }
 
-function byStart(a: SpanNode, b: SpanNode): number {
+function byStart<S extends TreeSpan>(a: SpanNode<S>, b: SpanNode<S>): number {
   return a.startNs - b.startNs || a.index - b.index
 }
 
@@ -73,7 +86,7 @@ function byStart(a: SpanNode, b: SpanNode): number {
  *   to the parent start when longer than the parent), as Jaeger does. Same-service children are left alone:
  *   one clock, so a child outliving its parent is real (e.g. fire-and-forget work).
  */
-export function buildSpanTree(spans: readonly Span[]): SpanTree {
+export function buildSpanTree<S extends TreeSpan = Span>(spans: readonly S[]): SpanTree<S> {
   let minStart: bigint | null = null
   const starts: bigint[] = new Array(spans.length)
   for (let i = 0; i < spans.length; i++) {
@@ -83,8 +96,8 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
   }
   const base = minStart ?? 0n
 
-  const nodes: SpanNode[] = new Array(spans.length)
-  const byId = new Map<string, SpanNode>()
+  const nodes: SpanNode<S>[] = new Array(spans.length)
+  const byId = new Map<string, SpanNode<S>>()
   let errorCount = 0
   const services = new Set<string>()
   for (let i = 0; i < spans.length; i++) {
@@ -96,7 +109,7 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
     const isError = isErrorStatus(span.statusCode)
     if (isError) errorCount++
     services.add(span.service)
-    const node: SpanNode = {
+    const node: SpanNode<S> = {
       span,
       id,
       parent: null,
@@ -115,7 +128,7 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
   }
 
   // Link parents; an absent parent makes a root.
-  const roots: SpanNode[] = []
+  const roots: SpanNode<S>[] = []
   for (const node of nodes) {
     const pid = node.span.parentSpanId
     if (!pid) {
@@ -131,9 +144,9 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
     node.parent = parent
   }
   // Break cycles: any node not reachable from a root sits on or under a loop.
-  const reached = new Set<SpanNode>()
+  const reached = new Set<SpanNode<S>>()
   for (const node of nodes) if (node.parent) node.parent.children.push(node)
-  const markFrom = (start: SpanNode) => {
+  const markFrom = (start: SpanNode<S>) => {
     const stack = [start]
     while (stack.length) {
       const n = stack.pop()!
@@ -147,8 +160,8 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
     for (const node of nodes) {
       if (reached.has(node)) continue
       // Walk up until we meet a node seen twice: that is on the loop; cut it from its parent.
-      const seen = new Set<SpanNode>()
-      let n: SpanNode = node
+      const seen = new Set<SpanNode<S>>()
+      let n: SpanNode<S> = node
       while (n.parent && !seen.has(n)) {
         seen.add(n)
         n = n.parent
@@ -166,7 +179,7 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
 
   // Depth, skew correction and child ordering, top-down and iterative.
   roots.sort(byStart)
-  const stack: SpanNode[] = []
+  const stack: SpanNode<S>[] = []
   for (let i = roots.length - 1; i >= 0; i--) stack.push(roots[i])
   while (stack.length) {
     const node = stack.pop()!
@@ -225,8 +238,8 @@ export function buildSpanTree(spans: readonly Span[]): SpanTree {
 }
 
 /** The root that best stands for the whole trace: a true root (no parent id) first, else the longest. */
-export function mainRoot(tree: SpanTree): SpanNode | undefined {
-  let best: SpanNode | undefined
+export function mainRoot<S extends TreeSpan>(tree: SpanTree<S>): SpanNode<S> | undefined {
+  let best: SpanNode<S> | undefined
   for (const r of tree.roots) {
     if (!best) best = r
     else if (best.missingParent && !r.missingParent) best = r
@@ -235,8 +248,8 @@ export function mainRoot(tree: SpanTree): SpanNode | undefined {
   return best
 }
 
-export function ancestorsOf(node: SpanNode): SpanNode[] {
-  const out: SpanNode[] = []
+export function ancestorsOf<S extends TreeSpan>(node: SpanNode<S>): SpanNode<S>[] {
+  const out: SpanNode<S>[] = []
   let p = node.parent
   while (p) {
     out.push(p)
