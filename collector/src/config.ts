@@ -54,6 +54,14 @@ export interface Config {
   memoryLimitBytes: number
   /** Request-body bytes read or decoded at once; past it, requests get 503 before their body is read. */
   maxInflightBytes: number
+  /** Time to receive a whole request (headers and body) on the HTTP ports; past it, 408 and closed. */
+  readTimeoutMs: number
+  /** Time to receive a request's headers, and the longest a new connection (any port) may stay silent. */
+  headerTimeoutMs: number
+  /** Connections without a request in flight are closed after this (HTTP keep-alive, gRPC). */
+  idleTimeoutMs: number
+  /** Connections each port takes at once (fitted at start-up under the open-files limit). */
+  maxConnections: number
   /** Server-side time limit of every API query. */
   queryTimeoutMs: number
   alertIntervalMs: number
@@ -304,6 +312,38 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'request bodies read or decoded at once; past it 503 before reading (default 1/16 of --memory-limit)',
   },
   {
+    key: 'readTimeoutMs',
+    flag: '--read-timeout',
+    env: 'SKEIN_READ_TIMEOUT',
+    kind: 'duration',
+    default: '30s',
+    help: 'time to receive a whole HTTP request, headers and body; past it 408 and the connection is closed',
+  },
+  {
+    key: 'headerTimeoutMs',
+    flag: '--header-timeout',
+    env: 'SKEIN_HEADER_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    help: "time to receive a request's headers; a new connection silent this long is closed (every port)",
+  },
+  {
+    key: 'idleTimeoutMs',
+    flag: '--idle-timeout',
+    env: 'SKEIN_IDLE_TIMEOUT',
+    kind: 'duration',
+    default: '60s',
+    help: 'connections without a request in flight are closed after this (HTTP keep-alive, gRPC)',
+  },
+  {
+    key: 'maxConnections',
+    flag: '--max-connections',
+    env: 'SKEIN_MAX_CONNECTIONS',
+    kind: 'int',
+    default: '1024',
+    help: 'connections each port takes at once; lowered at start-up to fit the open-files limit',
+  },
+  {
     key: 'queryTimeoutMs',
     flag: '--query-timeout',
     env: 'SKEIN_QUERY_TIMEOUT',
@@ -516,6 +556,10 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
     memoryLimitBytes: values.memoryLimitBytes as number,
     maxInflightBytes:
       (values.maxInflightBytes as number | undefined) ?? Math.floor((values.memoryLimitBytes as number) / 16),
+    readTimeoutMs: values.readTimeoutMs as number,
+    headerTimeoutMs: values.headerTimeoutMs as number,
+    idleTimeoutMs: values.idleTimeoutMs as number,
+    maxConnections: values.maxConnections as number,
     queryTimeoutMs: values.queryTimeoutMs as number,
     alertIntervalMs: values.alertIntervalMs as number,
     alertRulesFile: values.alertRulesFile as string | undefined,
@@ -538,6 +582,12 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
   }
   if (config.cluster !== undefined && !config.clickhouse) {
     throw skeinError('CONFIG', '--clickhouse-cluster needs --clickhouse-url (a cluster is not embedded)')
+  }
+  if (config.headerTimeoutMs > config.readTimeoutMs) {
+    throw skeinError(
+      'CONFIG',
+      `invalid --header-timeout ${formatDuration(config.headerTimeoutMs)}: longer than --read-timeout ${formatDuration(config.readTimeoutMs)}, which includes the headers`,
+    )
   }
   return config
 }

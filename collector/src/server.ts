@@ -7,6 +7,7 @@ import type { Server as GrpcServer } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { skeinError } from './errors.js'
+import { connectionLimits, limitHttpServer, openFilesLimit } from './http/connections.js'
 import { createLog, type LogFn } from './log.js'
 import { Metrics } from './metrics.js'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.js'
@@ -103,6 +104,10 @@ export async function startCollector(
     log,
     extraRoutes: plugins.filter((p) => p.routes).map((p) => (app) => p.routes?.(app, plugged)),
   })
+  // Timeouts and a bound on connections for both HTTP ports (gRPC applies the same in its receiver).
+  const limits = connectionLimits(config, openFilesLimit())
+  if (limits.lowered) log('warn', limits.lowered)
+  for (const app of [ingest, api]) limitHttpServer(app.server, limits)
   const closers: (() => Promise<unknown>)[] = []
   const shutdownStarted = { value: false }
   let stopped: Promise<void> | undefined

@@ -49,6 +49,8 @@ export interface StartOptions {
   dataDir?: string
   /** How long to wait for the collector to say it is running. */
   timeoutMs?: number
+  /** Runs it under `ulimit -n` of this many open files (through bash, which then execs node). */
+  openFiles?: number
 }
 
 export async function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
@@ -71,7 +73,11 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
     '50ms',
     ...(opts.args ?? []),
   ]
-  const child = spawn(process.execPath, args, {
+  const [command, argv] =
+    opts.openFiles === undefined
+      ? [process.execPath, args]
+      : ['bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, ...args]]
+  const child = spawn(command, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, SKEIN_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,10 +5,12 @@
  * RESOURCE_EXHAUSTED; backpressure is UNAVAILABLE, bad input INVALID_ARGUMENT.
  */
 
+import { createServer, type Server, type Socket } from 'node:net'
 import * as grpc from '@grpc/grpc-js'
 import { tokenCheck } from '../auth.js'
 import { decodeLogsProto, decodeTracesProto } from '../decode/index.js'
 import { asSkeinError, toGrpcStatus } from '../errors.js'
+import { type ConnectionLimits, connectionLimits, openFilesLimit } from '../http/connections.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
 import { admit } from './admit.js'
 import type { ReceiverDeps } from './http.js'
@@ -31,13 +33,75 @@ function exportMethod(path: string): grpc.MethodDefinition<Buffer, Buffer> {
 const TRACE_SERVICE = { Export: exportMethod('/opentelemetry.proto.collector.trace.v1.TraceService/Export') }
 const LOGS_SERVICE = { Export: exportMethod('/opentelemetry.proto.collector.logs.v1.LogsService/Export') }
 
+/**
+ * The gRPC server, listening through a socket server of ours rather than grpc-js's own, whose HTTP/2
+ * server takes any number of connections and lets one that never speaks stay forever (issue 18.5): here
+ * connections past the port's bound are closed as soon as accepted, and one silent for --header-timeout
+ * is closed; once it speaks, grpc-js's max_connection_idle closes it when idle for --idle-timeout, and
+ * its keepalive pings find peers that are gone. The connection injector is grpc-js's public way to serve
+ * sockets accepted elsewhere.
+ */
+export class GrpcReceiver extends grpc.Server {
+  readonly #limits: ConnectionLimits
+  #listener: Server | undefined
+
+  constructor(options: grpc.ServerOptions, limits: ConnectionLimits) {
+    super({
+      ...options,
+      'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
+      'grpc.keepalive_time_ms': limits.idleTimeoutMs,
+      'grpc.keepalive_timeout_ms': 20_000,
+      // Each stream may hold a message of up to --max-grpc-message-bytes before our handler sees it.
+      'grpc.max_concurrent_streams': 100,
+    })
+    this.#limits = limits
+  }
+
+  /** Listens on host:port; resolves with the port bound. */
+  listen(host: string, port: number): Promise<number> {
+    const injector = this.createConnectionInjector(grpc.ServerCredentials.createInsecure())
+    const silent = this.#limits.headerTimeoutMs
+    const listener = createServer({ noDelay: true }, (socket: Socket) => {
+      socket.setTimeout(silent, () => {
+        // Not a byte in --header-timeout: not a gRPC client. Once it has spoken, idleness is grpc-js's.
+        if (socket.bytesRead === 0) socket.destroy()
+        else socket.setTimeout(0)
+      })
+      injector.injectConnection(socket)
+    })
+    listener.maxConnections = this.#limits.maxConnections
+    this.#listener = listener
+    return new Promise((resolve, reject) => {
+      listener.once('error', reject)
+      listener.listen({ host, port }, () => {
+        listener.off('error', reject)
+        const addr = listener.address()
+        resolve(typeof addr === 'object' && addr ? addr.port : port)
+      })
+    })
+  }
+
+  override tryShutdown(callback: (error?: Error) => void): void {
+    this.#listener?.close()
+    super.tryShutdown(callback)
+  }
+
+  override forceShutdown(): void {
+    this.#listener?.close()
+    super.forceShutdown()
+  }
+}
+
 export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
   const { config, pipeline, metrics } = deps
   const authorized = tokenCheck(config.ingestToken)
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': config.maxGrpcMessageBytes,
-    'grpc.max_send_message_length': 1024 * 1024,
-  })
+  const server = new GrpcReceiver(
+    {
+      'grpc.max_receive_message_length': config.maxGrpcMessageBytes,
+      'grpc.max_send_message_length': 1024 * 1024,
+    },
+    connectionLimits(config, openFilesLimit()),
+  )
 
   function handler<R extends [string, ...unknown[]]>(
     signal: 'spans' | 'logs',
@@ -94,6 +158,7 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
 }
 
 export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  if (server instanceof GrpcReceiver) return server.listen(host, port)
   return new Promise((resolve, reject) => {
     const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
     server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, bound) =>

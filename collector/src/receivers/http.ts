@@ -135,7 +135,12 @@ export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyIns
       )
     else if (code?.startsWith('FST_ERR_CTP')) e = skeinError('BAD_REQUEST', (err as Error).message)
     else e = asSkeinError(err)
-    if (e.status >= 500 && !e.retryable)
+    // A client that went away mid-request (closed, reset, too slow) is not our error: one ERROR with a
+    // stack per dropped connection flooded the log (97k lines in a probe). One debug line.
+    const socket = req.raw.socket as { destroyed?: boolean } | null
+    if (req.raw.aborted || !socket || socket.destroyed)
+      deps.log('debug', `ingest ${req.method} ${req.url}: the client went away (${(err as Error).message})`)
+    else if (e.status >= 500 && !e.retryable)
       deps.log('error', `ingest ${req.method} ${req.url}: ${(err as Error).stack ?? err}`)
     return sendError(reply, kind === 'loki' ? 'json' : kind, e)
   })
