@@ -1,28 +1,28 @@
 /**
- * The alerts API (API.md, "Alerts"): rules with their live state, their events, and silencing.
- * Bodies are validated by rule.ts (400 naming the field); the state of each rule is read from its
- * stored events, so every collector sharing the storage answers the same.
+ * The alerts API (API.md, "Alerts"): rules with their live state, their events, and silencing. Routes,
+ * parameters and answers are @skein/model's (query/route.ts); bodies are validated by rule.ts (400
+ * naming the field); the state of each rule is read from its stored events, so every collector sharing
+ * the storage answers the same.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { ROUTES, type RuleView } from '@skein/model'
+import type { FastifyInstance } from 'fastify'
 import { parseDuration } from '../config.js'
 import { skeinError } from '../errors.js'
-import { limit, type Query, str } from '../query/params.js'
+import { capLimit } from '../query/params.js'
+import { declared } from '../query/route.js'
 import { badRule, mergeRule, type Rule, validateRule } from './rule.js'
 import { INITIAL, type RuleState } from './state.js'
 import type { RuleStore } from './store.js'
 import { checkWebhookUrl, type WebhookPolicy } from './webhook-target.js'
 
-export type RuleView = Rule & { state: RuleState['state']; stateSince?: string }
+export type { RuleView }
 
 function view(rule: Rule, s: RuleState | undefined): RuleView {
   const { state, since } = s ?? INITIAL
   const out: RuleView = { ...rule, state }
   if (since > 0) out.stateSince = new Date(since).toISOString()
   return out
-}
-
-function ruleId(req: FastifyRequest): string {
-  return (req.params as { id: string }).id
 }
 
 async function existing(store: RuleStore, id: string): Promise<Rule> {
@@ -59,60 +59,83 @@ export function silenceUntil(body: unknown, now = Date.now()): string {
  * every URL again at send time.
  */
 export function registerAlertRoutes(app: FastifyInstance, store: RuleStore, webhooks: WebhookPolicy): void {
-  const base = '/api/v1/alerts'
+  const api = app.withTypeProvider<TypeBoxTypeProvider>()
   const withState = async (rule: Rule) => view(rule, (await store.states()).get(rule.id))
 
-  app.get(`${base}/rules`, async () => {
-    const [rules, states] = await Promise.all([store.list(), store.states()])
-    return { rules: rules.map((r) => view(r, states.get(r.id))) }
+  api.route({
+    ...declared(ROUTES.listAlertRules),
+    handler: async () => {
+      const [rules, states] = await Promise.all([store.list(), store.states()])
+      return { rules: rules.map((r) => view(r, states.get(r.id))) }
+    },
   })
 
-  app.post(`${base}/rules`, async (req, reply) => {
-    const rule = validateRule(req.body)
-    checkWebhookUrl(rule.webhookUrl, webhooks)
-    if (await store.get(rule.id))
-      badRule('id', `a rule with id ${JSON.stringify(rule.id)} already exists; use PUT to change it`)
-    await store.put(rule)
-    return reply
-      .code(201)
-      .header('location', `${base}/rules/${encodeURIComponent(rule.id)}`)
-      .send(await withState(rule))
+  api.route({
+    ...declared(ROUTES.createAlertRule),
+    handler: async (req, reply) => {
+      const rule = validateRule(req.body)
+      checkWebhookUrl(rule.webhookUrl, webhooks)
+      if (await store.get(rule.id))
+        badRule('id', `a rule with id ${JSON.stringify(rule.id)} already exists; use PUT to change it`)
+      await store.put(rule)
+      return reply
+        .code(201)
+        .header('location', `${ROUTES.listAlertRules.url}/${encodeURIComponent(rule.id)}`)
+        .send(await withState(rule))
+    },
   })
 
-  app.get(`${base}/rules/:id`, async (req) => withState(await existing(store, ruleId(req))))
-
-  app.put(`${base}/rules/:id`, async (req) => {
-    const previous = await existing(store, ruleId(req))
-    const rule = mergeRule(previous, req.body)
-    if (rule.webhookUrl !== previous.webhookUrl) checkWebhookUrl(rule.webhookUrl, webhooks)
-    await store.put(rule)
-    return withState(rule)
+  api.route({
+    ...declared(ROUTES.getAlertRule),
+    handler: async (req) => withState(await existing(store, req.params.id)),
   })
 
-  app.delete(`${base}/rules/:id`, async (req, reply) => {
-    await existing(store, ruleId(req))
-    await store.remove(ruleId(req))
-    return reply.code(204).send()
+  api.route({
+    ...declared(ROUTES.updateAlertRule),
+    handler: async (req) => {
+      const previous = await existing(store, req.params.id)
+      const rule = mergeRule(previous, req.body)
+      if (rule.webhookUrl !== previous.webhookUrl) checkWebhookUrl(rule.webhookUrl, webhooks)
+      await store.put(rule)
+      return withState(rule)
+    },
+  })
+
+  api.route({
+    ...declared(ROUTES.deleteAlertRule),
+    handler: async (req, reply) => {
+      await existing(store, req.params.id)
+      await store.remove(req.params.id)
+      return reply.code(204).send(null)
+    },
   })
 
   // Acknowledge: notifications are withheld until then; evaluation and events go on.
-  app.post(`${base}/rules/:id/silence`, async (req) => {
-    const previous = await existing(store, ruleId(req))
-    const rule = validateRule({ ...previous, silencedUntil: silenceUntil(req.body) }, { previous })
-    await store.put(rule)
-    return withState(rule)
+  api.route({
+    ...declared(ROUTES.silenceAlertRule),
+    handler: async (req) => {
+      const previous = await existing(store, req.params.id)
+      const rule = validateRule({ ...previous, silencedUntil: silenceUntil(req.body) }, { previous })
+      await store.put(rule)
+      return withState(rule)
+    },
   })
 
-  app.delete(`${base}/rules/:id/silence`, async (req) => {
-    const previous = await existing(store, ruleId(req))
-    const { silencedUntil: _, ...rest } = previous
-    const rule = validateRule(rest, { previous })
-    await store.put(rule)
-    return withState(rule)
+  api.route({
+    ...declared(ROUTES.unsilenceAlertRule),
+    handler: async (req) => {
+      const previous = await existing(store, req.params.id)
+      const { silencedUntil: _, ...rest } = previous
+      const rule = validateRule(rest, { previous })
+      await store.put(rule)
+      return withState(rule)
+    },
   })
 
-  app.get(`${base}/events`, async (req) => {
-    const q = req.query as Query
-    return { events: await store.events({ ruleId: str(q, 'ruleId', 64), limit: limit(q) }) }
+  api.route({
+    ...declared(ROUTES.alertEvents),
+    handler: async (req) => ({
+      events: await store.events({ ruleId: req.query.ruleId, limit: capLimit(req.query.limit) }),
+    }),
   })
 }

@@ -2,6 +2,7 @@
  * `skein alerts list|add|rm|silence`: alert rules through the query API of a running collector. Also
  * plugs the alert evaluator into `skein serve`, so importing this module is all cli.ts does for alerts.
  */
+import type { RulesAnswer, RuleView } from '@skein/model'
 import type { Command } from 'commander'
 import { apiGet, apiRequest, CliError, type ClientFlags, printJson, withClientFlags } from './client.js'
 import { clean, print, table } from './format.js'
@@ -14,23 +15,6 @@ function apiSend<T>(
   body?: unknown,
 ): Promise<T | undefined> {
   return apiRequest<T>(flags, method, path, { body })
-}
-
-interface RuleView {
-  id: string
-  name: string
-  service: string
-  operation?: string
-  kind: 'errorRate' | 'latency'
-  errorRateAbove?: number
-  p95AboveMs?: number
-  window: string
-  minRequests: number
-  for: string
-  webhookUrl: string
-  enabled: boolean
-  silencedUntil?: string
-  state: string
 }
 
 function condition(r: RuleView): string {
@@ -76,7 +60,7 @@ export function registerAlerts(program: Command): void {
   withClientFlags(
     alerts.command('list', { isDefault: true }).description('rules with their live state'),
   ).action(async (flags: ClientFlags) => {
-    const { rules } = await apiGet<{ rules: RuleView[] }>(flags, '/alerts/rules')
+    const { rules } = await apiGet<RulesAnswer>(flags, '/alerts/rules')
     if (flags.json) return printJson({ rules })
     if (rules.length === 0) return print('no alert rules')
     const now = Date.now()

@@ -1,4 +1,5 @@
 /** `skein logs`: log search, newest first; or `--follow`, new lines as they arrive, oldest first. */
+import type { LogRecord, LogSearchAnswer } from '@skein/model'
 import type { Command } from 'commander'
 import {
   apiGet,
@@ -12,15 +13,11 @@ import {
 } from './client.js'
 import { clean, formatTime, print, table } from './format.js'
 
-export interface LogLine {
-  timestampNs: string
-  timestamp: string
-  service: string
-  severityText: string
-  body: string
-  traceId: string
-  spanId: string
-}
+/** What the CLI shows of a log line (the API sends more: @skein/model's `LogRecord`). */
+export type LogLine = Pick<
+  LogRecord,
+  'timestampNs' | 'timestamp' | 'service' | 'severityText' | 'body' | 'traceId' | 'spanId'
+>
 
 interface Flags extends ClientFlags {
   service?: string
@@ -67,7 +64,7 @@ export function registerLogs(program: Command): void {
     const lookback = lookbackFlag(flags.since)
     const limit = intFlag('--limit', flags.limit)
     if (flags.follow) return follow(flags, filters, lookback, limit ?? 100)
-    const body = await apiGet<{ logs: LogLine[] }>(flags, '/logs', { ...filters, lookback, limit })
+    const body = await apiGet<LogSearchAnswer>(flags, '/logs', { ...filters, lookback, limit })
     if (flags.json) return printJson(body)
     if (body.logs.length === 0) return print(`no log lines in the last ${flags.since} match`)
     print(
@@ -116,7 +113,7 @@ async function follow(flags: Flags, filters: Params, lookback: string | undefine
       process.stdout.write(`${flags.json ? JSON.stringify(l) : followLine(l)}\n`)
     }
   }
-  const first = await apiGet<{ logs: LogLine[] }>(flags, '/logs', { ...filters, lookback, limit })
+  const first = await apiGet<LogSearchAnswer>(flags, '/logs', { ...filters, lookback, limit })
   show(first.logs)
   let sinceMs = Date.now()
   for (;;) {
@@ -126,7 +123,7 @@ async function follow(flags: Flags, filters: Params, lookback: string | undefine
     // Forget what is older than the window: it cannot come back.
     const floor = BigInt(startMs) * 1_000_000n
     for (const [k, ns] of seen) if (ns < floor) seen.delete(k)
-    const page = await apiGet<{ logs: LogLine[] }>(flags, '/logs', {
+    const page = await apiGet<LogSearchAnswer>(flags, '/logs', {
       ...filters,
       start: String(startMs),
       end: String(Date.now() + 60_000),

@@ -1,4 +1,5 @@
 /** `skein slow`: the slowest spans, slowest first. */
+import type { SlowSpansAnswer, SlowSpansQuery } from '@skein/model'
 import type { Command } from 'commander'
 import {
   apiGet,
@@ -10,16 +11,6 @@ import {
   withClientFlags,
 } from './client.js'
 import { clean, formatMs, formatTime, print, table } from './format.js'
-
-interface SlowSpan {
-  traceId: string
-  spanId: string
-  service: string
-  name: string
-  start: string
-  durationMs: number
-  statusCode: string
-}
 
 interface Flags extends ClientFlags {
   service?: string
@@ -40,13 +31,14 @@ export function registerSlow(program: Command): void {
       .option('--since <duration>', 'how far back to look, e.g. 15m, 1h, 7d', '1h')
       .option('--limit <n>', 'how many spans', '20'),
   ).action(async (flags: Flags) => {
-    const body = await apiGet<{ spans: SlowSpan[] }>(flags, '/spans/slow', {
+    const query: SlowSpansQuery = {
       service: flags.service,
       operation: flags.operation,
       minDurationMs: durationFlag('--min', flags.min),
       lookback: lookbackFlag(flags.since),
       limit: intFlag('--limit', flags.limit),
-    })
+    }
+    const body = await apiGet<SlowSpansAnswer>(flags, '/spans/slow', query)
     if (flags.json) return printJson(body)
     if (body.spans.length === 0)
       return print(`no spans in the last ${flags.since}${flags.min ? ` of at least ${flags.min}` : ''}`)

@@ -1,4 +1,5 @@
 /** `skein traces`: trace search, newest first. */
+import type { TraceSearchAnswer, TraceSearchQuery } from '@skein/model'
 import type { Command } from 'commander'
 import {
   apiGet,
@@ -10,17 +11,6 @@ import {
   withClientFlags,
 } from './client.js'
 import { clean, formatMs, formatTime, print, table } from './format.js'
-
-interface TraceSummary {
-  traceId: string
-  rootService: string
-  rootName: string
-  start: string
-  durationMs: number
-  spanCount: number
-  errorCount: number
-  services: string[]
-}
 
 interface Flags extends ClientFlags {
   service?: string
@@ -51,7 +41,7 @@ export function registerTraces(program: Command): void {
       .option('--since <duration>', 'how far back to look, e.g. 15m, 1h, 7d', '1h')
       .option('--limit <n>', 'how many traces', '20'),
   ).action(async (flags: Flags) => {
-    const body = await apiGet<{ traces: TraceSummary[] }>(flags, '/traces', {
+    const query: TraceSearchQuery = {
       service: flags.service,
       operation: flags.operation,
       status: flags.error ? 'error' : undefined,
@@ -60,7 +50,8 @@ export function registerTraces(program: Command): void {
       attr: flags.attr,
       lookback: lookbackFlag(flags.since),
       limit: intFlag('--limit', flags.limit),
-    })
+    }
+    const body = await apiGet<TraceSearchAnswer>(flags, '/traces', query)
     if (flags.json) return printJson(body)
     if (body.traces.length === 0) return print(`no traces in the last ${flags.since} match`)
     print(

@@ -1,6 +1,8 @@
 /**
- * The query API (port 8080, prefix /api/v1) and the UI's static files. Read-only; every handler parses
- * its parameters through params.ts (400 naming the parameter) and its SQL through sql.ts. Errors are
+ * The query API (port 8080, prefix /api/v1) and the UI's static files. Read-only. Every route is one of
+ * @skein/model's table (route.ts): its parameters are parsed through params.ts from their declarations
+ * (400 naming the parameter), its answer is type-checked against its schema, and the table is served as
+ * an OpenAPI document at /api/v1/openapi.json. SQL goes through sql.ts. Errors are
  * `{"error":{"code","message"}}`, never a stack trace, fastify's own refusals included (http/errors.ts).
  * Every route needs the query token except those declared public (health, the UI), see http/guard.ts;
  * every answer carries the security headers of http/headers.ts.
@@ -9,6 +11,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { openApiDocument, ROUTES } from '@skein/model'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { asSkeinError, clip, errorBody, type SkeinError, skeinError } from '../errors.js'
@@ -16,16 +20,17 @@ import { clientErrorHandler, frameworkErrors, fromFastifyError } from '../http/e
 import { allowHosts, publicRoutes, requireToken } from '../http/guard.js'
 import { SECURITY_HEADERS, securityHeaders } from '../http/headers.js'
 import type { Db } from './db.js'
-import { dependencies, parseDependenciesParams } from './dependencies.js'
-import { operationLatency, parseLatencyParams } from './latency.js'
-import { parseLogSearchParams, searchLogs } from './logs.js'
-import { listOperations, parseOperationsParams } from './operations.js'
-import { hexId, type Query, timeRange } from './params.js'
-import { parseRedParams, redSeries } from './red.js'
+import { dependencies, dependenciesParams } from './dependencies.js'
+import { latencyParams, operationLatency } from './latency.js'
+import { logSearchParams, searchLogs } from './logs.js'
+import { listOperations, operationsParams } from './operations.js'
+import { timeRange } from './params.js'
+import { redParams, redSeries } from './red.js'
+import { declared, serializerCompiler, validatorCompiler } from './route.js'
 import { listServices } from './services.js'
-import { parseSlowSpansParams, slowSpans } from './slow.js'
+import { slowSpans, slowSpansParams } from './slow.js'
 import { getTrace } from './trace.js'
-import { parseTraceSearchParams, searchTraces } from './trace-search.js'
+import { searchTraces, traceSearchParams } from './trace-search.js'
 
 export interface ApiDeps {
   config: Config
@@ -35,8 +40,6 @@ export interface ApiDeps {
   /** Extra route registrations (alerts, etc.), given the app after the core routes. */
   extraRoutes?: ((app: FastifyInstance) => void)[]
 }
-
-export type Handler = (req: FastifyRequest) => Promise<unknown>
 
 /** Default location of the built UI: ui/dist beside the collector package. */
 export function defaultUiDir(): string {
@@ -78,6 +81,22 @@ function apiNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
   return notFound(req, reply)
 }
 
+/** A route as fastify registered it. */
+export interface RegisteredRoute {
+  method: string
+  url: string
+}
+
+const routeTables = new WeakMap<FastifyInstance, RegisteredRoute[]>()
+
+/**
+ * Every route of an API server, as fastify's router has it (HEAD routes included), in registration
+ * order: what the OpenAPI document is tested against.
+ */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? []
+}
+
 export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, db } = deps
   const app = Fastify({
@@ -89,8 +108,15 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     frameworkErrors: frameworkErrors((_req, reply, e) => sendError(reply.headers(SECURITY_HEADERS), e)),
     clientErrorHandler: clientErrorHandler(SECURITY_HEADERS),
   })
+  const table: RegisteredRoute[] = []
+  routeTables.set(app, table)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) table.push({ method, url: route.url })
+  })
   // The API takes JSON only: a text/plain body is what a cross-site form can send without a preflight.
   app.removeContentTypeParser('text/plain')
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
 
   app.setErrorHandler((err, req, reply) => {
     const e = fromFastifyError(err, req) ?? asSkeinError(err)
@@ -104,27 +130,50 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   allowHosts(app, config.allowedHosts, (_req, reply, e) => sendError(reply, e))
   requireToken(app, config.queryToken, (_req, reply, e) => sendError(reply, e))
 
-  app.get('/health', { config: { public: true } }, async (_req, reply) =>
-    deps.ready() ? { status: 'ok' } : reply.code(503).send({ status: 'unavailable' }),
-  )
-
-  const get = (path: string, handler: Handler) => app.get(`/api/v1${path}`, handler)
-  get('/services', (req) => listServices(db, timeRange(req.query as Query)))
-  get('/services/:service/operations', (req) =>
-    listOperations(
-      db,
-      parseOperationsParams((req.params as { service: string }).service, req.query as Query),
-    ),
-  )
-  get('/traces', (req) => searchTraces(db, parseTraceSearchParams(req.query as Query)))
-  get('/traces/:traceId', (req) =>
-    getTrace(db, hexId((req.params as { traceId: string }).traceId, 'traceId', 32)),
-  )
-  get('/logs', (req) => searchLogs(db, parseLogSearchParams(req.query as Query)))
-  get('/spans/slow', (req) => slowSpans(db, parseSlowSpansParams(req.query as Query)))
-  get('/operations/latency', (req) => operationLatency(db, parseLatencyParams(req.query as Query)))
-  get('/metrics/red', (req) => redSeries(db, parseRedParams(req.query as Query)))
-  get('/dependencies', (req) => dependencies(db, parseDependenciesParams(req.query as Query)))
+  const api = app.withTypeProvider<TypeBoxTypeProvider>()
+  api.route({
+    ...declared(ROUTES.health),
+    handler: async (_req, reply) =>
+      deps.ready() ? { status: 'ok' as const } : reply.code(503).send({ status: 'unavailable' }),
+  })
+  const document = openApiDocument()
+  api.route({ ...declared(ROUTES.openapi), handler: async () => document })
+  api.route({
+    ...declared(ROUTES.listServices),
+    handler: (req) => listServices(db, timeRange(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.listOperations),
+    handler: (req) => listOperations(db, operationsParams(req.params, req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.searchTraces),
+    handler: (req) => searchTraces(db, traceSearchParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.getTrace),
+    handler: (req) => getTrace(db, req.params.traceId.toLowerCase()),
+  })
+  api.route({
+    ...declared(ROUTES.searchLogs),
+    handler: (req) => searchLogs(db, logSearchParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.slowSpans),
+    handler: (req) => slowSpans(db, slowSpansParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.operationLatency),
+    handler: (req) => operationLatency(db, latencyParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.redSeries),
+    handler: (req) => redSeries(db, redParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.dependencies),
+    handler: (req) => dependencies(db, dependenciesParams(req.query)),
+  })
 
   for (const register of deps.extraRoutes ?? []) register(app)
   // Any other path under /api is an API 404, behind the token like the API itself.

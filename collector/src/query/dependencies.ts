@@ -3,9 +3,10 @@
  * service (a self-join on ParentSpanId = SpanId within the same trace), with call and error counts (an
  * error is a child span with StatusCode Error).
  */
+import { type DependenciesAnswer, DependenciesQuery, type DependencyEdge } from '@skein/model'
 import type { Db } from './db.js'
 import { spanTime, type TableFn } from './filters.js'
-import { type Query, type TimeRange, timeRange } from './params.js'
+import { parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, p, sql } from './sql.js'
 
 export const MAX_EDGES = 10_000
@@ -16,8 +17,13 @@ export interface DependenciesParams {
   range: TimeRange
 }
 
+/** From the query string as it came. */
 export function parseDependenciesParams(q: Query): DependenciesParams {
-  return { range: timeRange(q) }
+  return dependenciesParams(parseQuery(DependenciesQuery, q))
+}
+
+export function dependenciesParams(v: DependenciesQuery): DependenciesParams {
+  return { range: timeRange(v) }
 }
 
 export function dependenciesQuery(d: DependenciesParams, table: TableFn): Fragment {
@@ -50,15 +56,17 @@ interface Row {
   errorCount: string
 }
 
-export async function dependencies(db: Db, d: DependenciesParams) {
+export async function dependencies(db: Db, d: DependenciesParams): Promise<DependenciesAnswer> {
   const rows = await db.rows<Row>(dependenciesQuery(d, db.table))
   return {
-    edges: rows.map((r) => ({
-      parent: r.parent,
-      child: r.child,
-      callCount: Number(r.callCount),
-      errorCount: Number(r.errorCount),
-      errorRate: Number(r.errorCount) / Math.max(1, Number(r.callCount)),
-    })),
+    edges: rows.map(
+      (r): DependencyEdge => ({
+        parent: r.parent,
+        child: r.child,
+        callCount: Number(r.callCount),
+        errorCount: Number(r.errorCount),
+        errorRate: Number(r.errorCount) / Math.max(1, Number(r.callCount)),
+      }),
+    ),
   }
 }

@@ -3,7 +3,8 @@
  * first in every WHERE so ClickHouse prunes partitions (toDate(Timestamp)) and primary-key ranges
  * (toDateTime(Timestamp) is monotonic in Timestamp, so a Timestamp bound is usable on the key).
  */
-import { badParam, msToNs, type Query, str, strs, type TimeRange } from './params.js'
+import type { Status } from '@skein/model'
+import { badParam, msToNs, type TimeRange } from './params.js'
 import { type Fragment, p, sql } from './sql.js'
 
 /** Names of tables as fragments; `Db.table` in the server, a constant in SQL snapshot tests. */
@@ -35,16 +36,9 @@ export function logTime(range: TimeRange): Fragment {
       AND ${spanTime(range)}`
 }
 
-/** `status` parameter → the exporter's StatusCode spelling. */
-export const STATUS = { error: 'Error', ok: 'Ok', unset: 'Unset' } as const
-export type Status = keyof typeof STATUS
-
-export function status(q: Query): Status | undefined {
-  const s = str(q, 'status', 16)?.toLowerCase()
-  if (s === undefined) return undefined
-  if (!Object.hasOwn(STATUS, s)) badParam('status', 'expected one of error, ok, unset')
-  return s as Status
-}
+/** `status` parameter (declared in @skein/model) → the exporter's StatusCode spelling. */
+export const STATUS: Readonly<Record<Status, string>> = { error: 'Error', ok: 'Ok', unset: 'Unset' }
+export type { Status }
 
 export interface Attr {
   key: string
@@ -52,8 +46,8 @@ export interface Attr {
 }
 
 /** Repeatable `attr=key=value`: split at the first `=`; the value may be empty, the key may not. */
-export function attrs(q: Query): Attr[] {
-  return strs(q, 'attr').map((a) => {
+export function attrs(values: readonly string[] = []): Attr[] {
+  return values.map((a) => {
     const i = a.indexOf('=')
     if (i <= 0) badParam('attr', `expected key=value, got ${JSON.stringify(a.slice(0, 100))}`)
     if (a.length > 2048) badParam('attr', 'longer than 2048 characters')

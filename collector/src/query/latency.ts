@@ -1,14 +1,15 @@
 /** Per-operation latency in a range: count, errors, error rate, p50/p95/p99. */
+import { type LatencyAnswer, LatencyQuery, type LatencySort, type OperationLatency } from '@skein/model'
 import type { Db } from './db.js'
 import { spanTime, type TableFn } from './filters.js'
-import { badParam, type Query, str, type TimeRange, timeRange } from './params.js'
+import { badParam, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, ident, p, sql, where } from './sql.js'
 
 /** Operations returned at most (busiest first by default). */
 export const MAX_LATENCY_ROWS = 1000
 
-/** `sort` → ORDER BY text. Identifiers only from here. */
-export const LATENCY_SORT = {
+/** `sort` (declared in @skein/model) → ORDER BY text. Identifiers only from here. */
+export const LATENCY_SORT: Readonly<Record<LatencySort, string>> = {
   count: 'count DESC, service, name',
   p50: 'p[1] DESC, service, name',
   p95: 'p[2] DESC, service, name',
@@ -16,25 +17,23 @@ export const LATENCY_SORT = {
   errorRate: 'errorRate DESC, count DESC, service, name',
   errors: 'errorCount DESC, service, name',
   name: 'service, name',
-} as const
+}
 
 export interface LatencyParams {
   service?: string
   operation?: string
-  sort: keyof typeof LATENCY_SORT
+  sort: LatencySort
   range: TimeRange
 }
 
+/** From the query string as it came. */
 export function parseLatencyParams(q: Query): LatencyParams {
-  const sort = str(q, 'sort', 32) ?? 'count'
-  if (!Object.hasOwn(LATENCY_SORT, sort))
-    badParam('sort', `expected one of ${Object.keys(LATENCY_SORT).join(', ')}`)
-  return {
-    service: str(q, 'service'),
-    operation: str(q, 'operation'),
-    sort: sort as LatencyParams['sort'],
-    range: timeRange(q),
-  }
+  return latencyParams(parseQuery(LatencyQuery, q))
+}
+
+/** From the parameters as declared (each one valid). */
+export function latencyParams(v: LatencyQuery): LatencyParams {
+  return { service: v.service, operation: v.operation, sort: v.sort ?? 'count', range: timeRange(v) }
 }
 
 export function latencyQuery(l: LatencyParams, table: TableFn): Fragment {
@@ -65,18 +64,20 @@ interface Row {
   p: number[]
 }
 
-export async function operationLatency(db: Db, l: LatencyParams) {
+export async function operationLatency(db: Db, l: LatencyParams): Promise<LatencyAnswer> {
   const rows = await db.rows<Row>(latencyQuery(l, db.table))
   return {
-    operations: rows.map((r) => ({
-      service: r.service,
-      name: r.name,
-      count: Number(r.count),
-      errorCount: Number(r.errorCount),
-      errorRate: r.errorRate,
-      p50Ms: r.p[0] / 1e6,
-      p95Ms: r.p[1] / 1e6,
-      p99Ms: r.p[2] / 1e6,
-    })),
+    operations: rows.map(
+      (r): OperationLatency => ({
+        service: r.service,
+        name: r.name,
+        count: Number(r.count),
+        errorCount: Number(r.errorCount),
+        errorRate: r.errorRate,
+        p50Ms: r.p[0] / 1e6,
+        p95Ms: r.p[1] / 1e6,
+        p99Ms: r.p[2] / 1e6,
+      }),
+    ),
   }
 }

@@ -7,14 +7,15 @@
  * `hasToken`: a Body containing `q` necessarily contains those tokens, so this never changes the answer.
  * `ignoreCase=true` trades the index for a case-insensitive match.
  */
+import { type Level, type LogSearchAnswer, LogSearchQuery } from '@skein/model'
 import type { Db } from './db.js'
 import { logTime, type TableFn } from './filters.js'
-import { badParam, hexId, limit, type Query, str, type TimeRange, timeRange } from './params.js'
+import { capLimit, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { LOG_SELECT, type LogRowOut, logOut } from './shapes.js'
 import { type Fragment, p, sql, trusted, where } from './sql.js'
 
 /** OpenTelemetry severity numbers: the lowest number of each level's range. */
-export const LEVELS: Readonly<Record<string, number>> = {
+export const LEVELS: Readonly<Record<Level, number>> = {
   trace: 1,
   debug: 5,
   info: 9,
@@ -34,21 +35,21 @@ export interface LogSearchParams {
   limit: number
 }
 
+/** From the query string as it came. */
 export function parseLogSearchParams(q: Query): LogSearchParams {
-  const level = str(q, 'level', 16)?.toLowerCase()
-  if (level !== undefined && !Object.hasOwn(LEVELS, level))
-    badParam('level', 'expected one of trace, debug, info, warn, error, fatal')
-  const ignoreCase = str(q, 'ignoreCase', 8)
-  if (ignoreCase !== undefined && !/^(true|false|1|0)$/.test(ignoreCase))
-    badParam('ignoreCase', 'expected true or false')
+  return logSearchParams(parseQuery(LogSearchQuery, q))
+}
+
+/** From the parameters as declared (each one valid). */
+export function logSearchParams(v: LogSearchQuery): LogSearchParams {
   return {
-    service: str(q, 'service'),
-    minSeverity: level === undefined ? undefined : LEVELS[level],
-    q: str(q, 'q', 1024),
-    ignoreCase: ignoreCase === 'true' || ignoreCase === '1',
-    traceId: q.traceId === undefined || q.traceId === '' ? undefined : hexId(q, 'traceId', 32),
-    range: timeRange(q),
-    limit: limit(q),
+    service: v.service,
+    minSeverity: v.level === undefined ? undefined : LEVELS[v.level],
+    q: v.q,
+    ignoreCase: v.ignoreCase === true,
+    traceId: v.traceId?.toLowerCase(),
+    range: timeRange(v),
+    limit: capLimit(v.limit),
   }
 }
 
@@ -87,7 +88,7 @@ export function logSearchQuery(s: LogSearchParams, table: TableFn): Fragment {
     LIMIT ${p.UInt32(s.limit)}`
 }
 
-export async function searchLogs(db: Db, s: LogSearchParams) {
+export async function searchLogs(db: Db, s: LogSearchParams): Promise<LogSearchAnswer> {
   const rows = await db.rows<LogRowOut>(logSearchQuery(s, db.table))
   return { logs: rows.map(logOut) }
 }

@@ -1,7 +1,8 @@
 /** Operations (span names) of one service in a time range, with their span kind. */
+import { type Operation, type OperationsAnswer, OperationsPath, OperationsQuery } from '@skein/model'
 import type { Db } from './db.js'
 import { spanTime, type TableFn } from './filters.js'
-import { badParam, type Query, type TimeRange, timeRange } from './params.js'
+import { parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, p, sql } from './sql.js'
 
 export const MAX_OPERATIONS = 10_000
@@ -11,9 +12,14 @@ export interface OperationsParams {
   range: TimeRange
 }
 
+/** From the path's service and the query string as they came. */
 export function parseOperationsParams(service: string | undefined, q: Query): OperationsParams {
-  if (!service || service.length > 1024) badParam('service', 'expected a service name')
-  return { service, range: timeRange(q) }
+  return operationsParams(parseQuery(OperationsPath, { service }), parseQuery(OperationsQuery, q))
+}
+
+/** From the parameters as declared (each one valid). */
+export function operationsParams(path: OperationsPath, v: OperationsQuery): OperationsParams {
+  return { service: path.service, range: timeRange(v) }
 }
 
 export function operationsQuery(o: OperationsParams, table: TableFn): Fragment {
@@ -27,7 +33,9 @@ export function operationsQuery(o: OperationsParams, table: TableFn): Fragment {
     LIMIT ${p.UInt32(MAX_OPERATIONS)}`
 }
 
-export async function listOperations(db: Db, o: OperationsParams) {
+export async function listOperations(db: Db, o: OperationsParams): Promise<OperationsAnswer> {
   const rows = await db.rows<{ name: string; spanKind: string; count: string }>(operationsQuery(o, db.table))
-  return { operations: rows.map((r) => ({ name: r.name, spanKind: r.spanKind, count: Number(r.count) })) }
+  return {
+    operations: rows.map((r): Operation => ({ name: r.name, spanKind: r.spanKind, count: Number(r.count) })),
+  }
 }

@@ -1,9 +1,18 @@
 /**
  * Parsing and validating query-string parameters once, at the edge: each bad value is a 400 naming the
  * parameter. Time ranges: `start`/`end` (ISO-8601 or Unix ms) or `lookback` (15m, 1h, 7d), default 1h.
+ *
+ * What each endpoint takes is declared in @skein/model (params.ts there): `compileQuery` turns such a
+ * declaration into a parser with these functions' rules and messages. fastify runs it as the route's
+ * validator (query/route.ts), so handlers receive typed values; fastify's own JSON-schema validation
+ * is not used because its refusals name the parameter in ajv's words and without Skein's error codes.
  */
+import { DEFAULT_LIMIT, DEFAULT_LOOKBACK, MAX_DURATION_MS, MAX_LIMIT, MAX_REPEATED } from '@skein/model'
+import type { Static, TObject } from 'typebox'
 import { parseDuration } from '../config.js'
 import { skeinError } from '../errors.js'
+
+export { DEFAULT_LIMIT, MAX_DURATION_MS, MAX_LIMIT }
 
 export type Query = Record<string, unknown>
 
@@ -22,7 +31,7 @@ export function str(q: Query, name: string, maxLen = 1024): string | undefined {
 }
 
 /** Every value of a repeatable parameter. */
-export function strs(q: Query, name: string, maxCount = 20): string[] {
+export function strs(q: Query, name: string, maxCount = MAX_REPEATED): string[] {
   const v = q[name]
   const list = v === undefined ? [] : Array.isArray(v) ? v : [v]
   if (list.length > maxCount) badParam(name, `at most ${maxCount} values`)
@@ -43,25 +52,14 @@ export function num(q: Query, name: string, opts: { min?: number; max?: number }
   return n
 }
 
-/**
- * Largest duration bound, in ms, whose nanoseconds fit ClickHouse's Int64 (about 292 years). Past it the
- * bound wrapped round when sent as nanoseconds and matched every span.
- */
-export const MAX_DURATION_MS = Number((2n ** 63n - 1n) / 1_000_000n)
-
 /** A duration bound in milliseconds (fractions allowed), from 0 to MAX_DURATION_MS. */
 export function durationBound(q: Query, name: string): number | undefined {
   return num(q, name, { min: 0, max: MAX_DURATION_MS })
 }
 
-export const DEFAULT_LIMIT = 20
-export const MAX_LIMIT = 1000
-
-export function limit(q: Query, def = DEFAULT_LIMIT, max = MAX_LIMIT): number {
-  const n = num(q, 'limit', { min: 1 })
-  if (n === undefined) return def
-  if (!Number.isInteger(n)) badParam('limit', 'expected a whole number')
-  return Math.min(n, max)
+/** A parsed `limit`: the default when absent, capped (not refused) above the maximum. */
+export function capLimit(n: number | undefined, def = DEFAULT_LIMIT, max = MAX_LIMIT): number {
+  return n === undefined ? def : Math.min(n, max)
 }
 
 export function oneOf<T extends string>(q: Query, name: string, allowed: readonly T[]): T | undefined {
@@ -94,7 +92,7 @@ function instant(q: Query, name: string): number | undefined {
   return t
 }
 
-export function timeRange(q: Query, now = Date.now(), defaultLookback = '1h'): TimeRange {
+export function timeRange(q: Query, now = Date.now(), defaultLookback = DEFAULT_LOOKBACK): TimeRange {
   const start = instant(q, 'start')
   const end = instant(q, 'end')
   const lookbackText = str(q, 'lookback', 16)
@@ -119,4 +117,114 @@ export function msToNs(ms: number): string {
 export function nsToIso(ns: string): string {
   const ms = Number(BigInt(ns) / 1_000_000n)
   return new Date(ms).toISOString()
+}
+
+/** The JSON Schema keywords of a parameter declaration that the parser reads. */
+interface ParamSchema {
+  type?: string
+  enum?: string[]
+  maxLength?: number
+  minLength?: number
+  pattern?: string
+  minimum?: number
+  maximum?: number
+  maxItems?: number
+  items?: ParamSchema
+  'x-expected'?: string
+  'x-ignore-case'?: boolean
+}
+
+const BOOLEAN_TEXT = 8
+const BOOLEAN = /^(true|false|1|0)$/
+
+type ParseOne = (q: Query, name: string) => unknown
+
+function stringParser(s: ParamSchema): ParseOne {
+  const expected = s['x-expected']
+  const pattern = s.pattern === undefined ? undefined : new RegExp(s.pattern)
+  const allowed = s.enum
+  const byKey = allowed && new Map(allowed.map((v) => [s['x-ignore-case'] ? v.toLowerCase() : v, v]))
+  const ignoreCase = s['x-ignore-case'] === true
+  return (q, name) => {
+    const v = str(q, name, s.maxLength ?? Number.POSITIVE_INFINITY)
+    if (v === undefined) return undefined
+    if (byKey) {
+      const canonical = byKey.get(ignoreCase ? v.toLowerCase() : v)
+      if (canonical === undefined) badParam(name, `expected ${expected ?? `one of ${allowed.join(', ')}`}`)
+      return canonical
+    }
+    if (s.minLength !== undefined && v.length < s.minLength)
+      badParam(name, `expected ${expected ?? `at least ${s.minLength} characters`}`)
+    if (pattern && !pattern.test(v)) badParam(name, `expected ${expected ?? `a value matching ${s.pattern}`}`)
+    return v
+  }
+}
+
+function parserOf(s: ParamSchema): ParseOne {
+  switch (s.type) {
+    case 'number':
+    case 'integer': {
+      const whole = s.type === 'integer'
+      return (q, name) => {
+        const n = num(q, name, { min: s.minimum, max: s.maximum })
+        if (whole && n !== undefined && !Number.isInteger(n)) badParam(name, 'expected a whole number')
+        return n
+      }
+    }
+    case 'boolean':
+      return (q, name) => {
+        const v = str(q, name, BOOLEAN_TEXT)
+        if (v === undefined) return undefined
+        if (!BOOLEAN.test(v)) badParam(name, 'expected true or false')
+        return v === 'true' || v === '1'
+      }
+    case 'array': {
+      const item = s.items ?? {}
+      const maxLength = item.maxLength ?? Number.POSITIVE_INFINITY
+      return (q, name) => {
+        const list = strs(q, name, s.maxItems ?? MAX_REPEATED)
+        for (const v of list) if (v.length > maxLength) badParam(name, `longer than ${maxLength} characters`)
+        return list.length ? list : undefined
+      }
+    }
+    default:
+      return stringParser(s)
+  }
+}
+
+/** A parser of `declaration`'s parameters (names, types, bounds, allowed values) into typed values. */
+export type QueryParser<T extends TObject> = (q: Query) => Static<T>
+
+const compiled = new WeakMap<TObject, QueryParser<TObject>>()
+
+/**
+ * Compiles a declaration once (patterns, allowed values); the parser refuses the first bad parameter,
+ * in declaration order, with a 400 naming it, and leaves absent (or empty) ones out.
+ */
+export function compileQuery<T extends TObject>(declaration: T): QueryParser<T> {
+  const known = compiled.get(declaration)
+  if (known) return known as QueryParser<T>
+  const required = new Set<string>(declaration.required ?? [])
+  const params = Object.entries(declaration.properties as Record<string, ParamSchema>).map(([name, s]) => ({
+    name,
+    s,
+    parse: parserOf(s),
+    required: required.has(name),
+  }))
+  const parser = (q: Query) => {
+    const out: Record<string, unknown> = {}
+    for (const { name, s, parse, required } of params) {
+      const v = parse(q, name)
+      if (v !== undefined) out[name] = v
+      else if (required) badParam(name, `expected ${s['x-expected'] ?? 'a value'}`)
+    }
+    return out as Static<T>
+  }
+  compiled.set(declaration, parser as QueryParser<TObject>)
+  return parser
+}
+
+/** `q` parsed by `declaration` (compiled on first use). */
+export function parseQuery<T extends TObject>(declaration: T, q: Query): Static<T> {
+  return compileQuery(declaration)(q)
 }

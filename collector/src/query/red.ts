@@ -4,13 +4,17 @@
  * Requests are entry spans (`ENTRY_SPAN`), as the alert rules count them, so a chart and a rule over the
  * same service agree.
  */
+import { MAX_POINTS, type RedAnswer, type RedPoint, RedQuery, type Step } from '@skein/model'
 import type { Db } from './db.js'
 import { ENTRY_SPAN, spanTime, type TableFn } from './filters.js'
-import { badParam, type Query, str, type TimeRange, timeRange } from './params.js'
+import { badParam, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, ident, p, sql, where } from './sql.js'
 
-/** Step → its interval in ms and its ClickHouse INTERVAL text (the only text a step can put in SQL). */
-export const STEPS = {
+/**
+ * Step (declared in @skein/model) → its interval in ms and its ClickHouse INTERVAL text (the only text a
+ * step can put in SQL).
+ */
+export const STEPS: Readonly<Record<Step, { ms: number; sql: string }>> = {
   '10s': { ms: 10_000, sql: 'INTERVAL 10 SECOND' },
   '30s': { ms: 30_000, sql: 'INTERVAL 30 SECOND' },
   '1m': { ms: 60_000, sql: 'INTERVAL 1 MINUTE' },
@@ -20,11 +24,8 @@ export const STEPS = {
   '1h': { ms: 3_600_000, sql: 'INTERVAL 1 HOUR' },
   '6h': { ms: 21_600_000, sql: 'INTERVAL 6 HOUR' },
   '1d': { ms: 86_400_000, sql: 'INTERVAL 1 DAY' },
-} as const
-export type Step = keyof typeof STEPS
-
-/** More points than a chart can show is a mistake in the request, and a large response. */
-export const MAX_POINTS = 2000
+}
+export { MAX_POINTS, type Step }
 
 export interface RedParams {
   service?: string
@@ -33,14 +34,19 @@ export interface RedParams {
   range: TimeRange
 }
 
+/** From the query string as it came. */
 export function parseRedParams(q: Query): RedParams {
-  const step = str(q, 'step', 8) ?? '1m'
-  if (!Object.hasOwn(STEPS, step)) badParam('step', `expected one of ${Object.keys(STEPS).join(', ')}`)
-  const range = timeRange(q)
-  const points = Math.ceil((range.endMs - range.startMs) / STEPS[step as Step].ms)
+  return redParams(parseQuery(RedQuery, q))
+}
+
+/** From the parameters as declared (each one valid): the step must suit the range. */
+export function redParams(v: RedQuery): RedParams {
+  const step = v.step ?? '1m'
+  const range = timeRange(v)
+  const points = Math.ceil((range.endMs - range.startMs) / STEPS[step].ms)
   if (points > MAX_POINTS)
     badParam('step', `gives ${points} points over this range; at most ${MAX_POINTS}, choose a larger step`)
-  return { service: str(q, 'service'), operation: str(q, 'operation'), step: step as Step, range }
+  return { service: v.service, operation: v.operation, step, range }
 }
 
 const INTERVALS = Object.fromEntries(Object.entries(STEPS).map(([k, v]) => [k, v.sql])) as Record<
@@ -71,11 +77,11 @@ interface Row {
   p: number[]
 }
 
-export async function redSeries(db: Db, r: RedParams) {
+export async function redSeries(db: Db, r: RedParams): Promise<RedAnswer> {
   const rows = await db.rows<Row>(redQuery(r, db.table))
   const byT = new Map(rows.map((row) => [Number(row.t) * 1000, row]))
   const stepMs = STEPS[r.step].ms
-  const points = []
+  const points: RedPoint[] = []
   for (let t = Math.floor(r.range.startMs / stepMs) * stepMs; t < r.range.endMs; t += stepMs) {
     const row = byT.get(t)
     const requests = row ? Number(row.requests) : 0

@@ -1,4 +1,5 @@
-/** Row → API shape conversions shared by the query endpoints (API.md field names). */
+/** Row → API shape conversions shared by the query endpoints (their shapes: @skein/model). */
+import type { LogRecord, Span, SpanEvent, SpanLink } from '@skein/model'
 import { nsToIso } from './params.js'
 
 export interface SpanRowOut {
@@ -40,7 +41,7 @@ export function durationMs(ns: string): number {
   return Number(ns) / 1e6
 }
 
-export function spanOut(r: SpanRowOut) {
+export function spanOut(r: SpanRowOut): Span {
   return {
     traceId: r.traceId,
     spanId: r.spanId,
@@ -58,18 +59,22 @@ export function spanOut(r: SpanRowOut) {
     resource: r.resource,
     scope: { name: r.scopeName, version: r.scopeVersion },
     traceState: r.traceState,
-    events: r.eventsTs.map((ts, i) => ({
-      timestampNs: ts,
-      timestamp: nsToIso(ts),
-      name: r.eventsName[i],
-      attributes: r.eventsAttrs[i] ?? {},
-    })),
-    links: r.linksTraceId.map((traceId, i) => ({
-      traceId,
-      spanId: r.linksSpanId[i],
-      traceState: r.linksTraceState[i],
-      attributes: r.linksAttrs[i] ?? {},
-    })),
+    events: r.eventsTs.map(
+      (ts, i): SpanEvent => ({
+        timestampNs: ts,
+        timestamp: nsToIso(ts),
+        name: r.eventsName[i],
+        attributes: r.eventsAttrs[i] ?? {},
+      }),
+    ),
+    links: r.linksTraceId.map(
+      (traceId, i): SpanLink => ({
+        traceId,
+        spanId: r.linksSpanId[i],
+        traceState: r.linksTraceState[i],
+        attributes: r.linksAttrs[i] ?? {},
+      }),
+    ),
   }
 }
 
@@ -90,6 +95,6 @@ export const LOG_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS timesta
   SeverityText AS severityText, SeverityNumber AS severityNumber, Body AS body, TraceId AS traceId,
   SpanId AS spanId, TraceFlags AS traceFlags, LogAttributes AS attributes, ResourceAttributes AS resource`
 
-export function logOut(r: LogRowOut) {
+export function logOut(r: LogRowOut): LogRecord {
   return { ...r, timestamp: nsToIso(r.timestampNs) }
 }

@@ -1,7 +1,8 @@
 /** The slowest spans in a range, optionally of one service / operation and above a duration. */
+import { type SlowSpan, type SlowSpansAnswer, SlowSpansQuery } from '@skein/model'
 import type { Db } from './db.js'
-import { msToDurationNs, STATUS, type Status, spanTime, status, type TableFn } from './filters.js'
-import { durationBound, limit, nsToIso, type Query, str, type TimeRange, timeRange } from './params.js'
+import { msToDurationNs, STATUS, type Status, spanTime, type TableFn } from './filters.js'
+import { capLimit, nsToIso, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { durationMs } from './shapes.js'
 import { type Fragment, p, sql, where } from './sql.js'
 
@@ -14,14 +15,20 @@ export interface SlowSpansParams {
   limit: number
 }
 
+/** From the query string as it came. */
 export function parseSlowSpansParams(q: Query): SlowSpansParams {
+  return slowSpansParams(parseQuery(SlowSpansQuery, q))
+}
+
+/** From the parameters as declared (each one valid). */
+export function slowSpansParams(v: SlowSpansQuery): SlowSpansParams {
   return {
-    service: str(q, 'service'),
-    operation: str(q, 'operation'),
-    minDurationMs: durationBound(q, 'minDurationMs'),
-    status: status(q),
-    range: timeRange(q),
-    limit: limit(q),
+    service: v.service,
+    operation: v.operation,
+    minDurationMs: v.minDurationMs,
+    status: v.status,
+    range: timeRange(v),
+    limit: capLimit(v.limit),
   }
 }
 
@@ -56,9 +63,11 @@ interface Row {
   statusMessage: string
 }
 
-export async function slowSpans(db: Db, s: SlowSpansParams) {
+export async function slowSpans(db: Db, s: SlowSpansParams): Promise<SlowSpansAnswer> {
   const rows = await db.rows<Row>(slowSpansQuery(s, db.table))
   return {
-    spans: rows.map((r) => ({ ...r, start: nsToIso(r.startNs), durationMs: durationMs(r.durationNs) })),
+    spans: rows.map(
+      (r): SlowSpan => ({ ...r, start: nsToIso(r.startNs), durationMs: durationMs(r.durationNs) }),
+    ),
   }
 }

@@ -5,6 +5,7 @@
  * (root, bounds, counts, services), and the duration bounds apply to the whole trace (first span start
  * to last span end), not to the matching span.
  */
+import { type TraceSearchAnswer, TraceSearchQuery, type TraceSummary } from '@skein/model'
 import type { Db } from './db.js'
 import {
   type Attr,
@@ -14,10 +15,9 @@ import {
   STATUS,
   type Status,
   spanTime,
-  status,
   type TableFn,
 } from './filters.js'
-import { badParam, durationBound, limit, type Query, str, type TimeRange, timeRange } from './params.js'
+import { badParam, capLimit, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, join, p, sql, where } from './sql.js'
 
 /**
@@ -42,21 +42,26 @@ export interface TraceSearchParams {
   limit: number
 }
 
+/** From the query string as it came. */
 export function parseTraceSearchParams(q: Query): TraceSearchParams {
-  const minDurationMs = durationBound(q, 'minDurationMs')
-  const maxDurationMs = durationBound(q, 'maxDurationMs')
+  return traceSearchParams(parseQuery(TraceSearchQuery, q))
+}
+
+/** From the parameters as declared (each one valid): the checks across parameters, and defaults. */
+export function traceSearchParams(v: TraceSearchQuery): TraceSearchParams {
+  const { minDurationMs, maxDurationMs } = v
   if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs) {
     badParam('maxDurationMs', 'must not be below minDurationMs')
   }
   return {
-    service: str(q, 'service'),
-    operation: str(q, 'operation'),
+    service: v.service,
+    operation: v.operation,
     minDurationMs,
     maxDurationMs,
-    status: status(q),
-    attrs: attrs(q),
-    range: timeRange(q),
-    limit: limit(q),
+    status: v.status,
+    attrs: attrs(v.attr),
+    range: timeRange(v),
+    limit: capLimit(v.limit),
   }
 }
 
@@ -110,20 +115,22 @@ interface Row {
   root: [string, string]
 }
 
-export async function searchTraces(db: Db, s: TraceSearchParams) {
+export async function searchTraces(db: Db, s: TraceSearchParams): Promise<TraceSearchAnswer> {
   const rows = await db.rows<Row>(traceSearchQuery(s, db.table))
   return {
-    traces: rows.map((r) => ({
-      traceId: r.traceId,
-      rootService: r.root[0],
-      rootName: r.root[1],
-      startNs: String(r.startN),
-      start: new Date(Number(BigInt(r.startN) / 1_000_000n)).toISOString(),
-      durationNs: String(r.durationNs),
-      durationMs: Number(r.durationNs) / 1e6,
-      spanCount: Number(r.spanCount),
-      errorCount: Number(r.errorCount),
-      services: r.services,
-    })),
+    traces: rows.map(
+      (r): TraceSummary => ({
+        traceId: r.traceId,
+        rootService: r.root[0],
+        rootName: r.root[1],
+        startNs: String(r.startN),
+        start: new Date(Number(BigInt(r.startN) / 1_000_000n)).toISOString(),
+        durationNs: String(r.durationNs),
+        durationMs: Number(r.durationNs) / 1e6,
+        spanCount: Number(r.spanCount),
+        errorCount: Number(r.errorCount),
+        services: r.services,
+      }),
+    ),
   }
 }
