@@ -41,11 +41,11 @@ export function declared<const R extends RouteSpec>(spec: R) {
 
 /**
  * The query port's serializer compiler: JSON.stringify for every answer. Measured (bench/serialize.ts,
- * Node 20, fast-json-stringify 7.3): on a 10,000-span trace with 2,000 log lines (10.8 MiB) 33 ms with
- * JSON.stringify against 289 ms compiled from the answer schema (227 ms with the attribute maps as
- * `additionalProperties`): open maps are its slow path, and traces are mostly maps. On the largest trace
- * search (1,000 traces, no maps) the two are even (0.80 ms and 0.75 ms). JSON.stringify also sends what
- * the handler built, with no field dropped or coerced by a schema.
+ * Node 20, fast-json-stringify 7.3, two runs on 2 shared cores): on a 10,000-span trace with 2,000 log
+ * lines (10.8 MiB) 30–33 ms with JSON.stringify against 210–290 ms compiled from the answer schema (7–9x
+ * slower; 200–230 ms with the attribute maps as `additionalProperties`): open maps are its slow path, and
+ * a trace is mostly maps. On the largest trace search (1,000 traces, no maps) the two are even (0.80 ms
+ * against 0.75–0.82 ms). JSON.stringify also sends what the handler built: no field dropped or coerced.
  */
 export const serializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data)
 
