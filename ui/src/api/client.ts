@@ -1,3 +1,4 @@
+import type { LogSearchQuery, SlowSpansQuery, TimeRangeQuery, TraceSearchQuery } from '@skein/model'
 import { bearer } from '../lib/session'
 import { session } from './session'
 import type {
@@ -75,33 +76,13 @@ export interface ApiAuth {
   unauthorized(sentToken: string | undefined): void
 }
 
-export interface TraceQuery {
-  service?: string
-  operation?: string
-  minDurationMs?: number
-  maxDurationMs?: number
-  status?: string
-  attr?: string[]
-  limit?: number
-  range: TimeRange
-}
+/** A time range as the API takes it, instead of its three parameters (start, end, lookback). */
+type WithRange<Q> = Omit<Q, keyof TimeRangeQuery> & { range: TimeRange }
 
-export interface LogQuery {
-  service?: string
-  level?: string
-  q?: string
-  traceId?: string
-  limit?: number
-  range: TimeRange
-}
-
-export interface SlowQuery {
-  service?: string
-  operation?: string
-  minDurationMs?: number
-  limit?: number
-  range: TimeRange
-}
+/** The parameters as declared in @skein/model, with the range as one value. */
+export type TraceQuery = WithRange<TraceSearchQuery>
+export type LogQuery = WithRange<LogSearchQuery>
+export type SlowQuery = WithRange<SlowSpansQuery>
 
 /**
  * The one typed client for /api/v1. `baseUrl` is empty in the browser (same origin as the collector). With

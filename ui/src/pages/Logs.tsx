@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react'
 import { useSearchParams } from 'react-router-dom'
-import { api } from '../api/client'
+import { api, type LogQuery } from '../api/client'
 import { LogLine } from '../components/LogLine'
 import { ServiceSelect } from '../components/ServiceSelect'
 import { Empty, ErrorState, Loading } from '../components/States'
@@ -48,7 +48,8 @@ export function LogsPage() {
         {
           q: filters.q || undefined,
           service: filters.service || undefined,
-          level: filters.level || undefined,
+          // From the URL, so any text: the API refuses a level it does not know, naming the parameter.
+          level: (filters.level || undefined) as LogQuery['level'],
           traceId: filters.traceId || undefined,
           limit: LIMIT,
           range: filters.range,
