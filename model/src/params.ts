@@ -9,7 +9,7 @@
  * - `x-expected`: what the message of a refused value says was expected ("32 hex characters").
  * - `x-ignore-case`: an enum matched without regard to case (the canonical spelling is what the server sees).
  */
-import Type, { type Static, type TSchema, type TUnsafe } from 'typebox'
+import Type, { type Static, type TUnsafe } from 'typebox'
 
 export const DEFAULT_LIMIT = 20
 /** Larger `limit`s are capped to this, not refused. */
@@ -204,6 +204,3 @@ export const AlertEventsQuery = Type.Object({
   limit,
 })
 export type AlertEventsQuery = Static<typeof AlertEventsQuery>
-
-/** Any schema of this module, for code that walks them. */
-export type ParamSchema = TSchema

@@ -62,20 +62,6 @@ export function capLimit(n: number | undefined, def = DEFAULT_LIMIT, max = MAX_L
   return n === undefined ? def : Math.min(n, max)
 }
 
-export function oneOf<T extends string>(q: Query, name: string, allowed: readonly T[]): T | undefined {
-  const s = str(q, name, 64)
-  if (s === undefined) return undefined
-  if (!allowed.includes(s as T)) badParam(name, `expected one of ${allowed.join(', ')}`)
-  return s as T
-}
-
-export function hexId(q: Query | string, name: string, length: 32 | 16): string {
-  const s = typeof q === 'string' ? q : str(q, name, 64)
-  if (s === undefined || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(s))
-    badParam(name, `expected ${length} hex characters`)
-  return s.toLowerCase()
-}
-
 export interface TimeRange {
   /** Unix ms, inclusive. */
   startMs: number
