@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { skeinError } from './errors.js'
+import { formatDuration, parseBytes, parseDuration } from './units.js'
 
 export interface Config {
   host: string
@@ -398,39 +399,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'debug, info, warn, error or silent',
   },
 ]
-
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-const UNITS_BYTES: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kb: 1000,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-}
-
-/** Milliseconds → the shortest text `parseDuration` reads back: 3600000 → '1h', 90000 → '90s'. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['d', 'h', 'm', 's'])
-    if (ms >= UNITS_MS[unit] && ms % UNITS_MS[unit] === 0) return `${ms / UNITS_MS[unit]}${unit}`
-  return `${ms}ms`
-}
-
-/** '15s', '200ms', '5m', '1h', '7d' → milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
-  if (!m) return undefined
-  return Math.round(Number(m[1]) * UNITS_MS[m[2]])
-}
-
-export function parseBytes(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
-  if (!m) return undefined
-  const unit = UNITS_BYTES[m[2].toLowerCase()]
-  return unit === undefined ? undefined : Math.floor(Number(m[1]) * unit)
-}
 
 function bad(spec: OptionSpec, raw: string, why: string): never {
   const shown = spec.secret ? '(hidden)' : JSON.stringify(raw)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig, parseBytes, parseDuration } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -68,19 +68,5 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ clickhouseUrl: 'http://h:8123', clickhouseCluster: 'bad name!' }, {})).toThrow(
       /cluster/,
     )
-  })
-})
-
-describe('parseDuration and parseBytes', () => {
-  it('understand the units people write', () => {
-    expect(parseDuration('200ms')).toBe(200)
-    expect(parseDuration('15s')).toBe(15_000)
-    expect(parseDuration('5m')).toBe(300_000)
-    expect(parseDuration('7d')).toBe(7 * 86_400_000)
-    expect(parseDuration('5')).toBeUndefined()
-    expect(parseBytes('4MiB')).toBe(4 * 1024 * 1024)
-    expect(parseBytes('256KiB')).toBe(262_144)
-    expect(parseBytes('1000')).toBe(1000)
-    expect(parseBytes('1 furlong')).toBeUndefined()
   })
 })

@@ -4,8 +4,8 @@
  * SkeinError(BAD_RULE) — HTTP 400 — whose message names the field.
  */
 import { randomBytes } from 'node:crypto'
-import { parseDuration } from '../config.js'
 import { skeinError } from '../errors.js'
+import { parseDuration } from '../units.js'
 
 export type AlertState = 'ok' | 'pending' | 'firing'
 

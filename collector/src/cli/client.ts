@@ -4,7 +4,7 @@
  * prints it and exits non-zero.
  */
 import { type Command, Option } from 'commander'
-import { parseDuration } from '../config.js'
+import { parseDuration } from '../units.js'
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080'
 /** Longer than the server's own query time limit (30 s by default), so its answer arrives first. */

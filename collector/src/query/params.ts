@@ -9,8 +9,8 @@
  */
 import { DEFAULT_LIMIT, DEFAULT_LOOKBACK, MAX_DURATION_MS, MAX_LIMIT, MAX_REPEATED } from '@skein/model'
 import type { Static, TObject } from 'typebox'
-import { parseDuration } from '../config.js'
 import { skeinError } from '../errors.js'
+import { parseDuration } from '../units.js'
 
 export { DEFAULT_LIMIT, MAX_DURATION_MS, MAX_LIMIT }
 

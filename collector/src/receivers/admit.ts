@@ -3,10 +3,11 @@
  * what was rejected, and turn away rows the retention would delete at once (see `rejectExpired`) and rows
  * too far in the future (see `rejectFuture`).
  */
-import { type Config, formatDuration } from '../config.js'
+import type { Config } from '../config.js'
 import { futureCutoffNs, rejectExpired, rejectFuture, retentionCutoffNs } from '../decode/index.js'
 import type { Metrics } from '../metrics.js'
 import type { Decoded } from '../rows.js'
+import { formatDuration } from '../units.js'
 
 export function admit<R extends [string, ...unknown[]]>(
   decoded: Decoded<R>,

@@ -6,7 +6,7 @@
  * errors carry a google.rpc.Status, 503 comes with Retry-After.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { type Config, formatDuration } from '../config.js'
+import type { Config } from '../config.js'
 import {
   decodeLogsJson,
   decodeLogsProto,
@@ -23,6 +23,7 @@ import type { Metrics } from '../metrics.js'
 import type { Lease } from '../pipeline/memory.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import { formatDuration } from '../units.js'
 import { admit } from './admit.js'
 import { decodeBody, readBody, snappyBlock, type Take } from './body.js'
 import { exportResponseJson, exportResponseProto, statusProto } from './otlp-response.js'
