@@ -2,6 +2,11 @@
  * The one typed Config of the collector, loaded in one place from defaults, environment and flags
  * (flags win), and validated once at start-up. A bad value throws a SkeinError(CONFIG) whose message is
  * one line naming the flag; `skein serve` prints it and exits non-zero.
+ *
+ * Each option is declared once, in DECLARED: flag, environment variable, default, help, and a kind that
+ * parses and checks its text and gives the value its type. `Config` is inferred from that table, and
+ * `OPTIONS` lists it for `skein serve --help`, the README's table (kept true by its test) and the
+ * compose tests. What depends on several options is done after parsing, in `derive`.
  */
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
@@ -9,553 +14,459 @@ import { join, resolve } from 'node:path'
 import { skeinError } from './errors.js'
 import { formatDuration, parseBytes, parseDuration } from './units.js'
 
-export interface Config {
-  host: string
-  grpcPort: number
-  ingestPort: number
-  port: number
-  dataDir: string
-  clickhouse?: { url: string; user: string; password: string }
-  database: string
-  cluster?: string
-  retentionDays: number
+/** Says why a text is not a value of the option; the loader turns it into the one-line error. */
+type Refuse = (why: string) => never
+
+interface Declaration {
+  flag: `--${string}`
+  env: `SKEIN_${string}`
+  /** Written as a user would write it and parsed like their text. Without one, the option may be unset. */
+  default?: string
+  help: string
+}
+
+/** A declared option: its names, its default, and how its text becomes a value of type T. */
+export interface OptionSpec<T = unknown> extends Declaration {
+  /** The constructor's name (`port`, `bytes`, …); `bool` options are flags without a value. */
+  kind: string
+  /** The value may also come from the file named by `${env}_FILE`, and is never printed. */
+  secret?: boolean
+  parse: (text: string, refuse: Refuse) => T
+}
+
+/** A kind of option whose parsing needs nothing from the declaration. */
+function kind<K extends string, T>(kind: K, parse: (text: string, refuse: Refuse) => T) {
+  return <const D extends Declaration>(d: D) => ({ ...d, kind, parse })
+}
+
+const port = kind('port', (text: string, refuse: Refuse) => {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) refuse('expected a port number 0-65535')
+  return Number(text)
+})
+
+const int = kind('int', (text: string, refuse: Refuse) => {
+  if (!/^\d+$/.test(text) || Number(text) < 1) refuse('expected a positive whole number')
+  return Number(text)
+})
+
+/** Milliseconds. */
+const duration = kind('duration', (text: string, refuse: Refuse) => {
+  const ms = parseDuration(text)
+  if (ms === undefined || ms <= 0) refuse('expected a duration such as 200ms, 15s, 5m')
+  return ms
+})
+
+/** Whole days; a bare number is days. */
+const days = kind('days', (text: string, refuse: Refuse) => {
+  const ms = parseDuration(/^\d+$/.test(text) ? `${text}d` : text)
+  if (ms === undefined || ms < 86_400_000 || ms % 86_400_000 !== 0) refuse('expected whole days such as 30d')
+  return ms / 86_400_000
+})
+
+const bytes = kind('bytes', (text: string, refuse: Refuse) => {
+  const n = parseBytes(text)
+  if (n === undefined || n < 1) refuse('expected a size such as 4MiB or 262144')
+  return n
+})
+
+const bool = kind('bool', (text: string, refuse: Refuse) => {
+  if (!/^(true|false|1|0|yes|no)$/i.test(text)) refuse('expected true or false')
+  return /^(true|1|yes)$/i.test(text)
+})
+
+/** An http or https URL, kept as written. */
+const url = kind('url', (text: string, refuse: Refuse) => {
+  let u: URL
+  try {
+    u = new URL(text)
+  } catch {
+    refuse('expected a URL such as http://localhost:8123')
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') refuse('expected an http or https URL')
+  return text
+})
+
+/** An address to bind to. */
+const host = kind('host', (text: string, refuse: Refuse) => {
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(text)) refuse('expected an IP address or host name')
+  return text
+})
+
+const HOST_NAME = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/
+
+/** Host names (`.domain`: it and its subdomains) or IP addresses, comma-separated; lower-cased, without a final dot. */
+const hosts = kind('hosts', (text: string, refuse: Refuse) => {
+  const list = text
+    .split(',')
+    .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+    .filter((h) => h !== '')
+  if (list.length === 0 || list.some((h) => !HOST_NAME.test(h) && isIP(h) === 0))
+    refuse('expected host names separated by commas, such as skein.example.com,.corp.example')
+  return list
+})
+
+interface TextRules {
+  /** Only the ClickHouse password, whose default is none. */
+  mayBeEmpty?: true
+  /** What else the text must look like, and the reason given when it does not. */
+  match?: { pattern: RegExp; why: string }
+}
+
+/** Free text, not empty. */
+function text<const D extends Declaration & TextRules>(d: D) {
+  return {
+    ...d,
+    kind: 'string' as const,
+    parse: (text: string, refuse: Refuse) => {
+      if (text.length === 0 && !d.mayBeEmpty) refuse('must not be empty')
+      if (d.match && !d.match.pattern.test(text)) refuse(d.match.why)
+      return text
+    },
+  }
+}
+
+/** Text that may also come from `${env}_FILE` (Docker and Kubernetes secrets), and is never printed. */
+function secret<const D extends Declaration & TextRules>(d: D) {
+  return { ...text(d), secret: true as const }
+}
+
+/** One of a few words. */
+function oneOf<const V extends string, const D extends Declaration>(values: readonly V[], d: D) {
+  const words: readonly string[] = values
+  const isOne = (text: string): text is V => words.includes(text)
+  const expected = `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`
+  return {
+    ...d,
+    kind: 'choice' as const,
+    parse: (text: string, refuse: Refuse): V => (isOne(text) ? text : refuse(`expected ${expected}`)),
+  }
+}
+
+/** Every option of `skein serve`, keyed by its name in Config. */
+const DECLARED = {
+  host: host({ flag: '--host', env: 'SKEIN_HOST', default: '127.0.0.1', help: 'bind address of every port' }),
+  grpcPort: port({ flag: '--grpc-port', env: 'SKEIN_GRPC_PORT', default: '4317', help: 'OTLP gRPC port' }),
+  ingestPort: port({
+    flag: '--ingest-port',
+    env: 'SKEIN_INGEST_PORT',
+    default: '4318',
+    help: 'OTLP HTTP and Loki push port',
+  }),
+  port: port({ flag: '--port', env: 'SKEIN_PORT', default: '8080', help: 'UI and query API port' }),
+  dataDir: text({
+    flag: '--data-dir',
+    env: 'SKEIN_DATA_DIR',
+    default: './.skein-data',
+    help: 'embedded ClickHouse data directory',
+  }),
+  clickhouseUrl: url({
+    flag: '--clickhouse-url',
+    env: 'SKEIN_CLICKHOUSE_URL',
+    help: 'ClickHouse server URL (default: embedded chDB)',
+  }),
+  clickhouseUser: text({
+    flag: '--clickhouse-user',
+    env: 'SKEIN_CLICKHOUSE_USER',
+    default: 'default',
+    help: 'ClickHouse user',
+  }),
+  clickhousePassword: secret({
+    flag: '--clickhouse-password',
+    env: 'SKEIN_CLICKHOUSE_PASSWORD',
+    default: '',
+    mayBeEmpty: true,
+    help: 'ClickHouse password',
+  }),
+  database: text({
+    flag: '--clickhouse-database',
+    env: 'SKEIN_CLICKHOUSE_DATABASE',
+    default: 'otel',
+    match: { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, why: 'letters, digits and _ only' },
+    help: 'database of the tables',
+  }),
+  cluster: text({
+    flag: '--clickhouse-cluster',
+    env: 'SKEIN_CLICKHOUSE_CLUSTER',
+    match: { pattern: /^[A-Za-z_][A-Za-z0-9_-]*$/, why: 'letters, digits, _ and - only' },
+    help: 'cluster name: Replicated + Distributed tables ON CLUSTER',
+  }),
+  retentionDays: days({
+    flag: '--retention',
+    env: 'SKEIN_RETENTION',
+    default: '30d',
+    help: 'how long data is kept (TTL), e.g. 30d; older data is refused at ingest',
+  }),
   /** Rows whose time is further ahead of now than this are refused at ingest, as too far in the future. */
-  maxFutureMs: number
-  ingestToken?: string
-  queryToken?: string
+  maxFutureMs: duration({
+    flag: '--max-future',
+    env: 'SKEIN_MAX_FUTURE',
+    default: '1h',
+    help: 'data further ahead of the clock than this is refused at ingest',
+  }),
+  ingestToken: secret({
+    flag: '--ingest-token',
+    env: 'SKEIN_INGEST_TOKEN',
+    help: 'bearer token required on ingest ports',
+  }),
+  queryToken: secret({
+    flag: '--query-token',
+    env: 'SKEIN_QUERY_TOKEN',
+    help: 'bearer token required on the query API',
+  }),
   /** Host names the HTTP ports answer to (`.domain` for a domain and its subdomains); unset: any. */
-  allowedHosts?: string[]
+  allowedHosts: hosts({
+    flag: '--allowed-hosts',
+    env: 'SKEIN_ALLOWED_HOSTS',
+    help: 'host names the HTTP ports answer to, comma-separated (.corp.example: it and its subdomains)',
+  }),
   /** Largest accepted HTTP body after decompression. */
-  maxBodyBytes: number
+  maxBodyBytes: bytes({
+    flag: '--max-body-bytes',
+    env: 'SKEIN_MAX_BODY_BYTES',
+    default: '20MiB',
+    help: 'largest HTTP body after decompression',
+  }),
   /** Largest accepted gRPC message. */
-  maxGrpcMessageBytes: number
+  maxGrpcMessageBytes: bytes({
+    flag: '--max-grpc-message-bytes',
+    env: 'SKEIN_MAX_GRPC_MESSAGE_BYTES',
+    default: '4MiB',
+    help: 'largest gRPC message',
+  }),
   /** Loki lines longer than this are truncated (and marked). */
-  maxLineBytes: number
+  maxLineBytes: bytes({
+    flag: '--max-line-bytes',
+    env: 'SKEIN_MAX_LINE_BYTES',
+    default: '256KiB',
+    help: 'Loki lines longer than this are truncated and marked',
+  }),
   /**
    * Inserts per signal run side by side (on a server, the client's pool runs them). Default 1: with group
    * commit one insert at a time makes the largest batches; measured on the embedded engine, 1M spans
    * over OTLP/HTTP in alternated runs, 61–64k spans/s against 56–61k with 2, and less merging.
    */
-  insertConcurrency: number
+  insertConcurrency: int({
+    flag: '--insert-concurrency',
+    env: 'SKEIN_INSERT_CONCURRENCY',
+    default: '1',
+    help: 'inserts per signal run side by side',
+  }),
   /** A batch is flushed at this many rows... */
-  batchRows: number
+  batchRows: int({
+    flag: '--batch-rows',
+    env: 'SKEIN_BATCH_ROWS',
+    default: '10000',
+    help: 'rows per insert',
+  }),
   /** ...or after this long. */
-  batchDelayMs: number
+  batchDelayMs: duration({
+    flag: '--batch-delay',
+    env: 'SKEIN_BATCH_DELAY',
+    default: '200ms',
+    help: 'longest wait before an insert',
+  }),
   /** Rows held in memory per signal (queued + in flight) before new requests are refused with 503. */
-  maxQueueRows: number
+  maxQueueRows: int({
+    flag: '--max-queue-rows',
+    env: 'SKEIN_MAX_QUEUE_ROWS',
+    default: '200000',
+    help: 'rows held per signal before 503',
+  }),
   /** Estimated bytes held in memory per signal before new requests are refused with 503. */
-  maxQueueBytes: number
-  /** Server mode: where batches that storage did not take wait (default <data-dir>/spool). */
-  spoolDir: string
-  spoolMaxBytes: number
+  maxQueueBytes: bytes({
+    flag: '--max-queue-bytes',
+    env: 'SKEIN_MAX_QUEUE_BYTES',
+    default: '256MiB',
+    help: 'bytes held per signal before 503',
+  }),
+  spoolDir: text({
+    flag: '--spool-dir',
+    env: 'SKEIN_SPOOL_DIR',
+    help: 'server mode: on-disk spool for batches storage did not take (default <data-dir>/spool)',
+  }),
+  spoolMaxBytes: bytes({
+    flag: '--spool-max-bytes',
+    env: 'SKEIN_SPOOL_MAX_BYTES',
+    default: '1GiB',
+    help: 'largest spool; past it ingest answers 503',
+  }),
   /**
    * Bound of the memory the process allocated (anonymous RSS): above 85% of it, new ingest requests get
    * 503 and /health says why.
    */
-  memoryLimitBytes: number
-  /** Request-body bytes read or decoded at once; past it, requests get 503 before their body is read. */
-  maxInflightBytes: number
-  /** Time to receive a whole request (headers and body) on the HTTP ports; past it, 408 and closed. */
-  readTimeoutMs: number
-  /** Time to receive a request's headers, and the longest a new connection (any port) may stay silent. */
-  headerTimeoutMs: number
-  /** Connections without a request in flight are closed after this (HTTP keep-alive, gRPC). */
-  idleTimeoutMs: number
-  /** Connections each port takes at once (fitted at start-up under the open-files limit). */
-  maxConnections: number
-  /** Server-side time limit of every API query. */
-  queryTimeoutMs: number
-  alertIntervalMs: number
-  alertRulesFile?: string
-  /** Alert webhooks may go to loopback and private addresses (never link-local or metadata ones). */
-  alertAllowPrivateWebhooks: boolean
-  uiDir?: string
-  demo: boolean
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
-}
-
-type Kind =
-  | 'port'
-  | 'int'
-  | 'string'
-  | 'duration'
-  | 'days'
-  | 'bytes'
-  | 'bool'
-  | 'url'
-  | 'host'
-  | 'hosts'
-  | 'level'
-
-interface OptionSpec {
-  key: keyof Config | 'clickhouseUrl' | 'clickhouseUser' | 'clickhousePassword'
-  flag: string
-  env: string
-  kind: Kind
-  default?: string
-  /** Secrets may also come from `${env}_FILE`, and are never printed. */
-  secret?: boolean
-  help: string
-}
-
-/** Every option: its flag, its environment variable, its default. The README's table mirrors this. */
-export const OPTIONS: readonly OptionSpec[] = [
-  {
-    key: 'host',
-    flag: '--host',
-    env: 'SKEIN_HOST',
-    kind: 'host',
-    default: '127.0.0.1',
-    help: 'bind address of every port',
-  },
-  {
-    key: 'grpcPort',
-    flag: '--grpc-port',
-    env: 'SKEIN_GRPC_PORT',
-    kind: 'port',
-    default: '4317',
-    help: 'OTLP gRPC port',
-  },
-  {
-    key: 'ingestPort',
-    flag: '--ingest-port',
-    env: 'SKEIN_INGEST_PORT',
-    kind: 'port',
-    default: '4318',
-    help: 'OTLP HTTP and Loki push port',
-  },
-  {
-    key: 'port',
-    flag: '--port',
-    env: 'SKEIN_PORT',
-    kind: 'port',
-    default: '8080',
-    help: 'UI and query API port',
-  },
-  {
-    key: 'dataDir',
-    flag: '--data-dir',
-    env: 'SKEIN_DATA_DIR',
-    kind: 'string',
-    default: './.skein-data',
-    help: 'embedded ClickHouse data directory',
-  },
-  {
-    key: 'clickhouseUrl',
-    flag: '--clickhouse-url',
-    env: 'SKEIN_CLICKHOUSE_URL',
-    kind: 'url',
-    help: 'ClickHouse server URL (default: embedded chDB)',
-  },
-  {
-    key: 'clickhouseUser',
-    flag: '--clickhouse-user',
-    env: 'SKEIN_CLICKHOUSE_USER',
-    kind: 'string',
-    default: 'default',
-    help: 'ClickHouse user',
-  },
-  {
-    key: 'clickhousePassword',
-    flag: '--clickhouse-password',
-    env: 'SKEIN_CLICKHOUSE_PASSWORD',
-    kind: 'string',
-    default: '',
-    secret: true,
-    help: 'ClickHouse password',
-  },
-  {
-    key: 'database',
-    flag: '--clickhouse-database',
-    env: 'SKEIN_CLICKHOUSE_DATABASE',
-    kind: 'string',
-    default: 'otel',
-    help: 'database of the tables',
-  },
-  {
-    key: 'cluster',
-    flag: '--clickhouse-cluster',
-    env: 'SKEIN_CLICKHOUSE_CLUSTER',
-    kind: 'string',
-    help: 'cluster name: Replicated + Distributed tables ON CLUSTER',
-  },
-  {
-    key: 'retentionDays',
-    flag: '--retention',
-    env: 'SKEIN_RETENTION',
-    kind: 'days',
-    default: '30d',
-    help: 'how long data is kept (TTL), e.g. 30d; older data is refused at ingest',
-  },
-  {
-    key: 'maxFutureMs',
-    flag: '--max-future',
-    env: 'SKEIN_MAX_FUTURE',
-    kind: 'duration',
-    default: '1h',
-    help: 'data further ahead of the clock than this is refused at ingest',
-  },
-  {
-    key: 'ingestToken',
-    flag: '--ingest-token',
-    env: 'SKEIN_INGEST_TOKEN',
-    kind: 'string',
-    secret: true,
-    help: 'bearer token required on ingest ports',
-  },
-  {
-    key: 'queryToken',
-    flag: '--query-token',
-    env: 'SKEIN_QUERY_TOKEN',
-    kind: 'string',
-    secret: true,
-    help: 'bearer token required on the query API',
-  },
-  {
-    key: 'allowedHosts',
-    flag: '--allowed-hosts',
-    env: 'SKEIN_ALLOWED_HOSTS',
-    kind: 'hosts',
-    help: 'host names the HTTP ports answer to, comma-separated (.corp.example: it and its subdomains)',
-  },
-  {
-    key: 'maxBodyBytes',
-    flag: '--max-body-bytes',
-    env: 'SKEIN_MAX_BODY_BYTES',
-    kind: 'bytes',
-    default: '20MiB',
-    help: 'largest HTTP body after decompression',
-  },
-  {
-    key: 'maxGrpcMessageBytes',
-    flag: '--max-grpc-message-bytes',
-    env: 'SKEIN_MAX_GRPC_MESSAGE_BYTES',
-    kind: 'bytes',
-    default: '4MiB',
-    help: 'largest gRPC message',
-  },
-  {
-    key: 'maxLineBytes',
-    flag: '--max-line-bytes',
-    env: 'SKEIN_MAX_LINE_BYTES',
-    kind: 'bytes',
-    default: '256KiB',
-    help: 'Loki lines longer than this are truncated and marked',
-  },
-  {
-    key: 'insertConcurrency',
-    flag: '--insert-concurrency',
-    env: 'SKEIN_INSERT_CONCURRENCY',
-    kind: 'int',
-    default: '1',
-    help: 'inserts per signal run side by side',
-  },
-  {
-    key: 'batchRows',
-    flag: '--batch-rows',
-    env: 'SKEIN_BATCH_ROWS',
-    kind: 'int',
-    default: '10000',
-    help: 'rows per insert',
-  },
-  {
-    key: 'batchDelayMs',
-    flag: '--batch-delay',
-    env: 'SKEIN_BATCH_DELAY',
-    kind: 'duration',
-    default: '200ms',
-    help: 'longest wait before an insert',
-  },
-  {
-    key: 'maxQueueRows',
-    flag: '--max-queue-rows',
-    env: 'SKEIN_MAX_QUEUE_ROWS',
-    kind: 'int',
-    default: '200000',
-    help: 'rows held per signal before 503',
-  },
-  {
-    key: 'maxQueueBytes',
-    flag: '--max-queue-bytes',
-    env: 'SKEIN_MAX_QUEUE_BYTES',
-    kind: 'bytes',
-    default: '256MiB',
-    help: 'bytes held per signal before 503',
-  },
-  {
-    key: 'spoolDir',
-    flag: '--spool-dir',
-    env: 'SKEIN_SPOOL_DIR',
-    kind: 'string',
-    help: 'server mode: on-disk spool for batches storage did not take (default <data-dir>/spool)',
-  },
-  {
-    key: 'spoolMaxBytes',
-    flag: '--spool-max-bytes',
-    env: 'SKEIN_SPOOL_MAX_BYTES',
-    kind: 'bytes',
-    default: '1GiB',
-    help: 'largest spool; past it ingest answers 503',
-  },
-  {
-    key: 'memoryLimitBytes',
+  memoryLimitBytes: bytes({
     flag: '--memory-limit',
     env: 'SKEIN_MEMORY_LIMIT',
-    kind: 'bytes',
     default: '2GiB',
     help: 'bound of the memory the process allocated (anonymous RSS): above 85% of it ingest answers 503',
-  },
-  {
-    key: 'maxInflightBytes',
+  }),
+  maxInflightBytes: bytes({
     flag: '--max-inflight-bytes',
     env: 'SKEIN_MAX_INFLIGHT_BYTES',
-    kind: 'bytes',
     help: 'request bodies read or decoded at once; past it 503 before reading (default 1/16 of --memory-limit)',
-  },
-  {
-    key: 'readTimeoutMs',
+  }),
+  /** Time to receive a whole request (headers and body) on the HTTP ports; past it, 408 and closed. */
+  readTimeoutMs: duration({
     flag: '--read-timeout',
     env: 'SKEIN_READ_TIMEOUT',
-    kind: 'duration',
     default: '30s',
     help: 'time to receive a whole HTTP request, headers and body; past it 408 and the connection is closed',
-  },
-  {
-    key: 'headerTimeoutMs',
+  }),
+  /** Time to receive a request's headers, and the longest a new connection (any port) may stay silent. */
+  headerTimeoutMs: duration({
     flag: '--header-timeout',
     env: 'SKEIN_HEADER_TIMEOUT',
-    kind: 'duration',
     default: '10s',
     help: "time to receive a request's headers; a new connection silent this long is closed (every port)",
-  },
-  {
-    key: 'idleTimeoutMs',
+  }),
+  /** Connections without a request in flight are closed after this (HTTP keep-alive, gRPC). */
+  idleTimeoutMs: duration({
     flag: '--idle-timeout',
     env: 'SKEIN_IDLE_TIMEOUT',
-    kind: 'duration',
     default: '60s',
     help: 'connections without a request in flight are closed after this (HTTP keep-alive, gRPC)',
-  },
-  {
-    key: 'maxConnections',
+  }),
+  /** Connections each port takes at once (fitted at start-up under the open-files limit, http/connections.ts). */
+  maxConnections: int({
     flag: '--max-connections',
     env: 'SKEIN_MAX_CONNECTIONS',
-    kind: 'int',
     default: '1024',
     help: 'connections each port takes at once; lowered at start-up to fit the open-files limit',
-  },
-  {
-    key: 'queryTimeoutMs',
+  }),
+  /** Server-side time limit of every API query. */
+  queryTimeoutMs: duration({
     flag: '--query-timeout',
     env: 'SKEIN_QUERY_TIMEOUT',
-    kind: 'duration',
     default: '30s',
     help: 'server-side time limit of API queries',
-  },
-  {
-    key: 'alertIntervalMs',
+  }),
+  alertIntervalMs: duration({
     flag: '--alert-interval',
     env: 'SKEIN_ALERT_INTERVAL',
-    kind: 'duration',
     default: '15s',
     help: 'how often alert rules are evaluated',
-  },
-  {
-    key: 'alertRulesFile',
+  }),
+  alertRulesFile: text({
     flag: '--alert-rules',
     env: 'SKEIN_ALERT_RULES',
-    kind: 'string',
     help: 'YAML file of alert rules to provision',
-  },
-  {
-    key: 'alertAllowPrivateWebhooks',
+  }),
+  /** Alert webhooks may go to loopback and private addresses (never link-local or metadata ones). */
+  alertAllowPrivateWebhooks: bool({
     flag: '--alert-allow-private-webhooks',
     env: 'SKEIN_ALERT_ALLOW_PRIVATE_WEBHOOKS',
-    kind: 'bool',
     default: 'false',
     help: 'alert webhooks may go to loopback and private addresses (link-local and metadata never)',
-  },
-  {
-    key: 'uiDir',
-    flag: '--ui-dir',
-    env: 'SKEIN_UI_DIR',
-    kind: 'string',
-    help: 'folder of the built UI (default: ui/dist)',
-  },
-  {
-    key: 'demo',
+  }),
+  uiDir: text({ flag: '--ui-dir', env: 'SKEIN_UI_DIR', help: 'folder of the built UI (default: ui/dist)' }),
+  demo: bool({
     flag: '--demo',
     env: 'SKEIN_DEMO',
-    kind: 'bool',
     default: 'false',
     help: 'also run the example shop against it',
-  },
-  {
-    key: 'logLevel',
+  }),
+  logLevel: oneOf(['debug', 'info', 'warn', 'error', 'silent'], {
     flag: '--log-level',
     env: 'SKEIN_LOG_LEVEL',
-    kind: 'level',
     default: 'info',
     help: 'debug, info, warn, error or silent',
-  },
-]
-
-function bad(spec: OptionSpec, raw: string, why: string): never {
-  const shown = spec.secret ? '(hidden)' : JSON.stringify(raw)
-  throw skeinError('CONFIG', `invalid ${spec.flag} ${shown}: ${why} (flag ${spec.flag} or env ${spec.env})`)
+  }),
 }
 
-function convert(spec: OptionSpec, raw: string): unknown {
-  switch (spec.kind) {
-    case 'port': {
-      const n = Number(raw)
-      if (!/^\d+$/.test(raw) || n < 0 || n > 65535) bad(spec, raw, 'expected a port number 0-65535')
-      return n
-    }
-    case 'int': {
-      const n = Number(raw)
-      if (!/^\d+$/.test(raw) || n < 1) bad(spec, raw, 'expected a positive whole number')
-      return n
-    }
-    case 'duration': {
-      const ms = parseDuration(raw)
-      if (ms === undefined || ms <= 0) bad(spec, raw, 'expected a duration such as 200ms, 15s, 5m')
-      return ms
-    }
-    case 'days': {
-      const ms = parseDuration(/^\d+$/.test(raw) ? `${raw}d` : raw)
-      if (ms === undefined || ms < 86_400_000 || ms % 86_400_000 !== 0)
-        bad(spec, raw, 'expected whole days such as 30d')
-      return ms / 86_400_000
-    }
-    case 'bytes': {
-      const n = parseBytes(raw)
-      if (n === undefined || n < 1) bad(spec, raw, 'expected a size such as 4MiB or 262144')
-      return n
-    }
-    case 'bool':
-      if (!/^(true|false|1|0|yes|no)$/i.test(raw)) bad(spec, raw, 'expected true or false')
-      return /^(true|1|yes)$/i.test(raw)
-    case 'url': {
-      let u: URL
-      try {
-        u = new URL(raw)
-      } catch {
-        bad(spec, raw, 'expected a URL such as http://localhost:8123')
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') bad(spec, raw, 'expected an http or https URL')
-      return raw
-    }
-    case 'host':
-      if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) bad(spec, raw, 'expected an IP address or host name')
-      return raw
-    case 'hosts': {
-      const list = raw
-        .split(',')
-        .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
-        .filter((h) => h !== '')
-      const name = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/
-      if (list.length === 0 || list.some((h) => !name.test(h) && isIP(h) === 0))
-        bad(spec, raw, 'expected host names separated by commas, such as skein.example.com,.corp.example')
-      return list
-    }
-    case 'level':
-      if (!/^(debug|info|warn|error|silent)$/.test(raw))
-        bad(spec, raw, 'expected debug, info, warn, error or silent')
-      return raw
-    default:
-      if (raw.length === 0 && spec.key !== 'clickhousePassword') bad(spec, raw, 'must not be empty')
-      return raw
+type Declared = typeof DECLARED
+type Kind = Declared[keyof Declared]['kind']
+type ValueOf<O> = O extends OptionSpec<infer T> ? T : never
+type Flat<T> = { [K in keyof T]: T[K] }
+
+/** Each option's parsed value: always there when it has a default, else optional. */
+type Values<T> = Flat<
+  { -readonly [K in keyof T as T[K] extends { default: string } ? K : never]: ValueOf<T[K]> } & {
+    -readonly [K in keyof T as T[K] extends { default: string } ? never : K]?: ValueOf<T[K]>
   }
-}
+>
+
+/** Options that `derive` turns into other fields. */
+type Derived = 'clickhouseUrl' | 'clickhouseUser' | 'clickhousePassword' | 'spoolDir' | 'maxInflightBytes'
+
+export type Config = Flat<
+  Omit<Values<Declared>, Derived> & {
+    /** Server mode; unset: the embedded engine. */
+    clickhouse?: { url: string; user: string; password: string }
+    /** Server mode: where batches that storage did not take wait (default <data-dir>/spool). */
+    spoolDir: string
+    /** Request-body bytes read or decoded at once; past it, requests get 503 before their body is read. */
+    maxInflightBytes: number
+  }
+>
+
+/** Every option with its key in DECLARED, in order: `skein serve --help`, the README table's test, compose tests. */
+export const OPTIONS: readonly (OptionSpec & { key: string; kind: Kind })[] = Object.entries(DECLARED).map(
+  ([key, spec]) => ({ key, ...spec }),
+)
 
 /** Flags as parsed by the CLI: keys are the flags without dashes in camelCase, values strings or booleans. */
 export type RawFlags = Record<string, string | boolean | undefined>
 
-function flagKey(flag: string): string {
-  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
-}
-
 /** Loads and validates the Config: defaults < environment (and *_FILE for secrets) < flags. */
 export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const values: Record<string, unknown> = {}
-  for (const spec of OPTIONS) {
-    let raw: string | undefined
-    const flagValue = flags[flagKey(spec.flag)]
-    if (flagValue !== undefined) raw = typeof flagValue === 'boolean' ? String(flagValue) : flagValue
-    else if (env[spec.env] !== undefined) raw = env[spec.env]
-    else if (spec.secret && env[`${spec.env}_FILE`]) {
-      try {
-        raw = readFileSync(env[`${spec.env}_FILE`] as string, 'utf8').trim()
-      } catch (e) {
-        bad(spec, `${spec.env}_FILE`, `cannot read the file: ${(e as Error).message}`)
-      }
-    } else raw = spec.default
-    if (raw === undefined) continue
-    values[spec.key] = convert(spec, raw)
-  }
-  const url = values.clickhouseUrl as string | undefined
-  const config: Config = {
-    host: values.host as string,
-    grpcPort: values.grpcPort as number,
-    ingestPort: values.ingestPort as number,
-    port: values.port as number,
-    dataDir: resolve(values.dataDir as string),
-    clickhouse: url
-      ? { url, user: values.clickhouseUser as string, password: (values.clickhousePassword as string) ?? '' }
-      : undefined,
-    database: values.database as string,
-    cluster: values.cluster as string | undefined,
-    retentionDays: values.retentionDays as number,
-    maxFutureMs: values.maxFutureMs as number,
-    ingestToken: values.ingestToken as string | undefined,
-    queryToken: values.queryToken as string | undefined,
-    allowedHosts: values.allowedHosts as string[] | undefined,
-    maxBodyBytes: values.maxBodyBytes as number,
-    maxGrpcMessageBytes: values.maxGrpcMessageBytes as number,
-    maxLineBytes: values.maxLineBytes as number,
-    insertConcurrency: values.insertConcurrency as number,
-    batchRows: values.batchRows as number,
-    batchDelayMs: values.batchDelayMs as number,
-    maxQueueRows: values.maxQueueRows as number,
-    maxQueueBytes: values.maxQueueBytes as number,
-    spoolDir: resolve((values.spoolDir as string | undefined) ?? join(values.dataDir as string, 'spool')),
-    spoolMaxBytes: values.spoolMaxBytes as number,
-    memoryLimitBytes: values.memoryLimitBytes as number,
-    maxInflightBytes:
-      (values.maxInflightBytes as number | undefined) ?? Math.floor((values.memoryLimitBytes as number) / 16),
-    readTimeoutMs: values.readTimeoutMs as number,
-    headerTimeoutMs: values.headerTimeoutMs as number,
-    idleTimeoutMs: values.idleTimeoutMs as number,
-    maxConnections: values.maxConnections as number,
-    queryTimeoutMs: values.queryTimeoutMs as number,
-    alertIntervalMs: values.alertIntervalMs as number,
-    alertRulesFile: values.alertRulesFile as string | undefined,
-    alertAllowPrivateWebhooks: values.alertAllowPrivateWebhooks as boolean,
-    uiDir: values.uiDir as string | undefined,
-    demo: values.demo as boolean,
-    logLevel: values.logLevel as Config['logLevel'],
-  }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(config.database)) {
-    throw skeinError(
-      'CONFIG',
-      `invalid --clickhouse-database ${JSON.stringify(config.database)}: letters, digits and _ only`,
-    )
-  }
-  if (config.cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(config.cluster)) {
-    throw skeinError(
-      'CONFIG',
-      `invalid --clickhouse-cluster ${JSON.stringify(config.cluster)}: letters, digits, _ and - only`,
-    )
-  }
-  if (config.cluster !== undefined && !config.clickhouse) {
+  const parsed = Object.fromEntries(
+    Object.entries(DECLARED).map(([key, spec]) => [key, parseOption(spec, flags, env)]),
+  )
+  // Each key holds what its own spec's parse returned, or undefined for an unset option without a
+  // default: Values<Declared> exactly. TypeScript does not follow a mapped type through fromEntries.
+  return derive(parsed as Values<Declared>)
+}
+
+/** The steps after parsing: options that default to or fold into others, and checks across options. */
+function derive(values: Values<Declared>): Config {
+  const { clickhouseUrl, clickhouseUser, clickhousePassword, spoolDir, maxInflightBytes, ...rest } = values
+  if (rest.cluster !== undefined && clickhouseUrl === undefined)
     throw skeinError('CONFIG', '--clickhouse-cluster needs --clickhouse-url (a cluster is not embedded)')
-  }
-  if (config.headerTimeoutMs > config.readTimeoutMs) {
+  if (rest.headerTimeoutMs > rest.readTimeoutMs) {
     throw skeinError(
       'CONFIG',
-      `invalid --header-timeout ${formatDuration(config.headerTimeoutMs)}: longer than --read-timeout ${formatDuration(config.readTimeoutMs)}, which includes the headers`,
+      `invalid --header-timeout ${formatDuration(rest.headerTimeoutMs)}: longer than --read-timeout ${formatDuration(rest.readTimeoutMs)}, which includes the headers`,
     )
   }
-  return config
+  return {
+    ...rest,
+    dataDir: resolve(rest.dataDir),
+    clickhouse:
+      clickhouseUrl === undefined
+        ? undefined
+        : { url: clickhouseUrl, user: clickhouseUser, password: clickhousePassword },
+    spoolDir: resolve(spoolDir ?? join(rest.dataDir, 'spool')),
+    maxInflightBytes: maxInflightBytes ?? Math.floor(rest.memoryLimitBytes / 16),
+  }
+}
+
+function parseOption(spec: OptionSpec, flags: RawFlags, env: NodeJS.ProcessEnv): unknown {
+  const text = textOf(spec, flags, env)
+  return text === undefined ? undefined : spec.parse(text, (why) => refuse(spec, text, why))
+}
+
+/** The option's text: its flag, else its environment variable, else (secrets) the file `${env}_FILE` names, else its default. */
+function textOf(spec: OptionSpec, flags: RawFlags, env: NodeJS.ProcessEnv): string | undefined {
+  const flag = flags[flagKey(spec.flag)]
+  if (flag !== undefined) return String(flag)
+  if (env[spec.env] !== undefined) return env[spec.env]
+  const file = spec.secret ? env[`${spec.env}_FILE`] : undefined
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim()
+    } catch (e) {
+      refuse(spec, `${spec.env}_FILE`, `cannot read the file: ${(e as Error).message}`)
+    }
+  }
+  return spec.default
+}
+
+function refuse(spec: OptionSpec, text: string, why: string): never {
+  const shown = spec.secret ? '(hidden)' : JSON.stringify(text)
+  throw skeinError('CONFIG', `invalid ${spec.flag} ${shown}: ${why} (flag ${spec.flag} or env ${spec.env})`)
+}
+
+/** `--max-body-bytes` → `maxBodyBytes`, as commander names it. */
+function flagKey(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, OPTIONS } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -68,5 +68,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ clickhouseUrl: 'http://h:8123', clickhouseCluster: 'bad name!' }, {})).toThrow(
       /cluster/,
     )
+  })
+
+  it('takes a secret from the environment before its *_FILE, and hides it when the file cannot be read', () => {
+    const env = { SKEIN_INGEST_TOKEN: 'from-env', SKEIN_INGEST_TOKEN_FILE: '/nonexistent/token' }
+    expect(loadConfig({}, env).ingestToken).toBe('from-env')
+    expect(() => loadConfig({}, { SKEIN_INGEST_TOKEN_FILE: '/nonexistent/token' })).toThrow(
+      /^invalid --ingest-token \(hidden\): cannot read the file: .*\(flag --ingest-token or env SKEIN_INGEST_TOKEN\)$/,
+    )
+    expect(() => loadConfig({}, { SKEIN_INGEST_TOKEN: '' })).toThrow(
+      'invalid --ingest-token (hidden): must not be empty',
+    )
+  })
+
+  it('derives --max-inflight-bytes from --memory-limit and the spool from the data directory, unless given', () => {
+    const c = loadConfig({ memoryLimit: '1GiB', dataDir: '/var/skein' }, {})
+    expect(c.maxInflightBytes).toBe(64 * 1024 * 1024)
+    expect(c.spoolDir).toBe('/var/skein/spool')
+    const given = loadConfig({ memoryLimit: '1GiB', maxInflightBytes: '1MiB', spoolDir: '/spool' }, {})
+    expect(given.maxInflightBytes).toBe(1024 * 1024)
+    expect(given.spoolDir).toBe('/spool')
+  })
+
+  it('gathers the ClickHouse server options once a URL is given', () => {
+    const env = { SKEIN_CLICKHOUSE_URL: 'http://ch:8123', SKEIN_CLICKHOUSE_USER: 'skein' }
+    expect(loadConfig({}, env).clickhouse).toEqual({ url: 'http://ch:8123', user: 'skein', password: '' })
+  })
+
+  it('reads on/off options in the words people write', () => {
+    expect(loadConfig({ demo: true }, {}).demo).toBe(true)
+    expect(loadConfig({}, { SKEIN_DEMO: 'YES' }).demo).toBe(true)
+    expect(loadConfig({}, { SKEIN_DEMO: '0' }).demo).toBe(false)
+    expect(() => loadConfig({}, { SKEIN_DEMO: 'maybe' })).toThrow(/--demo "maybe": expected true or false/)
+  })
+
+  it('refuses a log level it does not know, naming those it does', () => {
+    expect(() => loadConfig({ logLevel: 'loud' }, {})).toThrow(
+      '--log-level "loud": expected debug, info, warn, error or silent',
+    )
+  })
+
+  it('names each environment variable after its flag', () => {
+    for (const o of OPTIONS) expect(o.env).toBe(`SKEIN_${o.flag.slice(2).toUpperCase().replaceAll('-', '_')}`)
   })
 })
