@@ -106,7 +106,7 @@ const hosts = kind('hosts', (text: string, refuse: Refuse) => {
 })
 
 interface TextRules {
-  /** Only the ClickHouse password, whose default is none. */
+  /** The ClickHouse password alone: empty by default, as the server's default user has none. */
   mayBeEmpty?: true
   /** What else the text must look like, and the reason given when it does not. */
   match?: { pattern: RegExp; why: string }
