@@ -8,7 +8,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { type ErrorName, errorBody, type SkeinError, skeinError } from '../errors.js'
+import { type ErrorName, type SkeinError, skeinError, toHttp } from '../errors.js'
 
 const BY_STATUS: Record<number, ErrorName> = {
   400: 'BAD_REQUEST',
@@ -31,7 +31,7 @@ export function fromFastifyError(err: unknown, req?: FastifyRequest): SkeinError
     case 'FST_ERR_BAD_URL':
       return skeinError('BAD_REQUEST', 'the path of the URL is not valid percent-encoded UTF-8')
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return skeinError('URI_TOO_LONG', 'a segment of the path is longer than the server accepts')
+      return skeinError('URI_TOO_LONG')
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = req?.routeOptions?.bodyLimit
       return skeinError('BODY_TOO_LARGE', `body is over the limit${limit ? ` of ${limit} bytes` : ''}`)
@@ -58,7 +58,7 @@ export function frameworkErrors(
   send: (req: FastifyRequest, reply: FastifyReply, e: SkeinError) => FastifyReply | undefined,
 ): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
   return (err, req, reply) => {
-    send(req, reply, fromFastifyError(err, req) ?? skeinError('BAD_REQUEST', 'bad request'))
+    send(req, reply, fromFastifyError(err, req) ?? skeinError('BAD_REQUEST'))
   }
 }
 
@@ -78,15 +78,18 @@ export function clientErrorHandler(
     if (err.code === 'ECONNRESET' || socket.destroyed) return
     const e =
       err.code === 'HPE_HEADER_OVERFLOW'
-        ? skeinError('HEADERS_TOO_LARGE', 'the request headers are over the size limit')
+        ? skeinError('HEADERS_TOO_LARGE')
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? skeinError('REQUEST_TIMEOUT', 'the request was not received in time')
+          ? skeinError('REQUEST_TIMEOUT')
           : skeinError('BAD_REQUEST', 'malformed HTTP request')
     if (socket.writable) {
-      const body = JSON.stringify(errorBody(e))
+      const answer = toHttp(e)
+      const body = JSON.stringify(answer.body)
+      const fields = Object.entries({ ...answer.headers, 'content-length': String(Buffer.byteLength(body)) })
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')
       socket.write(
-        `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n${fields}${extra}Connection: close\r\n\r\n${body}`,
       )
     }
     socket.destroy()

@@ -29,8 +29,7 @@ export function requireToken(app: FastifyInstance, token: string | undefined, de
   const authorized = tokenCheck(token)
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config?.public === true) return
-    if (!authorized(req.headers.authorization))
-      return deny(req, reply, skeinError('UNAUTHORIZED', 'missing or wrong bearer token'))
+    if (!authorized(req.headers.authorization)) return deny(req, reply, skeinError('UNAUTHORIZED'))
   })
 }
 

@@ -15,7 +15,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { openApiDocument, ROUTES } from '@skein/model'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { asSkeinError, clip, errorBody, type SkeinError, skeinError } from '../errors.js'
+import { asSkeinError, clip, type SkeinError, skeinError, toHttp } from '../errors.js'
 import { clientErrorHandler, frameworkErrors, fromFastifyError } from '../http/errors.js'
 import { allowHosts, publicRoutes, requireToken } from '../http/guard.js'
 import { SECURITY_HEADERS, securityHeaders } from '../http/headers.js'
@@ -55,8 +55,8 @@ const PLACEHOLDER = `<!doctype html><html><head><meta charset="utf-8"><title>Ske
 export const API_BODY_LIMIT = 256 * 1024
 
 function sendError(reply: FastifyReply, e: SkeinError): FastifyReply {
-  if (e.retryable) reply.header('Retry-After', '2')
-  return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e))
+  const { status, headers, body } = toHttp(e)
+  return reply.code(status).headers(headers).send(body)
 }
 
 /** Longest path parameter (a service, an operation, a rule id) the router takes. */

@@ -2,14 +2,15 @@
  * The OTLP gRPC receiver (port 4317): TraceService/Export and LogsService/Export. Raw-buffer service
  * definitions (no proto loader): the request bytes go straight to our decoder, the response is the
  * hand-encoded Export*ServiceResponse. Messages over the limit are refused by grpc-js with
- * RESOURCE_EXHAUSTED; backpressure is UNAVAILABLE, bad input INVALID_ARGUMENT.
+ * RESOURCE_EXHAUSTED; every other refusal is a coded error answered through `toGrpc` (backpressure
+ * UNAVAILABLE, bad input INVALID_ARGUMENT).
  */
 
 import { createServer, type Server, type Socket } from 'node:net'
 import * as grpc from '@grpc/grpc-js'
 import { tokenCheck } from '../auth.js'
 import { decodeLogsProto, decodeTracesProto } from '../decode/index.js'
-import { asSkeinError, toGrpcStatus } from '../errors.js'
+import { asSkeinError, skeinError, toGrpc } from '../errors.js'
 import { type ConnectionLimits, connectionLimits, openFilesLimit } from '../http/connections.js'
 import type { Decoded, LogRow, SpanRow } from '../rows.js'
 import { admit } from './admit.js'
@@ -111,7 +112,7 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
     return (call, reply) => {
       const auth = call.metadata.get('authorization')[0]
       if (!authorized(typeof auth === 'string' ? auth : undefined)) {
-        reply({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' })
+        reply(toGrpc(skeinError('UNAUTHORIZED')))
         return
       }
       // grpc-js has read the message already (up to --max-grpc-message-bytes); what the budget bounds
@@ -124,7 +125,7 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
       const refused = pipeline.memory.admit(lease, call.request.length)
       if (refused) {
         metrics.refusedRequest(refused.cause)
-        callback({ code: grpc.status.UNAVAILABLE, details: refused.message })
+        callback(toGrpc(skeinError('BACKPRESSURE', refused.message)))
         return
       }
       let decoded: Decoded<R>
@@ -132,8 +133,7 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
         decoded = decode(call.request)
       } catch (e) {
         metrics.rejected(signal, 'malformed', 1)
-        const err = asSkeinError(e)
-        callback({ code: toGrpcStatus(err), details: err.message })
+        callback(toGrpc(e))
         return
       }
       const kept = admit(decoded, signal, deps)
@@ -142,7 +142,7 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
         (e) => {
           const err = asSkeinError(e)
           if (!err.retryable) deps.log('error', `grpc ${signal}: ${(e as Error).stack ?? e}`)
-          callback({ code: toGrpcStatus(err), details: err.message })
+          callback(toGrpc(err))
         },
       )
     }

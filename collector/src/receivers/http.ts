@@ -15,7 +15,7 @@ import {
   decodeTracesJson,
   decodeTracesProto,
 } from '../decode/index.js'
-import { asSkeinError, clip, errorBody, type SkeinError, skeinError, toGrpcStatus } from '../errors.js'
+import { asSkeinError, clip, type SkeinError, skeinError, toGrpc, toHttp } from '../errors.js'
 import { clientErrorHandler, frameworkErrors } from '../http/errors.js'
 import { allowHosts, requireToken } from '../http/guard.js'
 import type { LogFn } from '../log.js'
@@ -40,7 +40,6 @@ export interface ReceiverDeps {
 type Kind = 'proto' | 'json'
 
 const PROTO_TYPES = ['application/x-protobuf', 'application/protobuf']
-export const RETRY_AFTER_SECONDS = '2'
 
 function kindOf(req: FastifyRequest): Kind {
   const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
@@ -61,18 +60,17 @@ function parseJson(buf: Buffer): unknown {
   }
 }
 
+/**
+ * An error in OTLP/HTTP's encodings: a google.rpc.Status in protobuf, or in JSON its fields beside
+ * Skein's coded body; status and headers (Retry-After) as for every port.
+ */
 function sendError(reply: FastifyReply, kind: Kind | 'loki', e: SkeinError): FastifyReply {
-  if (e.retryable) reply.header('Retry-After', RETRY_AFTER_SECONDS)
-  if (kind === 'proto') {
-    return reply
-      .code(e.status)
-      .type('application/x-protobuf')
-      .send(Buffer.from(statusProto(toGrpcStatus(e), e.message)))
-  }
-  return reply
-    .code(e.status)
-    .type('application/json')
-    .send({ code: toGrpcStatus(e), message: e.message, ...errorBody(e) })
+  const { status, headers, body } = toHttp(e)
+  const { code, details } = toGrpc(e)
+  reply.code(status).headers(headers)
+  if (kind === 'proto')
+    return reply.type('application/x-protobuf').send(Buffer.from(statusProto(code, details)))
+  return reply.send({ code, message: details, ...body })
 }
 
 export async function createIngestServer(deps: ReceiverDeps): Promise<FastifyInstance> {
