@@ -1,11 +1,10 @@
 /**
  * The read side's access to storage: runs built fragments on the query client with a server-side time
- * limit, and maps failures to coded errors (timeout and unreachable storage → 503; anything else is our
- * bug → 500 without details to the client).
+ * limit, and maps failures to coded errors as storage/errors.ts classifies them for reads and writes
+ * alike (a timeout, busy or unreachable storage → 503; anything else is our bug → 500 without details).
  */
 import type { ClickHouseClient } from '@clickhouse/client'
-import { skeinError } from '../errors.js'
-import { isQueryTimeout } from '../storage/errors.js'
+import { queryError } from '../storage/errors.js'
 import { build, type Fragment, trusted } from './sql.js'
 
 export interface Db {
@@ -57,17 +56,7 @@ export function createDb(
         })
         return (await rs.json()) as T[]
       } catch (e) {
-        const msg = (e as Error).message?.split('\n')[0] ?? String(e)
-        if (isQueryTimeout(e))
-          throw skeinError(
-            'QUERY_TIMEOUT',
-            `the query took longer than ${timeoutMs} ms; narrow the time range or filters`,
-            e,
-          )
-        if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|closed/i.test(msg)) {
-          throw skeinError('STORAGE_UNAVAILABLE', 'storage is unavailable', e)
-        }
-        throw skeinError('INTERNAL', 'query failed', e)
+        throw queryError(e, timeoutMs)
       } finally {
         slot.busy--
       }

@@ -1,10 +1,22 @@
 /**
- * What a ClickHouse failure means, decided in this one place: bad data (an insert that fails the same way
- * however often it is retried: the writer fails it at once as STORAGE_REJECTED and the batcher isolates
- * the request that caused it), a query over its time limit, or a transient condition worth retrying
- * (overload, too many parts, memory, network, replication). An error without a ClickHouse code
- * (connection refused, reset) is transient.
+ * What a ClickHouse failure means, decided in this one place for the writer and the query side alike
+ * (`storageFailure`); the writer acts on it through `isBadData` (pipeline/writer.ts), the query side
+ * through `queryError`:
+ *
+ * - `timeout`: a statement stopped for its time limit. A query answers 503 QUERY_TIMEOUT; an insert is
+ *   retried.
+ * - `overloaded`: the engine is too busy now (memory, simultaneous queries, too many parts): a query
+ *   answers 503 STORAGE_UNAVAILABLE with Retry-After (it was a 500), an insert is retried.
+ * - `unavailable`: storage cannot be reached or is not itself (network, replicas, Keeper): as overloaded.
+ * - `rejected`: the statement or its rows fail the same way however often they are sent: an insert's rows
+ *   are bad data (STORAGE_REJECTED at once; the batcher isolates the request that caused it), a query
+ *   that fails so is our bug (500 without details).
+ * - `other`: none of these. An insert is retried (the rows are not known to be bad, so they are kept),
+ *   a query answers 500.
  */
+import { type SkeinError, skeinError } from '../errors.js'
+
+export type StorageFailure = 'timeout' | 'overloaded' | 'unavailable' | 'rejected' | 'other'
 
 /** The numeric ClickHouse error code of a failure (`@clickhouse/client` gives it as a string), if any. */
 export function clickhouseCode(e: unknown): number | undefined {
@@ -13,13 +25,20 @@ export function clickhouseCode(e: unknown): number | undefined {
   return typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : undefined
 }
 
-/**
- * Codes that mean "later" rather than "this data is bad": timeouts (159, 160, 209, 210), overload and
- * limits (202, 203, 236, 241, 242), too many parts (252, but see below), network, replication and
- * Keeper trouble (164, 285, 319, 394, 425, 439, 999–1001).
- */
-const TRANSIENT_CODES = new Set([
-  159, 160, 164, 202, 203, 209, 210, 236, 241, 242, 252, 285, 319, 394, 425, 439, 999, 1000, 1001,
+const KIND_OF_CODE = new Map<number, StorageFailure>([
+  // TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELLED
+  ...[159, 160, 394].map((c) => [c, 'timeout'] as const),
+  // TOO_MANY_SIMULTANEOUS_QUERIES, NO_FREE_CONNECTION, MEMORY_LIMIT_EXCEEDED, TOO_MANY_PARTS (but see
+  // below), CANNOT_SCHEDULE_TASK
+  ...[202, 203, 241, 252, 439].map((c) => [c, 'overloaded'] as const),
+  // SOCKET_TIMEOUT, NETWORK_ERROR, ABORTED, TABLE_IS_READ_ONLY (a replica without Keeper),
+  // TOO_FEW_LIVE_REPLICAS, UNKNOWN_STATUS_OF_INSERT, SYSTEM_ERROR, KEEPER_EXCEPTION, POCO_EXCEPTION,
+  // STD_EXCEPTION
+  ...[209, 210, 236, 242, 285, 319, 425, 999, 1000, 1001].map((c) => [c, 'unavailable'] as const),
+  // READONLY: a write on a read-only connection, or by a read-only user. Not the rows' fault (an insert
+  // is retried, and spooled, until an operator fixes the user) nor a passing state (a query that meets it
+  // is our bug).
+  [164, 'other'],
 ])
 
 /**
@@ -28,21 +47,53 @@ const TRANSIENT_CODES = new Set([
  * `max_partitions_per_insert_block` (the data's fault: one request with spans on 101 different days
  * fails every time, and retrying it held the other requests of its batch hostage; issue 18.4).
  */
-const BAD_DATA_MESSAGES = [/too many partitions for single insert block/i]
+const REJECTED_MESSAGES = [/too many partitions for single insert block/i]
+
+/** Failures without a ClickHouse code that say the connection is gone (chDB says "closed"). */
+const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|closed/i
+
+/** What a failure of a ClickHouse statement means; see the module comment. */
+export function storageFailure(e: unknown): StorageFailure {
+  const code = clickhouseCode(e)
+  const message = (e as Error)?.message ?? ''
+  if (code === undefined) {
+    const errno = (e as { code?: unknown })?.code
+    return NETWORK.test(`${typeof errno === 'string' ? errno : ''} ${message}`) ? 'unavailable' : 'other'
+  }
+  if (REJECTED_MESSAGES.some((re) => re.test(message))) return 'rejected'
+  return KIND_OF_CODE.get(code) ?? 'rejected'
+}
 
 /** True when an insert failed because of the rows themselves: retrying will not help. */
 export function isBadData(e: unknown): boolean {
-  const code = clickhouseCode(e)
-  if (code === undefined) return false
-  if (!TRANSIENT_CODES.has(code)) return true
-  const message = (e as Error)?.message ?? ''
-  return BAD_DATA_MESSAGES.some((re) => re.test(message))
+  return storageFailure(e) === 'rejected'
 }
 
-/** Codes of a query stopped for its time limit: TIMEOUT_EXCEEDED, TOO_SLOW, QUERY_WAS_CANCELLED. */
-const TIMEOUT_CODES = new Set([159, 160, 394])
-
 export function isQueryTimeout(e: unknown): boolean {
-  const code = clickhouseCode(e)
-  return code !== undefined && TIMEOUT_CODES.has(code)
+  return storageFailure(e) === 'timeout'
+}
+
+/**
+ * The coded error a failed query answers with. The engine's own message never reaches the client (it may
+ * quote the query); the error's name does when storage is overloaded, so the client knows what to wait
+ * for.
+ */
+export function queryError(e: unknown, timeoutMs: number): SkeinError {
+  switch (storageFailure(e)) {
+    case 'timeout':
+      return skeinError(
+        'QUERY_TIMEOUT',
+        `the query took longer than ${timeoutMs} ms; narrow the time range or filters`,
+        e,
+      )
+    case 'overloaded': {
+      const type = (e as { type?: unknown })?.type
+      const what = typeof type === 'string' && /^[A-Z0-9_]+$/.test(type) ? type : `error ${clickhouseCode(e)}`
+      return skeinError('STORAGE_UNAVAILABLE', `storage is too busy to answer (${what}); retry later`, e)
+    }
+    case 'unavailable':
+      return skeinError('STORAGE_UNAVAILABLE', undefined, e)
+    default:
+      return skeinError('INTERNAL', 'query failed', e)
+  }
 }
