@@ -1,4 +1,8 @@
-/** Bearer-token checks, in constant time (digests of equal length), the token itself never logged. */
+/**
+ * The one bearer-token check of every port, in constant time (digests of equal length), the token itself
+ * never logged. Each server asks it from one hook: `requireToken` (http/guard.ts) on the HTTP ports,
+ * `requireGrpcToken` (receivers/grpc.ts) on the gRPC port.
+ */
 import { createHash, timingSafeEqual } from 'node:crypto'
 
 export type TokenCheck = (authorizationHeader: string | undefined) => boolean

@@ -3,7 +3,7 @@
  * definitions (no proto loader): the request bytes go straight to our decoder, the response is the
  * hand-encoded Export*ServiceResponse. Messages over the limit are refused by grpc-js with
  * RESOURCE_EXHAUSTED; every other refusal is a coded error answered through `toGrpc` (backpressure
- * UNAVAILABLE, bad input INVALID_ARGUMENT).
+ * UNAVAILABLE, bad input INVALID_ARGUMENT), the missing token by the one hook of `requireGrpcToken`.
  */
 
 import { createServer, type Server, type Socket } from 'node:net'
@@ -93,13 +93,37 @@ export class GrpcReceiver extends grpc.Server {
   }
 }
 
+/**
+ * The gRPC port's one hook for its token, as http/guard.ts's is for the HTTP ports, with the same check
+ * (auth.ts): an interceptor, which grpc-js runs on the call's metadata before any handler, for every
+ * method served (a method that is not served is UNIMPLEMENTED before it, as gRPC routes on the exact
+ * path). No token: no interceptor.
+ */
+export function requireGrpcToken(token: string | undefined): grpc.ServerInterceptor[] {
+  if (!token) return []
+  const authorized = tokenCheck(token)
+  return [
+    (_method, call) =>
+      new grpc.ServerInterceptingCall(call, {
+        start: (next) =>
+          next({
+            onReceiveMetadata: (metadata, pass) => {
+              const auth = metadata.get('authorization')[0]
+              if (authorized(typeof auth === 'string' ? auth : undefined)) pass(metadata)
+              else call.sendStatus(toGrpc(skeinError('UNAUTHORIZED')))
+            },
+          }),
+      }),
+  ]
+}
+
 export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
   const { config, pipeline, metrics } = deps
-  const authorized = tokenCheck(config.ingestToken)
   const server = new GrpcReceiver(
     {
       'grpc.max_receive_message_length': config.maxGrpcMessageBytes,
       'grpc.max_send_message_length': 1024 * 1024,
+      interceptors: requireGrpcToken(config.ingestToken),
     },
     connectionLimits(config, openFilesLimit()),
   )
@@ -110,11 +134,6 @@ export function createGrpcServer(deps: ReceiverDeps): grpc.Server {
     consume: (rows: R[], bytes: number) => Promise<void>,
   ): grpc.handleUnaryCall<Buffer, Buffer> {
     return (call, reply) => {
-      const auth = call.metadata.get('authorization')[0]
-      if (!authorized(typeof auth === 'string' ? auth : undefined)) {
-        reply(toGrpc(skeinError('UNAUTHORIZED')))
-        return
-      }
       // grpc-js has read the message already (up to --max-grpc-message-bytes); what the budget bounds
       // here is its decoding and its rows until they are stored, as for HTTP bodies (issue 18.3).
       const lease = pipeline.memory.lease()
