@@ -21,7 +21,10 @@ export type GrpcStatusName = keyof typeof GRPC_STATUS
 
 export interface ErrorDef {
   readonly code: string
-  /** The HTTP status (for CONFIG, which no client sees, the process's exit code). */
+  /**
+   * The HTTP status; for CONFIG, which stops start-up and never reaches a client, the exit code of a bad
+   * configuration.
+   */
   readonly status: number
   readonly grpcStatus: number
   /**
