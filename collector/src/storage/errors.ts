@@ -35,6 +35,11 @@ const KIND_OF_CODE = new Map<number, StorageFailure>([
   // TOO_FEW_LIVE_REPLICAS, UNKNOWN_STATUS_OF_INSERT, SYSTEM_ERROR, KEEPER_EXCEPTION, POCO_EXCEPTION,
   // STD_EXCEPTION
   ...[209, 210, 236, 242, 285, 319, 425, 999, 1000, 1001].map((c) => [c, 'unavailable'] as const),
+  // UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, IP_ADDRESS_NOT_ALLOWED, ACCESS_DENIED,
+  // AUTHENTICATION_FAILED: storage refuses *us*, not the rows. Called bad data, a wrong password would
+  // answer every insert 400 and exporters would drop the data; unavailable, it is retried (and spooled)
+  // until an operator fixes the credentials, and queries answer 503.
+  ...[192, 193, 194, 195, 497, 516].map((c) => [c, 'unavailable'] as const),
   // READONLY: a write on a read-only connection, or by a read-only user. Not the rows' fault (an insert
   // is retried, and spooled, until an operator fixes the user) nor a passing state (a query that meets it
   // is our bug).

@@ -104,6 +104,20 @@ describe('one classification for inserts and queries', () => {
     expect(storageFailure(TIMEOUT)).toBe('timeout')
   })
 
+  it('calls storage refusing our credentials unavailable, not bad data: the rows are kept and retried', () => {
+    const auth = serverError(
+      'Code: 516. DB::Exception: default: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED) (version 24.8.4.13 (official build))',
+    )
+    const denied = serverError(
+      'Code: 497. DB::Exception: default: Not enough privileges. To execute this query, it is necessary to have the grant INSERT ON otel.otel_traces. (ACCESS_DENIED) (version 24.8.4.13 (official build))',
+    )
+    for (const e of [auth, denied]) {
+      expect(storageFailure(e)).toBe('unavailable')
+      expect(isBadData(e)).toBe(false)
+      expect(queryError(e, 5000)).toMatchObject({ code: 'SKEIN_ERR_STORAGE_UNAVAILABLE' })
+    }
+  })
+
   it('keeps a read-only refusal apart: an insert is retried (its rows are not bad), a query is our bug', () => {
     expect(storageFailure(READONLY)).toBe('other')
     expect(isBadData(READONLY)).toBe(false)
