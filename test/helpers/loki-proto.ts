@@ -27,12 +27,12 @@ export function encodePush(msg: object): Uint8Array {
 }
 
 /** The same, snappy-compressed: a push body as the agents send it. */
-export function snappyPush(msg: object): Buffer {
+export function snappyPush(msg: object): Buffer<ArrayBuffer> {
   return Buffer.from(snappy.compress(encodePush(msg)))
 }
 
 /** One stream of lines stamped now (a nanosecond apart), as a snappy push body. */
-export function linesPush(labels: string, lines: string[]): Buffer {
+export function linesPush(labels: string, lines: string[]): Buffer<ArrayBuffer> {
   const now = Date.now()
   return snappyPush({
     streams: [

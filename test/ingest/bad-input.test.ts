@@ -40,7 +40,7 @@ function jsonSpans(spans: { traceId: string; spanId: string; name: string }[], s
   }
 }
 
-async function post(path: string, body: Buffer | string, headers: Record<string, string>) {
+async function post(path: string, body: Uint8Array<ArrayBuffer> | string, headers: Record<string, string>) {
   const res = await fetch(`${collector.ingestUrl}${path}`, { method: 'POST', body, headers })
   return {
     status: res.status,

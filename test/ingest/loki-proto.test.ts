@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 
-async function push(body: Uint8Array, headers: Record<string, string> = {}) {
+async function push(body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
   const res = await fetch(`${collector.ingestUrl}/loki/api/v1/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', ...headers },

@@ -73,7 +73,7 @@ const lokiPush = {
   ],
 }
 
-async function send(path: string, body: Buffer | string, contentType: string, gzip = false) {
+async function send(path: string, body: Uint8Array<ArrayBuffer> | string, contentType: string, gzip = false) {
   const ac = new AbortController()
   const timer = setTimeout(() => ac.abort(), 10_000)
   try {

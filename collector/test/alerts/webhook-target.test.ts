@@ -198,7 +198,7 @@ describe('guardedLookup (send time)', () => {
       guardedLookup(deny, async () => [{ address: '8.8.8.8', family: 4 }])(
         'hooks.test',
         {},
-        (err: Error | null, address: string, family: number) => done([err, address, family]),
+        (err, address, family) => done([err, address, family]),
       ),
     )
     expect(got).toEqual([null, '8.8.8.8', 4])

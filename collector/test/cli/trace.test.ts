@@ -1,5 +1,6 @@
 /** renderTrace: the text call tree of `skein trace`, on partial traces and hostile text. */
 import { describe, expect, it } from 'vitest'
+import type { LogLine } from '../../src/cli/logs.js'
 import { renderTrace, type TraceDoc, type TraceSpan } from '../../src/cli/trace.js'
 
 const T = '1'.repeat(32)
@@ -23,7 +24,8 @@ const span = (
   statusMessage: '',
   ...extra,
 })
-const log = (spanId: string, body: string) => ({
+const log = (spanId: string, body: string): LogLine => ({
+  timestampNs: '1700000000001000000',
   timestamp: '2023-11-14T22:13:20.001Z',
   service: 'svc',
   severityText: 'INFO',
