@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { LOG_TABLE, SPAN_TABLE } from '../../src/rows.js'
 import {
   FAST_READ_COLUMNS,
   logsTable,
@@ -86,6 +87,11 @@ describe('the schema', () => {
   })
   it('creates otel_logs with the exporter columns and types', async () => {
     expect(await describeTable('otel_logs')).toEqual(EXPORTER_LOGS)
+  })
+  it('is what the row shapes declare (rows.ts): every inserted column, in order, with its type', async () => {
+    expect(SPAN_TABLE).toEqual(await describeTable('otel_traces'))
+    // TimestampTime is a DEFAULT column, filled by the engine from Timestamp: never inserted.
+    expect(LOG_TABLE).toEqual((await describeTable('otel_logs')).filter(([name]) => name !== 'TimestampTime'))
   })
   it('creates otel_traces_trace_id_ts and the view that fills it', async () => {
     expect(await describeTable('otel_traces_trace_id_ts')).toEqual(EXPORTER_TRACE_ID_TS)
