@@ -14,6 +14,17 @@ export type TreeSpan = Pick<
 }
 
 /**
+ * What a waterfall row shows of a span: the tree's fields, its name and kind. The API's full spans have
+ * them, and so do the spans of the compact form (compact.ts), which have no attributes, events or logs.
+ */
+export type RowSpan = TreeSpan &
+  Pick<Span, 'name' | 'kind'> & {
+    statusMessage?: string
+    /** Log lines the span wrote, when the form the span came in counts them (the compact form). */
+    logCount?: number
+  }
+
+/**
  * A span placed in its trace. Times are nanoseconds relative to the trace start (a Number is exact up to
  * ~104 days, far beyond any trace), already corrected for clock skew; the span keeps the raw values.
  */

@@ -4,7 +4,7 @@ import { buildSpanTree } from '@skein/model/tree'
 import { cleanup, fireEvent, render } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
-import { flattenTree } from '../lib/rows'
+import { flattenTree, type SpanRow } from '../lib/rows'
 import { fakeLayout } from '../testing/layout'
 import { bigTrace, span } from '../testing/spans'
 import { Waterfall } from './Waterfall'
@@ -14,7 +14,7 @@ afterEach(cleanup)
 
 function renderWaterfall(spans = bigTrace(50), extra: Partial<Parameters<typeof Waterfall>[0]> = {}) {
   const tree = buildSpanTree(spans)
-  const rows = flattenTree(tree, new Set())
+  const rows = flattenTree(tree, new Set(), undefined, { minFold: 0 }) as SpanRow[]
   const onSelect = vi.fn()
   const onToggle = vi.fn()
   const view = render(

@@ -5,7 +5,7 @@ import { serviceColor } from '../lib/colors'
 import type { CriticalSegment } from '../lib/criticalPath'
 import { formatDurationNs } from '../lib/format'
 import type { LogMarker } from '../lib/logs'
-import type { Row } from '../lib/rows'
+import type { SpanRow as Row } from '../lib/rows'
 import { rulerTicks, toFraction } from '../lib/scale'
 import './Waterfall.css'
 

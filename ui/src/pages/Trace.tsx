@@ -10,7 +10,7 @@ import { type ScrollRequest, Waterfall } from '../components/Waterfall'
 import { useApi } from '../hooks/useApi'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
 import { mapLogsToSpans } from '../lib/logs'
-import { allParentIds, countDescendants, flattenTree } from '../lib/rows'
+import { allParentIds, countDescendants, flattenTree, type SpanRow } from '../lib/rows'
 import './Trace.css'
 
 /** The trace's own time bounds, widened by a minute, so the Logs page finds lines written around it. */
@@ -55,7 +55,8 @@ export function TracePage() {
     [tree],
   )
   const rows = useMemo(
-    () => (tree ? flattenTree(tree, collapsed, descendants) : []),
+    // Folding repeated siblings comes with the waterfall's fold rows.
+    () => (tree ? (flattenTree(tree, collapsed, descendants, { minFold: 0 }) as SpanRow[]) : []),
     [tree, collapsed, descendants],
   )
   const critical = useMemo(
