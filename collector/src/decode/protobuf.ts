@@ -41,15 +41,18 @@ export function wireTypes(spec: Record<number, number>): Int8Array {
   return t
 }
 
-/** Node's Buffer has long had these native slicers (what `toString` calls); @types/node omits them. */
-type NodeBuffer = Buffer & {
-  utf8Slice(start: number, end: number): string
-  base64Slice(start: number, end: number): string
-  latin1Slice(start: number, end: number): string
-}
+/**
+ * `utf8Slice(start, end)` is the native decoder behind `toString('utf8', start, end)`, on Buffer.prototype
+ * since Node's first releases but not in its documentation (nor in @types/node). Called directly it saves
+ * `toString`'s argument checks and encoding lookup, about 20 ns a string: measured with the documented
+ * call instead (A/B in one process, CPU time, median of 41 interleaved rounds, Node 20): decoding OTLP
+ * protobuf 1–3% slower, a Loki protobuf push 6% slower (a line is one long string). Kept for that; a test
+ * holds it to `toString`'s output, so a Node release without it fails there first.
+ */
+type NodeBuffer = Buffer & { utf8Slice(start: number, end: number): string }
 
 function toBuffer(bytes: Uint8Array): NodeBuffer {
-  // A zero-copy Buffer view gives us Node's native utf8/base64 slicing.
+  // A zero-copy Buffer view gives us Node's native UTF-8 and base64 decoding.
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   return b as NodeBuffer
 }
@@ -305,6 +308,12 @@ export class ProtoReader {
     this.skip(tag, end)
   }
 
+  /** Reads a length-delimited id (trace, span) as lowercase hex ('' when empty), for any length. */
+  id(end: number, what: string): string {
+    const start = this.bytes(end, what)
+    return hexOf(this.buf, start, this.pos)
+  }
+
   /** Lowercase hex of `buf[start, end)`. */
   hex(start: number, end: number): string {
     return hexOf(this.buf, start, end)
@@ -312,7 +321,7 @@ export class ProtoReader {
 
   /** Standard base64 of `buf[start, end)` (how pdata prints bytes). */
   base64(start: number, end: number): string {
-    return start === end ? '' : this.buf.base64Slice(start, end)
+    return start === end ? '' : this.buf.toString('base64', start, end)
   }
 }
 
@@ -349,28 +358,42 @@ function intern(buf: NodeBuffer, p: number, n: number): string {
 
 const HEX: string[] = []
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'))
-
-const HEX_DIGITS = Buffer.from('0123456789abcdef')
-const hexScratch = Buffer.allocUnsafe(64) as NodeBuffer
+// Char codes of the high and low hex digit of each byte.
+const H = Uint8Array.from(HEX, (h) => h.charCodeAt(0))
+const L = Uint8Array.from(HEX, (h) => h.charCodeAt(1))
 
 /**
- * Lowercase hex of a byte range. Ids (8 and 16 bytes) are written as ASCII into a scratch buffer
- * and sliced once: one flat string, measured faster than concatenating table entries (which
- * builds cons strings) or `hexSlice`.
+ * Lowercase hex of a byte range. Ids (16 and 8 bytes) are made by one `String.fromCharCode` of all their
+ * digits: one flat string, 1.9x faster than writing the digits into a scratch Buffer and slicing it with
+ * `latin1Slice` (58 vs 109 ns a trace id, Node 20), which was faster than `toString('hex')` or
+ * concatenating table entries (which builds cons strings). Other lengths are rare (link ids are stored
+ * as sent): concatenated.
  */
 export function hexOf(buf: Uint8Array, start: number, end: number): string {
-  if (end - start > 32) {
-    let s = ''
-    for (let i = start; i < end; i++) s += HEX[buf[i]]
-    return s
-  }
-  let j = 0
-  for (let i = start; i < end; i++) {
-    const x = buf[i]
-    hexScratch[j++] = HEX_DIGITS[x >> 4]
-    hexScratch[j++] = HEX_DIGITS[x & 15]
-  }
-  return hexScratch.latin1Slice(0, j)
+  const n = end - start
+  if (n === 16) return hex16(buf, start)
+  if (n === 8) return hex8(buf, start)
+  let s = ''
+  for (let i = start; i < end; i++) s += HEX[buf[i]]
+  return s
+}
+
+// biome-ignore format: four bytes a line; one digit a line would fill a page
+function hex16(b: Uint8Array, p: number): string {
+  return String.fromCharCode(
+    H[b[p]], L[b[p]], H[b[p + 1]], L[b[p + 1]], H[b[p + 2]], L[b[p + 2]], H[b[p + 3]], L[b[p + 3]],
+    H[b[p + 4]], L[b[p + 4]], H[b[p + 5]], L[b[p + 5]], H[b[p + 6]], L[b[p + 6]], H[b[p + 7]], L[b[p + 7]],
+    H[b[p + 8]], L[b[p + 8]], H[b[p + 9]], L[b[p + 9]], H[b[p + 10]], L[b[p + 10]], H[b[p + 11]], L[b[p + 11]],
+    H[b[p + 12]], L[b[p + 12]], H[b[p + 13]], L[b[p + 13]], H[b[p + 14]], L[b[p + 14]], H[b[p + 15]], L[b[p + 15]],
+  )
+}
+
+// biome-ignore format: as hex16
+function hex8(b: Uint8Array, p: number): string {
+  return String.fromCharCode(
+    H[b[p]], L[b[p]], H[b[p + 1]], L[b[p + 1]], H[b[p + 2]], L[b[p + 2]], H[b[p + 3]], L[b[p + 3]],
+    H[b[p + 4]], L[b[p + 4]], H[b[p + 5]], L[b[p + 5]], H[b[p + 6]], L[b[p + 6]], H[b[p + 7]], L[b[p + 7]],
+  )
 }
 
 /** True when every byte of the range is zero (an invalid trace or span id). */

@@ -25,6 +25,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
+import { expect } from 'vitest'
 
 export const REMOTE_PARENT: SpanContext = {
   traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -152,6 +153,36 @@ export async function recordLogs(): Promise<ReadableLogRecord[]> {
   await provider.forceFlush()
   return exporter.getFinishedLogRecords()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** The code of the error `fn` throws (`SKEIN_ERR_…`), or undefined when it throws none. */
+export function code(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (e) {
+    return (e as { code?: string }).code
+  }
+  return undefined
+}
+
+/** Asserts that `fn` throws an error with this code and, if given, a message that matches. */
+function expectCode(expected: string, fn: () => unknown, message?: RegExp): void {
+  try {
+    fn()
+  } catch (e) {
+    expect((e as { code?: string }).code).toBe(expected)
+    if (message) expect((e as Error).message).toMatch(message)
+    return
+  }
+  throw new Error(`expected ${expected}, nothing was thrown`)
+}
+
+export const expectBadProtobuf = (fn: () => unknown, message?: RegExp) =>
+  expectCode('SKEIN_ERR_BAD_PROTOBUF', fn, message)
+export const expectBadJson = (fn: () => unknown, message?: RegExp) =>
+  expectCode('SKEIN_ERR_BAD_JSON', fn, message)
 
 // ---------------------------------------------------------------------------------------------
 // A minimal protobuf writer for hand-made (and deliberately broken) messages.

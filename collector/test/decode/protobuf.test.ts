@@ -1,19 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { durationNs, hexOf, i64ToDecimal, ProtoReader, u64ToDecimal } from '../../src/decode/protobuf.js'
-import { bytes, varint } from './helpers.js'
+import { bytes, code, varint } from './helpers.js'
 
 const hi = (n: bigint) => Number(BigInt.asUintN(64, n) >> 32n)
 const lo = (n: bigint) => Number(BigInt.asUintN(32, n))
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code
-  }
-  return undefined
-}
 
 describe('u64ToDecimal and i64ToDecimal', () => {
   it('print 64-bit values exactly, as BigInt would', () => {
@@ -95,6 +86,34 @@ describe('ProtoReader', () => {
     const r = new ProtoReader(bytes(varint(Buffer.byteLength(s)), [...Buffer.from(s)]))
     expect(r.string(r.len, 'test')).toBe(s)
     expect(hexOf(Uint8Array.from([0, 15, 16, 255]), 0, 4)).toBe('000f10ff')
+  })
+
+  it('prints ids of every length as the lowercase hex Buffer prints', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(8), (b, at) => {
+        const buf = Buffer.concat([Buffer.alloc(at), b, Buffer.alloc(3)])
+        expect(hexOf(buf, at, at + b.length)).toBe(Buffer.from(b).toString('hex'))
+      }),
+      { numRuns: 2000 },
+    )
+    for (const n of [8, 16]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 250) & 0xff)
+      expect(hexOf(b, 0, n)).toBe(Buffer.from(b).toString('hex'))
+    }
+  })
+
+  it('decodes any bytes as strings exactly as Buffer#toString does, invalid UTF-8 included, again from its cache', () => {
+    // The reader calls Buffer's native utf8Slice, which Node does not document: this holds it to toString.
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
+        const msg = bytes(varint(b.length), [...b], varint(b.length), [...b])
+        const r = new ProtoReader(msg)
+        const want = Buffer.from(b).toString('utf8')
+        expect(r.string(r.len, 'first')).toBe(want)
+        expect(r.string(r.len, 'second')).toBe(want)
+      }),
+      { numRuns: 2000 },
+    )
   })
 
   it('checks a length against the enclosing message, not just the buffer', () => {
