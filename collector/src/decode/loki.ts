@@ -11,8 +11,7 @@
  * nested objects flattened to dotted keys. Any other line is kept whole as Body.
  */
 import { clip, skeinError } from '../errors.js'
-import type { Decoded, LogRow, StrMap } from '../rows.js'
-import { UNKNOWN_SERVICE } from '../rows.js'
+import { type Decoded, L, type LogRow, newLogRow, type StrMap, UNKNOWN_SERVICE } from '../rows.js'
 import { checkHexId, lowerHex, setAttr } from './otlp-common.js'
 
 /** Options, validated once by whoever builds the receiver. */
@@ -140,23 +139,18 @@ export function decodeLokiJson(body: unknown, opts: LokiOptions): Decoded<LogRow
       if (line.severityText === '' && typeof levelLabel === 'string') setLevel(levelLabel, line)
       if (!line.bodySet && line.message !== undefined) line.body = line.message
 
-      out.rows.push([
-        ts,
-        line.traceId,
-        line.spanId,
-        line.traceFlags,
-        line.severityText,
-        line.severityNumber,
-        service,
-        line.body,
-        '',
-        labels,
-        '',
-        '',
-        '',
-        NO_ATTRS,
-        line.attrs,
-      ])
+      const row = newLogRow()
+      row[L.Timestamp] = ts
+      row[L.TraceId] = line.traceId
+      row[L.SpanId] = line.spanId
+      row[L.TraceFlags] = line.traceFlags
+      row[L.SeverityText] = line.severityText
+      row[L.SeverityNumber] = line.severityNumber
+      row[L.ServiceName] = service
+      row[L.Body] = line.body
+      row[L.ResourceAttributes] = labels
+      row[L.LogAttributes] = line.attrs
+      out.rows.push(row)
     }
   }
   return out

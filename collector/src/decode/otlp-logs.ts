@@ -10,36 +10,29 @@
  * its trace. An all-zero id, though, is what several SDKs send for "no trace": it is stored as
  * '' rather than rejected.
  *
- * Rows of one resource/scope share their attribute objects. Treat rows as immutable.
+ * The request, resource and scope around the records are read by otlp-envelope.ts; this module reads a
+ * log record into a row.
  */
-import type { Decoded, LogRow, StrMap } from '../rows.js'
-import { UNKNOWN_SERVICE } from '../rows.js'
+import { type Decoded, L, type LogRow, newLogRow, type StrMap } from '../rows.js'
 import {
-  arrayOrNone,
-  badJson,
   checkHexId,
   enumValue,
   field,
   jsonAnyValue,
   jsonAttributes,
-  jsonResource,
-  jsonScope,
   lowerHex,
   objectOrNone,
   readAnyValue,
   readKeyValue,
-  readResource,
-  readScope,
-  type Scope,
-  serviceNameOf,
   str,
   u32,
   u64,
-  withPath,
+  ZERO_SPAN_ID,
+  ZERO_TRACE_ID,
 } from './otlp-common.js'
+import { decoders, reject } from './otlp-envelope.js'
 import {
-  allZero,
-  ProtoReader,
+  type ProtoReader,
   u64ToDecimal,
   WIRE_I32,
   WIRE_I64,
@@ -52,13 +45,6 @@ const REJECT_TRACE_ID = 'log record with an invalid trace id (must be empty or 1
 const REJECT_SPAN_ID = 'log record with an invalid span id (must be empty or 8 bytes)'
 
 // Tags (field << 3 | wire type), from opentelemetry/proto/logs/v1/logs.proto.
-const REQ_RESOURCE_LOGS = (1 << 3) | 2
-const RL_RESOURCE = (1 << 3) | 2
-const RL_SCOPE_LOGS = (2 << 3) | 2
-const RL_SCHEMA_URL = (3 << 3) | 2
-const SL_SCOPE = (1 << 3) | 2
-const SL_LOG_RECORDS = (2 << 3) | 2
-const SL_SCHEMA_URL = (3 << 3) | 2
 const LR_TIME = (1 << 3) | 1
 const LR_SEVERITY_NUMBER = (2 << 3) | 0
 const LR_SEVERITY_TEXT = (3 << 3) | 2
@@ -70,9 +56,6 @@ const LR_SPAN_ID = (10 << 3) | 2
 const LR_OBSERVED_TIME = (11 << 3) | 1
 
 // Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
-const REQ_FIELDS = wireTypes({ 1: WIRE_LEN })
-const RL_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN }) // resource, scope_logs, schema_url
-const SL_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN }) // scope, log_records, schema_url
 // LogRecord (field 4 is reserved; event_name 12 has no column in the exporter's table).
 const LR_FIELDS = wireTypes({
   1: WIRE_I64,
@@ -94,93 +77,14 @@ for (const [i, n] of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].entrie
   for (let k = 2; k <= 4; k++) SEVERITY_NAMES[`SEVERITY_NUMBER_${n}${k}`] = i * 4 + k
 }
 
-/**
- * Decodes an OTLP ExportLogsServiceRequest in protobuf into `otel_logs` rows.
- * Records with invalid trace/span ids are left out and counted in `rejected`; a malformed message
- * throws `SKEIN_ERR_BAD_PROTOBUF`.
- */
-export function decodeLogsProto(buf: Uint8Array): Decoded<LogRow> {
-  const r = new ProtoReader(buf)
-  const out: Decoded<LogRow> = { rows: [], rejected: 0 }
-  const end = r.len
-  while (r.pos < end) {
-    const tag = r.tag(end)
-    if (tag === REQ_RESOURCE_LOGS) {
-      const len = r.length(end, 'ExportLogsServiceRequest.resource_logs')
-      readResourceLogs(r, r.pos + len, out)
-    } else r.other(tag, end, REQ_FIELDS, 'ExportLogsServiceRequest')
-  }
-  return out
-}
-
-function readResourceLogs(r: ProtoReader, end: number, out: Decoded<LogRow>): void {
-  const rows = out.rows
-  const first = rows.length
-  const attrs: StrMap = {}
-  let schemaUrl = ''
-  while (r.pos < end) {
-    const tag = r.tag(end)
-    if (tag === RL_SCOPE_LOGS) {
-      const len = r.length(end, 'ResourceLogs.scope_logs')
-      readScopeLogs(r, r.pos + len, out)
-    } else if (tag === RL_RESOURCE) {
-      const len = r.length(end, 'ResourceLogs.resource')
-      readResource(r, r.pos + len, attrs)
-    } else if (tag === RL_SCHEMA_URL) schemaUrl = r.string(end, 'ResourceLogs.schema_url')
-    else r.other(tag, end, RL_FIELDS, 'ResourceLogs')
-  }
-  // The resource may follow its records on the wire: fill it in once the message is complete.
-  const service = serviceNameOf(attrs, UNKNOWN_SERVICE)
-  for (let i = first; i < rows.length; i++) {
-    const row = rows[i]
-    row[6] = service
-    row[8] = schemaUrl
-    row[9] = attrs
-  }
-}
-
-function readScopeLogs(r: ProtoReader, end: number, out: Decoded<LogRow>): void {
-  const rows = out.rows
-  const first = rows.length
-  const scope: Scope = { name: '', version: '', attributes: {} }
-  let schemaUrl = ''
-  while (r.pos < end) {
-    const tag = r.tag(end)
-    if (tag === SL_LOG_RECORDS) {
-      const len = r.length(end, 'ScopeLogs.log_records')
-      readLogRecord(r, r.pos + len, out)
-    } else if (tag === SL_SCOPE) {
-      const len = r.length(end, 'ScopeLogs.scope')
-      readScope(r, r.pos + len, scope)
-    } else if (tag === SL_SCHEMA_URL) schemaUrl = r.string(end, 'ScopeLogs.schema_url')
-    else r.other(tag, end, SL_FIELDS, 'ScopeLogs')
-  }
-  for (let i = first; i < rows.length; i++) {
-    const row = rows[i]
-    row[10] = schemaUrl
-    row[11] = scope.name
-    row[12] = scope.version
-    row[13] = scope.attributes
-  }
-}
-
-const NO_ATTRS: StrMap = {}
-
 function readLogRecord(r: ProtoReader, end: number, out: Decoded<LogRow>): void {
-  const buf = r.buf
+  // The row is filled by name as the fields come (a later occurrence of a field wins, as in protobuf).
+  const row = newLogRow()
+  const attrs: StrMap = {}
   let timeHi = 0
   let timeLo = 0
-  let obsHi = 0
-  let obsLo = 0
-  let severityNumber = 0
-  let severityText = ''
-  let body = ''
-  let flags = 0
-  let traceStart = 0
-  let traceEnd = 0
-  let spanStart = 0
-  let spanEnd = 0
-  const attrs: StrMap = {}
+  let observedHi = 0
+  let observedLo = 0
   while (r.pos < end) {
     const tag = r.tag(end)
     switch (tag) {
@@ -191,18 +95,18 @@ function readLogRecord(r: ProtoReader, end: number, out: Decoded<LogRow>): void 
         break
       case LR_OBSERVED_TIME:
         r.fixed64(end)
-        obsHi = r.hi
-        obsLo = r.lo
+        observedHi = r.hi
+        observedLo = r.lo
         break
       case LR_SEVERITY_NUMBER:
-        severityNumber = r.varint32(end)
+        row[L.SeverityNumber] = r.varint32(end)
         break
       case LR_SEVERITY_TEXT:
-        severityText = r.string(end, 'LogRecord.severity_text')
+        row[L.SeverityText] = r.string(end, 'LogRecord.severity_text')
         break
       case LR_BODY: {
         const len = r.length(end, 'LogRecord.body')
-        body = readAnyValue(r, r.pos + len, 0)
+        row[L.Body] = readAnyValue(r, r.pos + len, 0)
         break
       }
       case LR_ATTRIBUTES: {
@@ -211,130 +115,85 @@ function readLogRecord(r: ProtoReader, end: number, out: Decoded<LogRow>): void 
         break
       }
       case LR_FLAGS:
-        flags = r.fixed32(end)
+        row[L.TraceFlags] = r.fixed32(end) & 0xff
         break
       case LR_TRACE_ID:
-        traceStart = r.bytes(end, 'LogRecord.trace_id')
-        traceEnd = r.pos
+        row[L.TraceId] = r.id(end, 'LogRecord.trace_id')
         break
       case LR_SPAN_ID:
-        spanStart = r.bytes(end, 'LogRecord.span_id')
-        spanEnd = r.pos
+        row[L.SpanId] = r.id(end, 'LogRecord.span_id')
         break
       default:
         r.other(tag, end, LR_FIELDS, 'LogRecord')
     }
   }
-  const traceLen = traceEnd - traceStart
-  if (traceLen !== 0 && traceLen !== 16) {
+  const traceId = row[L.TraceId]
+  if (traceId.length !== 0 && traceId.length !== 32) {
     reject(out, REJECT_TRACE_ID)
     return
   }
-  const spanLen = spanEnd - spanStart
-  if (spanLen !== 0 && spanLen !== 8) {
+  const spanId = row[L.SpanId]
+  if (spanId.length !== 0 && spanId.length !== 16) {
     reject(out, REJECT_SPAN_ID)
     return
   }
+  if (traceId === ZERO_TRACE_ID) row[L.TraceId] = ''
+  if (spanId === ZERO_SPAN_ID) row[L.SpanId] = ''
   const useObserved = timeHi === 0 && timeLo === 0
-  out.rows.push([
-    useObserved ? u64ToDecimal(obsHi, obsLo) : u64ToDecimal(timeHi, timeLo),
-    traceLen === 0 || allZero(buf, traceStart, traceEnd) ? '' : r.hex(traceStart, traceEnd),
-    spanLen === 0 || allZero(buf, spanStart, spanEnd) ? '' : r.hex(spanStart, spanEnd),
-    flags & 0xff,
-    severityText,
-    severityNumber,
-    UNKNOWN_SERVICE, // set by readResourceLogs
-    body,
-    '', // set by readResourceLogs
-    NO_ATTRS, // set by readResourceLogs
-    '', // set by readScopeLogs
-    '', // set by readScopeLogs
-    '', // set by readScopeLogs
-    NO_ATTRS, // set by readScopeLogs
-    attrs,
-  ])
-}
-
-function reject(out: Decoded<LogRow>, reason: string): void {
-  if (out.rejected++ === 0) out.rejectReason = reason
+  row[L.Timestamp] = useObserved ? u64ToDecimal(observedHi, observedLo) : u64ToDecimal(timeHi, timeLo)
+  row[L.LogAttributes] = attrs
+  out.rows.push(row)
 }
 
 // ---------------------------------------------------------------------------------------------
 // OTLP/JSON
 
-/**
- * Decodes an OTLP/JSON ExportLogsServiceRequest (already parsed) into `otel_logs` rows.
- * Accepts lowerCamelCase and snake_case keys, hex ids, 64-bit integers as strings or numbers and
- * enums as numbers or names. Records with invalid ids are left out and counted in `rejected`; a
- * body of the wrong shape throws `SKEIN_ERR_BAD_JSON` naming where.
- */
-export function decodeLogsJson(body: unknown): Decoded<LogRow> {
-  const out: Decoded<LogRow> = { rows: [], rejected: 0 }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    badJson('invalid OTLP/JSON: expected an ExportLogsServiceRequest object')
+function jsonLogRecord(v: unknown, out: Decoded<LogRow>): void {
+  const lr = objectOrNone(v, 'logRecord') ?? {}
+  const traceId = str(field(lr, 'traceId', 'trace_id'), 'traceId')
+  const spanId = str(field(lr, 'spanId', 'span_id'), 'spanId')
+  const traceCheck = checkHexId(traceId, 16)
+  if (traceCheck === 'bad') {
+    reject(out, REJECT_TRACE_ID)
+    return
   }
-  const resourceLogs = arrayOrNone(
-    field(body as Record<string, unknown>, 'resourceLogs', 'resource_logs'),
-    'resourceLogs',
+  const spanCheck = checkHexId(spanId, 8)
+  if (spanCheck === 'bad') {
+    reject(out, REJECT_SPAN_ID)
+    return
+  }
+  let ts = u64(field(lr, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano')
+  if (ts === '0')
+    ts = u64(field(lr, 'observedTimeUnixNano', 'observed_time_unix_nano'), 'observedTimeUnixNano')
+  const bodyValue = lr.body
+  const logAttrs: StrMap = {}
+  jsonAttributes(lr.attributes, logAttrs, 'attributes')
+  // Stored in this order so that, of several bad fields, the same one is named as before.
+  const row = newLogRow()
+  row[L.Timestamp] = ts
+  row[L.TraceId] = traceCheck === 'ok' ? lowerHex(traceId) : ''
+  row[L.SpanId] = spanCheck === 'ok' ? lowerHex(spanId) : ''
+  row[L.TraceFlags] = u32(field(lr, 'flags', 'flags'), 'flags') & 0xff
+  row[L.SeverityText] = str(field(lr, 'severityText', 'severity_text'), 'severityText')
+  row[L.SeverityNumber] = enumValue(
+    field(lr, 'severityNumber', 'severity_number'),
+    SEVERITY_NAMES,
+    'severityNumber',
   )
-  for (let i = 0; i < resourceLogs.length; i++) {
-    let where = `resourceLogs[${i}]`
-    try {
-      const rl = objectOrNone(resourceLogs[i], 'resourceLogs') ?? {}
-      const attrs: StrMap = {}
-      jsonResource(rl.resource, attrs)
-      const service = serviceNameOf(attrs, UNKNOWN_SERVICE)
-      const resSchemaUrl = str(field(rl, 'schemaUrl', 'schema_url'), 'schemaUrl')
-      const scopeLogs = arrayOrNone(field(rl, 'scopeLogs', 'scope_logs'), 'scopeLogs')
-      for (let j = 0; j < scopeLogs.length; j++) {
-        where = `resourceLogs[${i}].scopeLogs[${j}]`
-        const sl = objectOrNone(scopeLogs[j], 'scopeLogs') ?? {}
-        const scope = jsonScope(sl.scope)
-        const scopeSchemaUrl = str(field(sl, 'schemaUrl', 'schema_url'), 'schemaUrl')
-        const records = arrayOrNone(field(sl, 'logRecords', 'log_records'), 'logRecords')
-        for (let k = 0; k < records.length; k++) {
-          where = `resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}]`
-          const lr = objectOrNone(records[k], 'logRecord') ?? {}
-          const traceId = str(field(lr, 'traceId', 'trace_id'), 'traceId')
-          const spanId = str(field(lr, 'spanId', 'span_id'), 'spanId')
-          const traceCheck = checkHexId(traceId, 16)
-          if (traceCheck === 'bad') {
-            reject(out, REJECT_TRACE_ID)
-            continue
-          }
-          const spanCheck = checkHexId(spanId, 8)
-          if (spanCheck === 'bad') {
-            reject(out, REJECT_SPAN_ID)
-            continue
-          }
-          let ts = u64(field(lr, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano')
-          if (ts === '0')
-            ts = u64(field(lr, 'observedTimeUnixNano', 'observed_time_unix_nano'), 'observedTimeUnixNano')
-          const bodyValue = lr.body
-          const logAttrs: StrMap = {}
-          jsonAttributes(lr.attributes, logAttrs, 'attributes')
-          out.rows.push([
-            ts,
-            traceCheck === 'ok' ? lowerHex(traceId) : '',
-            spanCheck === 'ok' ? lowerHex(spanId) : '',
-            u32(field(lr, 'flags', 'flags'), 'flags') & 0xff,
-            str(field(lr, 'severityText', 'severity_text'), 'severityText'),
-            enumValue(field(lr, 'severityNumber', 'severity_number'), SEVERITY_NAMES, 'severityNumber'),
-            service,
-            bodyValue === undefined || bodyValue === null ? '' : jsonAnyValue(bodyValue, 0, 'body'),
-            resSchemaUrl,
-            attrs,
-            scopeSchemaUrl,
-            scope.name,
-            scope.version,
-            scope.attributes,
-            logAttrs,
-          ])
-        }
-      }
-    } catch (e) {
-      throw withPath(e, where)
-    }
-  }
-  return out
+  row[L.Body] = bodyValue === undefined || bodyValue === null ? '' : jsonAnyValue(bodyValue, 0, 'body')
+  row[L.LogAttributes] = logAttrs
+  out.rows.push(row)
 }
+
+/**
+ * Decoders of an OTLP ExportLogsServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
+ * into `otel_logs` rows. Records with invalid trace or span ids are left out and counted in `rejected`; a
+ * malformed request throws `SKEIN_ERR_BAD_PROTOBUF` or `SKEIN_ERR_BAD_JSON` (naming where). OTLP/JSON is
+ * accepted as for traces.
+ */
+export const { proto: decodeLogsProto, json: decodeLogsJson } = decoders<LogRow>({
+  names: ['ExportLogsServiceRequest', 'ResourceLogs', 'ScopeLogs', 'log_records'],
+  positions: L,
+  readProto: readLogRecord,
+  readJson: jsonLogRecord,
+})

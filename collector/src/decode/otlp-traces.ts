@@ -2,36 +2,29 @@
  * OTLP traces (ExportTraceServiceRequest, opentelemetry/proto/collector/trace/v1) in protobuf and
  * OTLP/JSON → `otel_traces` rows, with the OTel Collector ClickHouse exporter's value conventions.
  *
- * Rows of one resource share one ResourceAttributes object (and one ServiceName string): they are
- * built once per resource, not per span. Treat rows as immutable.
+ * The request, resource and scope around the spans are read by otlp-envelope.ts; this module reads a
+ * span into a row.
  */
-import type { Decoded, SpanRow, StrMap } from '../rows.js'
-import { UNKNOWN_SERVICE } from '../rows.js'
+import { type Decoded, newSpanRow, S, type SpanRow, type StrMap } from '../rows.js'
 import {
   arrayOrNone,
-  badJson,
   checkHexId,
   durationOfDecimal,
   enumValue,
   field,
   jsonAttributes,
-  jsonResource,
-  jsonScope,
   lowerHex,
   objectOrNone,
   readKeyValue,
-  readResource,
-  readScope,
-  type Scope,
-  serviceNameOf,
   str,
   u64,
-  withPath,
+  ZERO_SPAN_ID,
+  ZERO_TRACE_ID,
 } from './otlp-common.js'
+import { decoders, reject } from './otlp-envelope.js'
 import {
-  allZero,
   durationNs,
-  ProtoReader,
+  type ProtoReader,
   u64ToDecimal,
   WIRE_I32,
   WIRE_I64,
@@ -72,11 +65,6 @@ const REJECT_SPAN_ID = 'span with an invalid span id (must be 8 bytes, not all z
 const REJECT_PARENT_ID = 'span with an invalid parent span id (must be empty or 8 bytes)'
 
 // Tags (field << 3 | wire type), from opentelemetry/proto/trace/v1/trace.proto.
-const REQ_RESOURCE_SPANS = (1 << 3) | 2
-const RS_RESOURCE = (1 << 3) | 2
-const RS_SCOPE_SPANS = (2 << 3) | 2
-const SS_SCOPE = (1 << 3) | 2
-const SS_SPANS = (2 << 3) | 2
 const SPAN_TRACE_ID = (1 << 3) | 2
 const SPAN_SPAN_ID = (2 << 3) | 2
 const SPAN_TRACE_STATE = (3 << 3) | 2
@@ -100,9 +88,6 @@ const STATUS_MESSAGE = (2 << 3) | 2
 const STATUS_CODE_TAG = (3 << 3) | 0
 
 // Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
-const REQ_FIELDS = wireTypes({ 1: WIRE_LEN })
-const RS_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN }) // resource, scope_spans, schema_url
-const SS_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN }) // scope, spans, schema_url
 const SPAN_FIELDS = wireTypes({
   1: WIRE_LEN,
   2: WIRE_LEN,
@@ -135,118 +120,37 @@ const LINK_FIELDS = wireTypes({
 // Status: message, code (field 1 is reserved).
 const STATUS_FIELDS = wireTypes({ 2: WIRE_LEN, 3: WIRE_VARINT })
 
-/**
- * Decodes an OTLP ExportTraceServiceRequest in protobuf into `otel_traces` rows.
- * Spans with invalid ids are left out and counted in `rejected`; a malformed message throws
- * `SKEIN_ERR_BAD_PROTOBUF`.
- */
-export function decodeTracesProto(buf: Uint8Array): Decoded<SpanRow> {
-  const r = new ProtoReader(buf)
-  const out: Decoded<SpanRow> = { rows: [], rejected: 0 }
-  const end = r.len
-  while (r.pos < end) {
-    const tag = r.tag(end)
-    if (tag === REQ_RESOURCE_SPANS) {
-      const len = r.length(end, 'ExportTraceServiceRequest.resource_spans')
-      readResourceSpans(r, r.pos + len, out)
-    } else r.other(tag, end, REQ_FIELDS, 'ExportTraceServiceRequest')
-  }
-  return out
-}
-
-function readResourceSpans(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
-  const rows = out.rows
-  const first = rows.length
-  const attrs: StrMap = {}
-  while (r.pos < end) {
-    const tag = r.tag(end)
-    if (tag === RS_SCOPE_SPANS) {
-      const len = r.length(end, 'ResourceSpans.scope_spans')
-      readScopeSpans(r, r.pos + len, out)
-    } else if (tag === RS_RESOURCE) {
-      const len = r.length(end, 'ResourceSpans.resource')
-      readResource(r, r.pos + len, attrs)
-    } else r.other(tag, end, RS_FIELDS, 'ResourceSpans')
-  }
-  // The resource may come after its spans on the wire; fill it in once the message is complete.
-  const service = serviceNameOf(attrs, UNKNOWN_SERVICE)
-  for (let i = first; i < rows.length; i++) {
-    const row = rows[i]
-    row[7] = service
-    row[8] = attrs
-  }
-}
-
-function readScopeSpans(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
-  const rows = out.rows
-  const first = rows.length
-  const scope: Scope = { name: '', version: '', attributes: {} }
-  while (r.pos < end) {
-    const tag = r.tag(end)
-    if (tag === SS_SPANS) {
-      const len = r.length(end, 'ScopeSpans.spans')
-      readSpan(r, r.pos + len, out)
-    } else if (tag === SS_SCOPE) {
-      const len = r.length(end, 'ScopeSpans.scope')
-      readScope(r, r.pos + len, scope)
-    } else r.other(tag, end, SS_FIELDS, 'ScopeSpans')
-  }
-  for (let i = first; i < rows.length; i++) {
-    const row = rows[i]
-    row[9] = scope.name
-    row[10] = scope.version
-  }
-}
-
-const NO_ATTRS: StrMap = {}
-
 function readSpan(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
-  const buf = r.buf
-  // Id fields are remembered as [start, end) offsets and validated/hexed once, at the end.
-  let traceStart = 0
-  let traceEnd = 0
-  let spanStart = 0
-  let spanEnd = 0
-  let parentStart = 0
-  let parentEnd = 0
-  let traceState = ''
-  let name = ''
+  // The row is filled by name as the fields come (a later occurrence of a field wins, as in protobuf);
+  // the ids are checked once the span is complete.
+  const row = newSpanRow()
+  const attrs: StrMap = {}
   let kind = 0
   let startHi = 0
   let startLo = 0
   let endHi = 0
   let endLo = 0
-  let attrs: StrMap | undefined
   let statusCode = 0
-  let statusMessage = ''
-  let evTs: string[] | undefined
-  let evName: string[] | undefined
-  let evAttrs: StrMap[] | undefined
-  let lkTrace: string[] | undefined
-  let lkSpan: string[] | undefined
-  let lkState: string[] | undefined
-  let lkAttrs: StrMap[] | undefined
-
+  // Until the first event or link, the row keeps the shared empty arrays.
+  let events = false
+  let links = false
   while (r.pos < end) {
     const tag = r.tag(end)
     switch (tag) {
       case SPAN_TRACE_ID:
-        traceStart = r.bytes(end, 'Span.trace_id')
-        traceEnd = r.pos
+        row[S.TraceId] = r.id(end, 'Span.trace_id')
         break
       case SPAN_SPAN_ID:
-        spanStart = r.bytes(end, 'Span.span_id')
-        spanEnd = r.pos
+        row[S.SpanId] = r.id(end, 'Span.span_id')
         break
       case SPAN_TRACE_STATE:
-        traceState = r.string(end, 'Span.trace_state')
+        row[S.TraceState] = r.string(end, 'Span.trace_state')
         break
       case SPAN_PARENT_SPAN_ID:
-        parentStart = r.bytes(end, 'Span.parent_span_id')
-        parentEnd = r.pos
+        row[S.ParentSpanId] = r.id(end, 'Span.parent_span_id')
         break
       case SPAN_NAME:
-        name = r.string(end, 'Span.name')
+        row[S.SpanName] = r.string(end, 'Span.name')
         break
       case SPAN_KIND_TAG:
         kind = r.varint32(end)
@@ -263,29 +167,30 @@ function readSpan(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
         break
       case SPAN_ATTRIBUTES: {
         const len = r.length(end, 'Span.attributes')
-        if (attrs === undefined) attrs = {}
         readKeyValue(r, r.pos + len, attrs)
         break
       }
       case SPAN_EVENTS: {
         const len = r.length(end, 'Span.events')
-        if (evTs === undefined) {
-          evTs = []
-          evName = []
-          evAttrs = []
+        if (!events) {
+          events = true
+          row[S['Events.Timestamp']] = []
+          row[S['Events.Name']] = []
+          row[S['Events.Attributes']] = []
         }
-        readEvent(r, r.pos + len, evTs, evName!, evAttrs!)
+        readEvent(r, r.pos + len, row)
         break
       }
       case SPAN_LINKS: {
         const len = r.length(end, 'Span.links')
-        if (lkTrace === undefined) {
-          lkTrace = []
-          lkSpan = []
-          lkState = []
-          lkAttrs = []
+        if (!links) {
+          links = true
+          row[S['Links.TraceId']] = []
+          row[S['Links.SpanId']] = []
+          row[S['Links.TraceState']] = []
+          row[S['Links.Attributes']] = []
         }
-        readLink(r, r.pos + len, lkTrace, lkSpan!, lkState!, lkAttrs!)
+        readLink(r, r.pos + len, row)
         break
       }
       case SPAN_STATUS: {
@@ -293,7 +198,7 @@ function readSpan(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
         const sEnd = r.pos + len
         while (r.pos < sEnd) {
           const t = r.tag(sEnd)
-          if (t === STATUS_MESSAGE) statusMessage = r.string(sEnd, 'Status.message')
+          if (t === STATUS_MESSAGE) row[S.StatusMessage] = r.string(sEnd, 'Status.message')
           else if (t === STATUS_CODE_TAG) statusCode = r.varint32(sEnd)
           else r.other(t, sEnd, STATUS_FIELDS, 'Status')
         }
@@ -304,52 +209,33 @@ function readSpan(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
     }
   }
 
-  if (traceEnd - traceStart !== 16 || allZero(buf, traceStart, traceEnd)) {
+  const traceId = row[S.TraceId]
+  if (traceId.length !== 32 || traceId === ZERO_TRACE_ID) {
     reject(out, REJECT_TRACE_ID)
     return
   }
-  if (spanEnd - spanStart !== 8 || allZero(buf, spanStart, spanEnd)) {
+  const spanId = row[S.SpanId]
+  if (spanId.length !== 16 || spanId === ZERO_SPAN_ID) {
     reject(out, REJECT_SPAN_ID)
     return
   }
-  const parentLen = parentEnd - parentStart
-  if (parentLen !== 0 && parentLen !== 8) {
+  const parent = row[S.ParentSpanId]
+  if (parent.length !== 0 && parent.length !== 16) {
     reject(out, REJECT_PARENT_ID)
     return
   }
-
-  out.rows.push([
-    u64ToDecimal(startHi, startLo),
-    r.hex(traceStart, traceEnd),
-    r.hex(spanStart, spanEnd),
-    // An all-zero parent is well-formed but means "no parent" to every reader: store it as none.
-    parentLen === 0 || allZero(buf, parentStart, parentEnd) ? '' : r.hex(parentStart, parentEnd),
-    traceState,
-    name,
-    kindName(kind),
-    UNKNOWN_SERVICE, // set by readResourceSpans
-    NO_ATTRS, // set by readResourceSpans
-    '', // set by readScopeSpans
-    '', // set by readScopeSpans
-    attrs ?? {},
-    durationNs(startHi, startLo, endHi, endLo),
-    statusName(statusCode),
-    statusMessage,
-    evTs ?? [],
-    evName ?? [],
-    evAttrs ?? [],
-    lkTrace ?? [],
-    lkSpan ?? [],
-    lkState ?? [],
-    lkAttrs ?? [],
-  ])
+  // An all-zero parent is well-formed but means "no parent" to every reader: store it as none.
+  if (parent === ZERO_SPAN_ID) row[S.ParentSpanId] = ''
+  row[S.Timestamp] = u64ToDecimal(startHi, startLo)
+  row[S.SpanKind] = kindName(kind)
+  row[S.SpanAttributes] = attrs
+  row[S.Duration] = durationNs(startHi, startLo, endHi, endLo)
+  row[S.StatusCode] = statusName(statusCode)
+  out.rows.push(row)
 }
 
-function reject(out: Decoded<SpanRow>, reason: string): void {
-  if (out.rejected++ === 0) out.rejectReason = reason
-}
-
-function readEvent(r: ProtoReader, end: number, ts: string[], names: string[], attrsList: StrMap[]): void {
+/** Appends an event to the row's Events columns (parallel arrays). */
+function readEvent(r: ProtoReader, end: number, row: SpanRow): void {
   let hi = 0
   let lo = 0
   let name = ''
@@ -366,87 +252,37 @@ function readEvent(r: ProtoReader, end: number, ts: string[], names: string[], a
       readKeyValue(r, r.pos + len, attrs)
     } else r.other(tag, end, EVENT_FIELDS, 'Span.Event')
   }
-  ts.push(u64ToDecimal(hi, lo))
-  names.push(name)
-  attrsList.push(attrs)
+  row[S['Events.Timestamp']].push(u64ToDecimal(hi, lo))
+  row[S['Events.Name']].push(name)
+  row[S['Events.Attributes']].push(attrs)
 }
 
-function readLink(
-  r: ProtoReader,
-  end: number,
-  traceIds: string[],
-  spanIds: string[],
-  states: string[],
-  attrsList: StrMap[],
-): void {
+/** Appends a link to the row's Links columns (parallel arrays). */
+function readLink(r: ProtoReader, end: number, row: SpanRow): void {
   let traceId = ''
   let spanId = ''
   let state = ''
   const attrs: StrMap = {}
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === LINK_TRACE_ID) {
-      const start = r.bytes(end, 'Span.Link.trace_id')
-      traceId = r.hex(start, r.pos)
-    } else if (tag === LINK_SPAN_ID) {
-      const start = r.bytes(end, 'Span.Link.span_id')
-      spanId = r.hex(start, r.pos)
-    } else if (tag === LINK_TRACE_STATE) state = r.string(end, 'Span.Link.trace_state')
+    if (tag === LINK_TRACE_ID) traceId = r.id(end, 'Span.Link.trace_id')
+    else if (tag === LINK_SPAN_ID) spanId = r.id(end, 'Span.Link.span_id')
+    else if (tag === LINK_TRACE_STATE) state = r.string(end, 'Span.Link.trace_state')
     else if (tag === LINK_ATTRIBUTES) {
       const len = r.length(end, 'Span.Link.attributes')
       readKeyValue(r, r.pos + len, attrs)
     } else r.other(tag, end, LINK_FIELDS, 'Span.Link')
   }
-  traceIds.push(traceId)
-  spanIds.push(spanId)
-  states.push(state)
-  attrsList.push(attrs)
+  row[S['Links.TraceId']].push(traceId)
+  row[S['Links.SpanId']].push(spanId)
+  row[S['Links.TraceState']].push(state)
+  row[S['Links.Attributes']].push(attrs)
 }
 
 // ---------------------------------------------------------------------------------------------
 // OTLP/JSON
 
-/**
- * Decodes an OTLP/JSON ExportTraceServiceRequest (already parsed) into `otel_traces` rows.
- * Accepts lowerCamelCase and snake_case keys, hex ids, 64-bit integers as strings or numbers and
- * enums as numbers or names. Spans with invalid ids are left out and counted in `rejected`; a body
- * of the wrong shape throws `SKEIN_ERR_BAD_JSON` naming where.
- */
-export function decodeTracesJson(body: unknown): Decoded<SpanRow> {
-  const out: Decoded<SpanRow> = { rows: [], rejected: 0 }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    badJson('invalid OTLP/JSON: expected an ExportTraceServiceRequest object')
-  }
-  const resourceSpans = arrayOrNone(
-    field(body as Record<string, unknown>, 'resourceSpans', 'resource_spans'),
-    'resourceSpans',
-  )
-  for (let i = 0; i < resourceSpans.length; i++) {
-    let where = `resourceSpans[${i}]`
-    try {
-      const rs = objectOrNone(resourceSpans[i], 'resourceSpans') ?? {}
-      const attrs: StrMap = {}
-      jsonResource(rs.resource, attrs)
-      const service = serviceNameOf(attrs, UNKNOWN_SERVICE)
-      const scopeSpans = arrayOrNone(field(rs, 'scopeSpans', 'scope_spans'), 'scopeSpans')
-      for (let j = 0; j < scopeSpans.length; j++) {
-        where = `resourceSpans[${i}].scopeSpans[${j}]`
-        const ss = objectOrNone(scopeSpans[j], 'scopeSpans') ?? {}
-        const scope = jsonScope(ss.scope)
-        const spans = arrayOrNone(ss.spans, 'spans')
-        for (let k = 0; k < spans.length; k++) {
-          where = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`
-          jsonSpan(spans[k], service, attrs, scope, out)
-        }
-      }
-    } catch (e) {
-      throw withPath(e, where)
-    }
-  }
-  return out
-}
-
-function jsonSpan(v: unknown, service: string, resAttrs: StrMap, scope: Scope, out: Decoded<SpanRow>): void {
+function jsonSpan(v: unknown, out: Decoded<SpanRow>): void {
   const s = objectOrNone(v, 'span') ?? {}
   const traceId = str(field(s, 'traceId', 'trace_id'), 'traceId')
   const spanId = str(field(s, 'spanId', 'span_id'), 'spanId')
@@ -508,28 +344,39 @@ function jsonSpan(v: unknown, service: string, resAttrs: StrMap, scope: Scope, o
     statusMessage = str(status.message, 'status.message')
   }
 
-  out.rows.push([
-    start,
-    lowerHex(traceId),
-    lowerHex(spanId),
-    parentCheck === 'ok' ? lowerHex(parentSpanId) : '',
-    str(field(s, 'traceState', 'trace_state'), 'traceState'),
-    str(s.name, 'name'),
-    kindName(enumValue(s.kind ?? undefined, SPAN_KIND_NAMES, 'kind')),
-    service,
-    resAttrs,
-    scope.name,
-    scope.version,
-    attrs,
-    durationOfDecimal(start, endTs),
-    statusName(statusCode),
-    statusMessage,
-    evTs,
-    evName,
-    evAttrs,
-    lkTrace,
-    lkSpan,
-    lkState,
-    lkAttrs,
-  ])
+  // Stored in this order so that, of several bad fields, the same one is named as before.
+  const row = newSpanRow()
+  row[S.Timestamp] = start
+  row[S.TraceId] = lowerHex(traceId)
+  row[S.SpanId] = lowerHex(spanId)
+  row[S.ParentSpanId] = parentCheck === 'ok' ? lowerHex(parentSpanId) : ''
+  row[S.TraceState] = str(field(s, 'traceState', 'trace_state'), 'traceState')
+  row[S.SpanName] = str(s.name, 'name')
+  row[S.SpanKind] = kindName(enumValue(s.kind ?? undefined, SPAN_KIND_NAMES, 'kind'))
+  row[S.SpanAttributes] = attrs
+  row[S.Duration] = durationOfDecimal(start, endTs)
+  row[S.StatusCode] = statusName(statusCode)
+  row[S.StatusMessage] = statusMessage
+  row[S['Events.Timestamp']] = evTs
+  row[S['Events.Name']] = evName
+  row[S['Events.Attributes']] = evAttrs
+  row[S['Links.TraceId']] = lkTrace
+  row[S['Links.SpanId']] = lkSpan
+  row[S['Links.TraceState']] = lkState
+  row[S['Links.Attributes']] = lkAttrs
+  out.rows.push(row)
 }
+
+/**
+ * Decoders of an OTLP ExportTraceServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
+ * into `otel_traces` rows. Spans with invalid ids are left out and counted in `rejected`; a malformed
+ * request throws `SKEIN_ERR_BAD_PROTOBUF` or `SKEIN_ERR_BAD_JSON` (naming where). OTLP/JSON is accepted with
+ * lowerCamelCase or snake_case keys, hex ids, 64-bit integers as strings or numbers and enums as numbers
+ * or names.
+ */
+export const { proto: decodeTracesProto, json: decodeTracesJson } = decoders<SpanRow>({
+  names: ['ExportTraceServiceRequest', 'ResourceSpans', 'ScopeSpans', 'spans'],
+  positions: S,
+  readProto: readSpan,
+  readJson: jsonSpan,
+})

@@ -314,11 +314,6 @@ export class ProtoReader {
     return hexOf(this.buf, start, this.pos)
   }
 
-  /** Lowercase hex of `buf[start, end)`. */
-  hex(start: number, end: number): string {
-    return hexOf(this.buf, start, end)
-  }
-
   /** Standard base64 of `buf[start, end)` (how pdata prints bytes). */
   base64(start: number, end: number): string {
     return start === end ? '' : this.buf.toString('base64', start, end)
@@ -394,12 +389,6 @@ function hex8(b: Uint8Array, p: number): string {
     H[b[p]], L[b[p]], H[b[p + 1]], L[b[p + 1]], H[b[p + 2]], L[b[p + 2]], H[b[p + 3]], L[b[p + 3]],
     H[b[p + 4]], L[b[p + 4]], H[b[p + 5]], L[b[p + 5]], H[b[p + 6]], L[b[p + 6]], H[b[p + 7]], L[b[p + 7]],
   )
-}
-
-/** True when every byte of the range is zero (an invalid trace or span id). */
-export function allZero(buf: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (buf[i] !== 0) return false
-  return true
 }
 
 /**

@@ -2,20 +2,11 @@ import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-
 import { describe, expect, it } from 'vitest'
 import { decodeLogsJson, decodeLogsProto } from '../../src/decode/otlp-logs.js'
 import { L, type LogRow, UNKNOWN_SERVICE } from '../../src/rows.js'
-import { bytes, fixed64, hexBytes, ld, REMOTE_PARENT, recordLogs, tag } from './helpers.js'
+import { bytes, code, fixed64, hexBytes, ld, REMOTE_PARENT, recordLogs, tag } from './helpers.js'
 
 const records = await recordLogs()
 const protoBody = ProtobufLogsSerializer.serializeRequest(records)!
 const jsonBody = JSON.parse(new TextDecoder().decode(JsonLogsSerializer.serializeRequest(records)!))
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code
-  }
-  return undefined
-}
 
 /** A request with one resource and one scope holding the given LogRecord messages. */
 function logsRequest(...recs: number[][]): Uint8Array {

@@ -4,6 +4,8 @@ import { decodeTracesJson, decodeTracesProto } from '../../src/decode/otlp-trace
 import { S, type SpanRow, UNKNOWN_SERVICE } from '../../src/rows.js'
 import {
   bytes,
+  expectBadJson,
+  expectBadProtobuf,
   LINKED,
   ld,
   REMOTE_PARENT,
@@ -23,28 +25,6 @@ function byName(rows: SpanRow[], name: string): SpanRow {
   const row = rows.find((r) => r[S.SpanName] === name)
   if (!row) throw new Error(`no row named ${name}`)
   return row
-}
-
-function expectBadProtobuf(fn: () => unknown, message?: RegExp): void {
-  try {
-    fn()
-  } catch (e) {
-    expect((e as { code?: string }).code).toBe('SKEIN_ERR_BAD_PROTOBUF')
-    if (message) expect((e as Error).message).toMatch(message)
-    return
-  }
-  throw new Error('expected SKEIN_ERR_BAD_PROTOBUF, nothing was thrown')
-}
-
-function expectBadJson(fn: () => unknown, message?: RegExp): void {
-  try {
-    fn()
-  } catch (e) {
-    expect((e as { code?: string }).code).toBe('SKEIN_ERR_BAD_JSON')
-    if (message) expect((e as Error).message).toMatch(message)
-    return
-  }
-  throw new Error('expected SKEIN_ERR_BAD_JSON, nothing was thrown')
 }
 
 describe('decodeTracesProto, on a request from the real OTLP protobuf serializer', () => {
