@@ -129,7 +129,11 @@ export type TracePath = Static<typeof TracePath>
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal'] as const
 export type Level = (typeof LEVELS)[number]
 
-export const LogSearchQuery = Type.Object({
+/** Longest `pattern`: a template is at most 2.5 times the 1,024 characters it is made from (patterns.ts). */
+export const MAX_PATTERN_LENGTH = 4096
+
+/** The filters of log search, volume and patterns: the same lines in all three. */
+const logFilters = {
   service,
   level: Type.Optional(
     oneOf(LEVELS, {
@@ -144,9 +148,16 @@ export const LogSearchQuery = Type.Object({
     Type.Boolean({ description: 'With q: match without regard to case (true or false)' }),
   ),
   traceId: Type.Optional(traceId('Only lines of this trace', 64)),
+  pattern: Type.Optional(
+    text(
+      MAX_PATTERN_LENGTH,
+      'Only lines of this pattern: a template as /api/v1/logs/patterns gives it (numbers, ids and quoted values masked as <*>)',
+    ),
+  ),
   ...range,
-  limit,
-})
+}
+
+export const LogSearchQuery = Type.Object({ ...logFilters, limit })
 export type LogSearchQuery = Static<typeof LogSearchQuery>
 
 export const SlowSpansQuery = Type.Object({
@@ -190,6 +201,35 @@ export const RedQuery = Type.Object({
   ...range,
 })
 export type RedQuery = Static<typeof RedQuery>
+
+/** Buckets a log volume or pattern series aims at when no step is asked for. */
+export const LOG_BUCKETS = 200
+
+const logStep = Type.Optional(
+  oneOf(STEPS, {
+    maxLength: 8,
+    description: `Bucket width; by default the smallest that gives at most ${LOG_BUCKETS} buckets over the range, and at most ${MAX_POINTS} buckets in any case`,
+  }),
+)
+
+export const LogVolumeQuery = Type.Object({ ...logFilters, step: logStep })
+export type LogVolumeQuery = Static<typeof LogVolumeQuery>
+
+export const DEFAULT_PATTERNS = 50
+export const MAX_PATTERNS = 500
+
+export const LogPatternsQuery = Type.Object({
+  ...logFilters,
+  step: logStep,
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      default: DEFAULT_PATTERNS,
+      description: `How many patterns at most, the most frequent; larger values are capped at ${MAX_PATTERNS}`,
+    }),
+  ),
+})
+export type LogPatternsQuery = Static<typeof LogPatternsQuery>
 
 export const DependenciesQuery = TimeRangeQuery
 export type DependenciesQuery = Static<typeof DependenciesQuery>

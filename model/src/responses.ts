@@ -127,6 +127,78 @@ export type TraceAnswer = Static<typeof TraceAnswer>
 export const LogSearchAnswer = Type.Object({ logs: Type.Array(LogRecord, { description: 'Newest first' }) })
 export type LogSearchAnswer = Static<typeof LogSearchAnswer>
 
+const lines = (description: string) => Type.Number({ description })
+
+/** Lines per level (model/src/levels.ts: the severity number's band, else the severity text). */
+export const LevelCounts = Type.Object({
+  trace: lines('Severity 1–4'),
+  debug: lines('Severity 5–8'),
+  info: lines('Severity 9–12'),
+  warn: lines('Severity 13–16'),
+  error: lines('Severity 17–20'),
+  fatal: lines('Severity 21 and above'),
+  unknown: lines('No severity number, and a text that names no level'),
+})
+export type LevelCounts = Static<typeof LevelCounts>
+
+export const LogVolumeBucket = Type.Object({
+  t: iso('Bucket start'),
+  tMs: Type.Number({ description: 'Bucket start, Unix ms' }),
+  total: Type.Number(),
+  counts: LevelCounts,
+})
+export type LogVolumeBucket = Static<typeof LogVolumeBucket>
+
+export const LogVolumeAnswer = Type.Object({
+  step: Type.String({ description: 'Bucket width, as the step parameter spells it' }),
+  stepMs: Type.Number(),
+  buckets: Type.Array(LogVolumeBucket, {
+    description: 'Every bucket that meets the range, oldest first, empty ones included',
+  }),
+  totals: LevelCounts,
+  total: Type.Number({ description: 'Lines in the range that match the filters' }),
+})
+export type LogVolumeAnswer = Static<typeof LogVolumeAnswer>
+
+export const LogPatternExample = Type.Object({
+  timestampNs: ns('Unix ns'),
+  timestamp: iso('ISO-8601'),
+  service: Type.String(),
+  severityText: Type.String(),
+  severityNumber: Type.Number(),
+  body: Type.String(),
+  traceId: Type.String(),
+  spanId: Type.String(),
+})
+export type LogPatternExample = Static<typeof LogPatternExample>
+
+export const LogPattern = Type.Object({
+  pattern: Type.String({
+    description:
+      'The template: the line with numbers, ids and quoted values masked as <*>; the pattern parameter takes it',
+  }),
+  count: Type.Number({ description: 'Lines of this pattern (estimated from the sample when sampled)' }),
+  share: Type.Number({ description: 'Fraction of the lines, 0..1' }),
+  series: Type.Array(Type.Number(), { description: 'Lines per bucket, one per bucketsMs entry' }),
+  services: Type.Array(Type.String(), { description: 'Services that wrote it (at most 10)' }),
+  example: LogPatternExample,
+})
+export type LogPattern = Static<typeof LogPattern>
+
+export const LogPatternsAnswer = Type.Object({
+  step: Type.String(),
+  stepMs: Type.Number(),
+  bucketsMs: Type.Array(Type.Number(), { description: 'Bucket starts, Unix ms, oldest first' }),
+  lines: Type.Number({ description: 'Lines that match the filters (estimated when sampled)' }),
+  patternCount: Type.Number({ description: 'Distinct patterns among the lines masked' }),
+  sampled: Type.Boolean({
+    description: 'More lines matched than are masked at once: patterns come from a uniform sample',
+  }),
+  sampleRate: Type.Number({ description: 'Fraction of the lines that were masked, 0..1' }),
+  patterns: Type.Array(LogPattern, { description: 'Most frequent first' }),
+})
+export type LogPatternsAnswer = Static<typeof LogPatternsAnswer>
+
 export const SlowSpan = Type.Object({
   traceId: Type.String(),
   spanId: Type.String(),

@@ -25,12 +25,14 @@ import { latencyParams, operationLatency } from './latency.js'
 import { logSearchParams, searchLogs } from './logs.js'
 import { listOperations, operationsParams } from './operations.js'
 import { timeRange } from './params.js'
+import { logPatterns, logPatternsParams } from './patterns.js'
 import { redParams, redSeries } from './red.js'
 import { declared, serializerCompiler, validatorCompiler } from './route.js'
 import { listServices } from './services.js'
 import { slowSpans, slowSpansParams } from './slow.js'
 import { getTrace } from './trace.js'
 import { searchTraces, traceSearchParams } from './trace-search.js'
+import { logVolume, logVolumeParams } from './volume.js'
 
 export interface ApiDeps {
   config: Config
@@ -157,6 +159,14 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   api.route({
     ...declared(ROUTES.searchLogs),
     handler: (req) => searchLogs(db, logSearchParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.logVolume),
+    handler: (req) => logVolume(db, logVolumeParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.logPatterns),
+    handler: (req) => logPatterns(db, logPatternsParams(req.query)),
   })
   api.route({
     ...declared(ROUTES.slowSpans),

@@ -1,15 +1,22 @@
 /**
- * Log search: service, minimum level, full-text `q`, trace id, time range; newest first.
+ * Log search: service, minimum level, full-text `q`, trace id, pattern, time range; newest first. The
+ * same filters (`logConditions`) choose the lines that the volume (volume.ts) and patterns (patterns.ts)
+ * count, so the three agree.
  *
  * `q` is a literal, case-sensitive substring of Body (grep-like, and what Loki's `|=` does): `position`,
  * never LIKE, so `%`, `_` and `\` in `q` mean themselves. To let the token bloom filter on Body skip
  * granules, every token of `q` that is whole (separators on both sides inside `q`) is also required with
  * `hasToken`: a Body containing `q` necessarily contains those tokens, so this never changes the answer.
  * `ignoreCase=true` trades the index for a case-insensitive match.
+ *
+ * `pattern` is a template as patterns.ts makes it: a line matches when its own template is equal. The
+ * template's literal words are in every such line, so they are required with `hasToken` too (the same
+ * index, the same guarantee as for `q`), before each remaining line is masked.
  */
-import { type Level, type LogSearchAnswer, LogSearchQuery } from '@skein/model'
+import { type Level, type LogSearchAnswer, LogSearchQuery, MASK, PATTERN_CUT } from '@skein/model'
 import type { Db } from './db.js'
 import { logTime, type TableFn } from './filters.js'
+import { patternOf } from './mask.js'
 import { capLimit, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { LOG_SELECT, type LogRowOut, logOut } from './shapes.js'
 import { type Fragment, p, sql, trusted, where } from './sql.js'
@@ -25,13 +32,18 @@ export const LEVELS: Readonly<Record<Level, number>> = {
   fatal: 21,
 }
 
-export interface LogSearchParams {
+/** Which lines: what log search, volume and patterns share. */
+export interface LogFilterParams {
   service?: string
   minSeverity?: number
   q?: string
   ignoreCase: boolean
   traceId?: string
+  pattern?: string
   range: TimeRange
+}
+
+export interface LogSearchParams extends LogFilterParams {
   limit: number
 }
 
@@ -42,14 +54,19 @@ export function parseLogSearchParams(q: Query): LogSearchParams {
 
 /** From the parameters as declared (each one valid). */
 export function logSearchParams(v: LogSearchQuery): LogSearchParams {
+  return { ...logFilterParams(v), limit: capLimit(v.limit) }
+}
+
+/** The filters of any of the log routes, as declared (each one valid). */
+export function logFilterParams(v: Omit<LogSearchQuery, 'limit'>): LogFilterParams {
   return {
     service: v.service,
     minSeverity: v.level === undefined ? undefined : LEVELS[v.level],
     q: v.q,
     ignoreCase: v.ignoreCase === true,
     traceId: v.traceId?.toLowerCase(),
+    pattern: v.pattern,
     range: timeRange(v),
-    limit: capLimit(v.limit),
   }
 }
 
@@ -67,7 +84,22 @@ export function wholeTokens(text: string): string[] {
   return [...out].slice(0, 8)
 }
 
-export function logSearchQuery(s: LogSearchParams, table: TableFn): Fragment {
+/**
+ * Tokens that every line of `pattern` contains whole: those whole within a literal stretch of it (between
+ * masks), since each such stretch is a stretch of the line, unchanged.
+ */
+export function patternTokens(pattern: string): string[] {
+  const literal = pattern.endsWith(PATTERN_CUT) ? pattern.slice(0, -PATTERN_CUT.length) : pattern
+  const out = new Set<string>()
+  for (const stretch of literal.split(MASK)) for (const t of wholeTokens(stretch)) out.add(t)
+  return [...out].slice(0, 8)
+}
+
+/**
+ * The conditions that choose the lines, time first. `withPattern: false` leaves the pattern out (the
+ * costly one: each line masked), for a bound on how many lines there are.
+ */
+export function logConditions(s: LogFilterParams, opts: { withPattern?: boolean } = {}): Fragment[] {
   const conds: Fragment[] = []
   if (s.service !== undefined) conds.push(sql`ServiceName = ${p.String(s.service)}`)
   conds.push(logTime(s.range))
@@ -80,10 +112,18 @@ export function logSearchQuery(s: LogSearchParams, table: TableFn): Fragment {
       conds.push(sql`position(Body, ${p.String(s.q)}) > 0`)
     }
   }
+  if (s.pattern !== undefined && opts.withPattern !== false) {
+    for (const t of patternTokens(s.pattern)) conds.push(sql`hasToken(Body, ${p.String(t)})`)
+    conds.push(sql`${patternOf(sql`Body`)} = ${p.String(s.pattern)}`)
+  }
+  return conds
+}
+
+export function logSearchQuery(s: LogSearchParams, table: TableFn): Fragment {
   return sql`
     SELECT ${trusted(LOG_SELECT)}
     FROM ${table('otel_logs')}
-    ${where(conds)}
+    ${where(logConditions(s))}
     ORDER BY Timestamp DESC
     LIMIT ${p.UInt32(s.limit)}`
 }

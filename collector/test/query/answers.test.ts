@@ -76,6 +76,10 @@ describe('answers of the query API', () => {
     expect(trace.spans.length).toBeGreaterThan(0)
     expect(trace.logs.length).toBeGreaterThan(0)
     expect((await expectAnswer('searchLogs', '/api/v1/logs?lookback=4h')).logs.length).toBeGreaterThan(0)
+    expect((await expectAnswer('logVolume', '/api/v1/logs/volume?lookback=4h')).total).toBeGreaterThan(0)
+    expect(
+      (await expectAnswer('logPatterns', '/api/v1/logs/patterns?lookback=4h')).patterns.length,
+    ).toBeGreaterThan(0)
     expect((await expectAnswer('slowSpans', '/api/v1/spans/slow?lookback=4h')).spans.length).toBeGreaterThan(
       0,
     )

@@ -5,8 +5,10 @@
 import { describe, expect, it } from 'vitest'
 import { dependenciesQuery, parseDependenciesParams } from '../../src/query/dependencies.js'
 import { logSearchQuery, parseLogSearchParams } from '../../src/query/logs.js'
+import { logCountQuery, logPatternsQuery, parseLogPatternsParams } from '../../src/query/patterns.js'
 import { build, trusted } from '../../src/query/sql.js'
 import { parseTraceSearchParams, traceSearchQuery } from '../../src/query/trace-search.js'
+import { logVolumeQuery, parseLogVolumeParams } from '../../src/query/volume.js'
 
 const table = (name: string) => trusted(`\`otel\`.\`${name}\``)
 const range = { start: '1700000000000', end: '1700003600000' }
@@ -48,6 +50,29 @@ describe('generated SQL', () => {
     expect(q).toMatchSnapshot()
   })
 
+  it('of a log search by pattern: its literal words as tokens, then the masked body', () => {
+    const q = build(
+      logSearchQuery(
+        parseLogSearchParams({ ...range, pattern: 'order <*> loaded from "<*>" in <*>ms' }),
+        table,
+      ),
+    )
+    expect(q).toMatchSnapshot()
+  })
+
+  it('of the log volume per bucket and level', () => {
+    expect(
+      build(logVolumeQuery(parseLogVolumeParams({ ...range, service: 'gateway', q: 'timeout' }), table)),
+    ).toMatchSnapshot()
+  })
+
+  it('of the log patterns, counted first, then masked whole or sampled', () => {
+    const params = parseLogPatternsParams({ ...range, level: 'error', limit: '30' })
+    expect(build(logCountQuery(params, table))).toMatchSnapshot()
+    expect(build(logPatternsQuery(params, table))).toMatchSnapshot()
+    expect(build(logPatternsQuery(params, table, 7)).query).toContain('cityHash64(Timestamp, Body) % {p')
+  })
+
   it('of the dependency self-join', () => {
     expect(build(dependenciesQuery(parseDependenciesParams(range), table))).toMatchSnapshot()
   })
@@ -59,8 +84,11 @@ describe('generated SQL', () => {
     expect(q.query).not.toContain('DROP')
     expect(q.query).not.toContain("'x'")
     expect(Object.values(q.query_params)).toContain(evil)
-    const logs = build(logSearchQuery(parseLogSearchParams({ ...range, q: evil }), table))
+    const logs = build(logSearchQuery(parseLogSearchParams({ ...range, q: evil, pattern: evil }), table))
     expect(logs.query).not.toContain('DROP')
-    expect(Object.values(logs.query_params)).toContain(evil)
+    expect(Object.values(logs.query_params).filter((v) => v === evil)).toHaveLength(2)
+    const patterns = build(logPatternsQuery(parseLogPatternsParams({ ...range, pattern: evil }), table))
+    expect(patterns.query).not.toContain('DROP')
+    expect(Object.values(patterns.query_params)).toContain(evil)
   })
 })

@@ -77,6 +77,14 @@ describe('the OpenAPI document', () => {
     })
   })
 
+  it('documents the log volume and patterns with the filters of log search, pattern included', () => {
+    const names = (path: string) => doc.paths[path].get.parameters.map((p: any) => p.name).sort()
+    const filters = names('/api/v1/logs').filter((n: string) => n !== 'limit')
+    expect(filters).toContain('pattern')
+    expect(names('/api/v1/logs/volume')).toEqual([...filters, 'step'].sort())
+    expect(names('/api/v1/logs/patterns')).toEqual([...filters, 'limit', 'step'].sort())
+  })
+
   it('needs the query token like the rest of the API, except for health', () => {
     expect(doc.security).toEqual([{ queryToken: [] }])
     expect(doc.paths['/health'].get.security).toEqual([])
