@@ -6,7 +6,11 @@
  * start; a log record without a usable time gets the time it was received, as the OTel Collector does
  * with observed time.
  */
-import type { Decoded, LogRow, SpanRow } from '../rows.js'
+import { type Decoded, L, type LogRow, S, type SpanRow } from '../rows.js'
+
+/** Both tables start with Timestamp, so the checks below that serve either read it here. */
+const TIMESTAMP = S.Timestamp satisfies typeof L.Timestamp
+type Timed = [string, ...unknown[]]
 
 const MAX_NS = '9223372036854775807'
 
@@ -22,18 +26,20 @@ export function nowNs(): string {
 export function settleSpans(d: Decoded<SpanRow>): Decoded<SpanRow> {
   let bad = 0
   for (const row of d.rows) {
-    if (!isStorableNs(row[0])) {
+    const start = row[S.Timestamp]
+    if (!isStorableNs(start)) {
       bad++
       continue
     }
     // Duration is end - start; an end outside the range can make it huge: not representable, so 0.
-    if (!(row[12] >= 0 && row[12] <= Number.MAX_SAFE_INTEGER)) row[12] = 0
-    const ev = row[15]
-    for (let i = 0; i < ev.length; i++) if (!isStorableNs(ev[i])) ev[i] = row[0]
+    const duration = row[S.Duration]
+    if (!(duration >= 0 && duration <= Number.MAX_SAFE_INTEGER)) row[S.Duration] = 0
+    const ev = row[S['Events.Timestamp']]
+    for (let i = 0; i < ev.length; i++) if (!isStorableNs(ev[i])) ev[i] = start
   }
   if (bad === 0) return d
   return {
-    rows: d.rows.filter((r) => isStorableNs(r[0])),
+    rows: d.rows.filter((r) => isStorableNs(r[S.Timestamp])),
     rejected: d.rejected + bad,
     rejectReason: d.rejectReason ?? 'span start time missing or out of range (2001-2262)',
   }
@@ -46,8 +52,9 @@ export function settleSpans(d: Decoded<SpanRow>): Decoded<SpanRow> {
 export function settleLogs(d: Decoded<LogRow>): Decoded<LogRow> {
   let now: string | undefined
   for (const row of d.rows) {
-    if (!isStorableNs(row[0])) row[0] = now ??= nowNs()
-    if (!(row[5] >= 0 && row[5] <= 255)) row[5] = 0
+    if (!isStorableNs(row[L.Timestamp])) row[L.Timestamp] = now ??= nowNs()
+    const severity = row[L.SeverityNumber]
+    if (!(severity >= 0 && severity <= 255)) row[L.SeverityNumber] = 0
   }
   return d
 }
@@ -58,27 +65,14 @@ export function retentionCutoffNs(retentionDays: number, nowMs = Date.now()): st
 }
 
 /**
- * Rows whose time (column 0, storable nanoseconds) is older than the retention are rejected rather than
- * stored: the TTL would delete them within seconds, and a 2xx for them would be a promise not kept.
- * OTLP clients hear it through partial success; a Loki push gets a 400 naming it (as Loki answers
- * "timestamp too old"), after the rest of its lines are stored.
+ * Rows whose time (storable nanoseconds) is older than the retention are rejected rather than stored: the
+ * TTL would delete them within seconds, and a 2xx for them would be a promise not kept. OTLP clients hear
+ * it through partial success; a Loki push gets a 400 naming it (as Loki answers "timestamp too old"),
+ * after the rest of its lines are stored.
  */
-export function rejectExpired<R extends [string, ...unknown[]]>(
-  d: Decoded<R>,
-  cutoffNs: string,
-  retentionDays: number,
-): Decoded<R> & { expired: number } {
-  let expired = 0
-  for (const row of d.rows) if (row[0] < cutoffNs) expired++
-  if (expired === 0) return { ...d, expired }
-  return {
-    rows: d.rows.filter((r) => r[0] >= cutoffNs),
-    rejected: d.rejected + expired,
-    rejectReason:
-      d.rejectReason ??
-      `${expired} item${expired === 1 ? '' : 's'} older than the retention (${retentionDays} days) not stored`,
-    expired,
-  }
+export function rejectExpired<R extends Timed>(d: Decoded<R>, cutoffNs: string, retentionDays: number) {
+  const kept = rejectBeyond(d, cutoffNs, false, `older than the retention (${retentionDays} days) not stored`)
+  return { ...kept, expired: kept.rejected - d.rejected }
 }
 
 /** Unix nanoseconds (19 digits) of the latest time accepted: rows after it are too far in the future. */
@@ -87,25 +81,28 @@ export function futureCutoffNs(maxFutureMs: number, nowMs = Date.now()): string 
 }
 
 /**
- * Rows whose time (column 0, storable nanoseconds) is after `cutoffNs` are rejected rather than stored, as
- * Loki refuses lines past its creation grace period: a clock far ahead is a client's error, and each day
- * is a partition of its own, so one request with rows on more than 100 days would make the engine refuse
- * the whole insert — with the other requests batched with it (issue 18.4). Told as `rejectExpired` tells.
+ * Rows whose time (storable nanoseconds) is after `cutoffNs` are rejected rather than stored, as Loki
+ * refuses lines past its creation grace period: a clock far ahead is a client's error, and each day is a
+ * partition of its own, so one request with rows on more than 100 days would make the engine refuse the
+ * whole insert — with the other requests batched with it (issue 18.4). Told as `rejectExpired` tells.
  */
-export function rejectFuture<R extends [string, ...unknown[]]>(
-  d: Decoded<R>,
-  cutoffNs: string,
-  maxFuture: string,
-): Decoded<R> & { future: number } {
-  let future = 0
-  for (const row of d.rows) if (row[0] > cutoffNs) future++
-  if (future === 0) return { ...d, future }
+export function rejectFuture<R extends Timed>(d: Decoded<R>, cutoffNs: string, maxFuture: string) {
+  const kept = rejectBeyond(d, cutoffNs, true, `more than ${maxFuture} in the future not stored`)
+  return { ...kept, future: kept.rejected - d.rejected }
+}
+
+/**
+ * `d` without the rows whose time is before `cutoffNs` (after it, if `after`), counted as rejected and,
+ * unless an earlier reason stands, told as '<n> items <reason>'; `d` itself when there are none.
+ * Same-length decimal strings compare as their numbers.
+ */
+function rejectBeyond<R extends Timed>(d: Decoded<R>, cutoffNs: string, after: boolean, reason: string) {
+  let n = 0
+  for (const row of d.rows) if (after ? row[TIMESTAMP] > cutoffNs : row[TIMESTAMP] < cutoffNs) n++
+  if (n === 0) return d
   return {
-    rows: d.rows.filter((r) => r[0] <= cutoffNs),
-    rejected: d.rejected + future,
-    rejectReason:
-      d.rejectReason ??
-      `${future} item${future === 1 ? '' : 's'} more than ${maxFuture} in the future not stored`,
-    future,
+    rows: d.rows.filter((r) => (after ? r[TIMESTAMP] <= cutoffNs : r[TIMESTAMP] >= cutoffNs)),
+    rejected: d.rejected + n,
+    rejectReason: d.rejectReason ?? `${n} item${n === 1 ? '' : 's'} ${reason}`,
   }
 }
