@@ -11,6 +11,18 @@ export type RuleKind = Static<typeof RuleKind>
 export const AlertState = Type.Union([Type.Literal('ok'), Type.Literal('pending'), Type.Literal('firing')])
 export type AlertState = Static<typeof AlertState>
 
+/** The threshold of an errorRate rule. */
+const errorRateAbove = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description: 'errorRate rules: fire when errors / requests is above this',
+})
+/** The threshold of a latency rule. */
+const p95AboveMs = Type.Number({
+  exclusiveMinimum: 0,
+  description: 'latency rules: fire when the p95 duration of the entry spans is above this (ms)',
+})
+
 const fields = {
   name: Type.String({ maxLength: 200 }),
   service: Type.String({ maxLength: 256, description: 'Service whose entry spans are measured' }),
@@ -18,19 +30,6 @@ const fields = {
     Type.String({
       maxLength: 1024,
       description: 'Restricts the rule to one span name; absent means every entry span of the service',
-    }),
-  ),
-  kind: RuleKind,
-  errorRateAbove: Type.Optional(
-    Type.Number({
-      minimum: 0,
-      maximum: 1,
-      description: 'errorRate rules: fire when errors / requests is above this',
-    }),
-  ),
-  p95AboveMs: Type.Optional(
-    Type.Number({
-      description: 'latency rules: fire when the p95 duration of the entry spans is above this (ms)',
     }),
   ),
   window: Type.String({ description: 'The look-back of each evaluation, e.g. 5m' }),
@@ -49,21 +48,51 @@ const fields = {
   ),
 }
 
-/** A stored rule (without its live state, which comes from the events). */
-export const Rule = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+const id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+
+/** What every stored rule has, whatever it measures. */
+const common = {
+  id,
   ...fields,
   createdAt: Type.String({ description: 'ISO-8601' }),
   updatedAt: Type.String({ description: 'ISO-8601' }),
+}
+
+/**
+ * Fires when errors / requests of the entry spans in the window is above `errorRateAbove`. The other
+ * kind's threshold is declared absent, so code holding a `Rule` may read either field without narrowing.
+ */
+export const ErrorRateRule = Type.Object({
+  ...common,
+  kind: Type.Literal('errorRate'),
+  errorRateAbove,
+  p95AboveMs: Type.Optional(Type.Never()),
 })
+export type ErrorRateRule = Static<typeof ErrorRateRule>
+
+/** Fires when the p95 duration of the entry spans in the window is above `p95AboveMs`. */
+export const LatencyRule = Type.Object({
+  ...common,
+  kind: Type.Literal('latency'),
+  p95AboveMs,
+  errorRateAbove: Type.Optional(Type.Never()),
+})
+export type LatencyRule = Static<typeof LatencyRule>
+
+/** A stored rule (without its live state, which comes from the events): the one threshold of its kind. */
+export const Rule = Type.Union([ErrorRateRule, LatencyRule])
 export type Rule = Static<typeof Rule>
 
-/** A rule with its live state, as every rule endpoint answers it. */
-export const RuleView = Type.Object({
-  ...Rule.properties,
+const live = {
   state: AlertState,
   stateSince: Type.Optional(Type.String({ description: 'ISO-8601: when the rule entered its state' })),
-})
+}
+
+/** A rule with its live state, as every rule endpoint answers it. */
+export const RuleView = Type.Union([
+  Type.Object({ ...ErrorRateRule.properties, ...live }),
+  Type.Object({ ...LatencyRule.properties, ...live }),
+])
 export type RuleView = Static<typeof RuleView>
 
 /**
@@ -72,13 +101,13 @@ export type RuleView = Static<typeof RuleView>
  * the computed ones (`state`, `stateSince`, `createdAt`, `updatedAt`) may be sent back and are ignored.
  */
 export const RuleInput = Type.Object({
-  id: Type.Optional(Rule.properties.id),
+  id: Type.Optional(id),
   name: fields.name,
   service: fields.service,
   operation: fields.operation,
-  kind: Type.Optional(fields.kind),
-  errorRateAbove: fields.errorRateAbove,
-  p95AboveMs: fields.p95AboveMs,
+  kind: Type.Optional(RuleKind),
+  errorRateAbove: Type.Optional(errorRateAbove),
+  p95AboveMs: Type.Optional(p95AboveMs),
   window: Type.Optional(fields.window),
   minRequests: Type.Optional(fields.minRequests),
   for: Type.Optional(fields.for),

@@ -4,51 +4,13 @@
  * SkeinError(BAD_RULE) — HTTP 400 — whose message names the field.
  */
 import { randomBytes } from 'node:crypto'
+import type { ErrorRateRule, LatencyRule, Rule, RuleKind } from '@skein/model'
 import { skeinError } from '../errors.js'
 import { parseDuration } from '../units.js'
 
-export type AlertState = 'ok' | 'pending' | 'firing'
-
-/** What every rule has, whatever it measures. A stored rule, without its live state (from the events). */
-interface RuleCommon {
-  id: string
-  name: string
-  service: string
-  /** Restricts the rule to one span name; absent means every entry span of the service. */
-  operation?: string
-  /** The look-back of each evaluation, e.g. "5m". */
-  window: string
-  /** Below this many entry spans in the window there is no verdict (the state does not change). */
-  minRequests: number
-  /** How long the condition must hold (pending) before the rule fires. "0s" fires at once. */
-  for: string
-  /** While firing, a reminder is sent this often; "0s" sends none. */
-  repeatEvery: string
-  webhookUrl: string
-  enabled: boolean
-  /** ISO-8601: notifications are withheld until then (acknowledged); evaluation goes on. */
-  silencedUntil?: string
-  createdAt: string
-  updatedAt: string
-}
-
-/** Fires when errors / requests of the entry spans in the window is above `errorRateAbove` (0..1). */
-export interface ErrorRateRule extends RuleCommon {
-  kind: 'errorRate'
-  errorRateAbove: number
-  p95AboveMs?: never
-}
-
-/** Fires when the p95 duration of the entry spans in the window is above `p95AboveMs`. */
-export interface LatencyRule extends RuleCommon {
-  kind: 'latency'
-  p95AboveMs: number
-  errorRateAbove?: never
-}
-
-/** A rule has the one threshold of its `kind` (API.md, "Alerts"). */
-export type Rule = ErrorRateRule | LatencyRule
-export type RuleKind = Rule['kind']
+// A rule's shape is declared once, in @skein/model (the API's schemas): a union on `kind`, each kind with
+// its one threshold.
+export type { AlertState, ErrorRateRule, LatencyRule, Rule, RuleKind } from '@skein/model'
 
 /** Durations of a rule in ms, parsed once. */
 export interface RuleTimes {
