@@ -19,9 +19,7 @@ function apiSend<T>(
 
 function condition(r: RuleView): string {
   const what =
-    r.kind === 'latency'
-      ? `p95 > ${r.p95AboveMs} ms`
-      : `errors > ${+((r.errorRateAbove ?? 0) * 100).toFixed(3)}%`
+    r.kind === 'latency' ? `p95 > ${r.p95AboveMs} ms` : `errors > ${+(r.errorRateAbove * 100).toFixed(3)}%`
   return `${what} over ${r.window} for ${r.for} (min ${r.minRequests})`
 }
 

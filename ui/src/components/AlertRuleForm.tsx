@@ -73,15 +73,39 @@ export function AlertRuleForm({
         onChange={(v) => set('operation', v)}
       />
       <label className="field">
-        <span>Error rate above (%)</span>
-        <input
-          className="input mono"
-          inputMode="decimal"
-          value={d.errorRatePercent}
-          onChange={(e) => set('errorRatePercent', e.target.value)}
-        />
-        {err('errorRatePercent')}
+        <span>Fire on</span>
+        <select
+          className="select"
+          value={d.kind}
+          onChange={(e) => set('kind', e.target.value === 'latency' ? 'latency' : 'errorRate')}
+        >
+          <option value="errorRate">Error rate</option>
+          <option value="latency">p95 latency</option>
+        </select>
       </label>
+      {d.kind === 'errorRate' ? (
+        <label className="field">
+          <span>Error rate above (%)</span>
+          <input
+            className="input mono"
+            inputMode="decimal"
+            value={d.errorRatePercent}
+            onChange={(e) => set('errorRatePercent', e.target.value)}
+          />
+          {err('errorRatePercent')}
+        </label>
+      ) : (
+        <label className="field">
+          <span>p95 above (ms)</span>
+          <input
+            className="input mono"
+            inputMode="decimal"
+            value={d.p95AboveMs}
+            onChange={(e) => set('p95AboveMs', e.target.value)}
+          />
+          {err('p95AboveMs')}
+        </label>
+      )}
       <label className="field">
         <span>Over a window of</span>
         <select className="select" value={d.window} onChange={(e) => set('window', e.target.value)}>

@@ -5,7 +5,10 @@ export interface RuleDraft {
   name: string
   service: string
   operation: string
+  /** Which threshold the rule has; the form keeps the other's text, but only this one is sent. */
+  kind: AlertRule['kind']
   errorRatePercent: string
+  p95AboveMs: string
   window: string
   minRequests: string
   for: string
@@ -21,7 +24,9 @@ export function emptyDraft(): RuleDraft {
     name: '',
     service: '',
     operation: '',
+    kind: 'errorRate',
     errorRatePercent: '5',
+    p95AboveMs: '1000',
     window: '5m',
     minRequests: '20',
     for: '1m',
@@ -30,13 +35,18 @@ export function emptyDraft(): RuleDraft {
   }
 }
 
+/** `Pick` on each kind of rule apart, so that `kind` still says which threshold is there. */
+type PickEach<T, K extends keyof T> = T extends unknown ? Pick<T, K> : never
+
 /** The fields of a rule that the form shows. */
-export type RuleFields = Pick<
+export type RuleFields = PickEach<
   AlertRule,
   | 'name'
   | 'service'
   | 'operation'
+  | 'kind'
   | 'errorRateAbove'
+  | 'p95AboveMs'
   | 'window'
   | 'minRequests'
   | 'for'
@@ -44,14 +54,19 @@ export type RuleFields = Pick<
   | 'enabled'
 >
 
+const percent = (fraction: number) => Math.round(fraction * 10000) / 100
+
 export function draftFromRule(r: RuleFields): RuleDraft {
+  const empty = emptyDraft()
   return {
     name: r.name ?? '',
     service: r.service ?? '',
     operation: r.operation ?? '',
-    errorRatePercent: String(Math.round((r.errorRateAbove ?? 0) * 10000) / 100),
+    kind: r.kind,
+    errorRatePercent: r.kind === 'errorRate' ? String(percent(r.errorRateAbove)) : empty.errorRatePercent,
+    p95AboveMs: r.kind === 'latency' ? String(r.p95AboveMs) : empty.p95AboveMs,
     window: r.window ?? '5m',
-    minRequests: String(r.minRequests ?? 0),
+    minRequests: String(r.minRequests ?? 1),
     for: r.for ?? '1m',
     webhookUrl: r.webhookUrl ?? '',
     enabled: r.enabled !== false,
@@ -70,11 +85,16 @@ export function validateDraft(
   if (!d.name.trim()) errors.name = 'Give the rule a name'
   if (!d.service.trim()) errors.service = 'Choose a service'
   const pct = Number(d.errorRatePercent)
-  if (d.errorRatePercent.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct > 100)
-    errors.errorRatePercent = 'A percentage from 0 to 100'
+  const p95 = Number(d.p95AboveMs)
+  if (d.kind === 'errorRate') {
+    if (d.errorRatePercent.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct > 100)
+      errors.errorRatePercent = 'A percentage from 0 to 100'
+  } else if (d.p95AboveMs.trim() === '' || !Number.isFinite(p95) || p95 <= 0) {
+    errors.p95AboveMs = 'A number of milliseconds above 0'
+  }
   const min = Number(d.minRequests)
-  if (d.minRequests.trim() === '' || !Number.isInteger(min) || min < 0)
-    errors.minRequests = 'A whole number, 0 or more'
+  if (d.minRequests.trim() === '' || !Number.isInteger(min) || min < 1)
+    errors.minRequests = 'A whole number, 1 or more'
   if (!DURATION.test(d.window)) errors.window = 'A duration such as 5m'
   if (!DURATION.test(d.for)) errors.for = 'A duration such as 1m'
   const url = d.webhookUrl.trim()
@@ -99,7 +119,11 @@ export function validateDraft(
       name: d.name.trim(),
       service: d.service.trim(),
       ...(d.operation.trim() ? { operation: d.operation.trim() } : {}),
-      errorRateAbove: pct / 100,
+      // With its kind, and only its own threshold: the collector takes a lone threshold for the kind
+      // of rule to store, so the form once turned a latency rule it edited into an error-rate rule.
+      ...(d.kind === 'errorRate'
+        ? { kind: 'errorRate', errorRateAbove: pct / 100 }
+        : { kind: 'latency', p95AboveMs: p95 }),
       window: d.window,
       minRequests: min,
       for: d.for,
@@ -110,8 +134,9 @@ export function validateDraft(
 }
 
 export function describeRule(
-  r: Pick<AlertRule, 'errorRateAbove' | 'window' | 'minRequests' | 'for'>,
+  r: PickEach<AlertRule, 'kind' | 'errorRateAbove' | 'p95AboveMs' | 'window' | 'minRequests' | 'for'>,
 ): string {
-  const pct = Math.round((r.errorRateAbove ?? 0) * 10000) / 100
-  return `error rate > ${pct}% over ${r.window}, at least ${r.minRequests} requests, for ${r.for}`
+  const condition =
+    r.kind === 'latency' ? `p95 latency > ${r.p95AboveMs} ms` : `error rate > ${percent(r.errorRateAbove)}%`
+  return `${condition} over ${r.window}, at least ${r.minRequests} requests, for ${r.for}`
 }

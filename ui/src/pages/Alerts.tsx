@@ -6,7 +6,7 @@ import { ServiceTag } from '../components/ServiceTag'
 import { Empty, ErrorState, Loading } from '../components/States'
 import { useApi } from '../hooks/useApi'
 import { describeRule, draftFromRule, emptyDraft } from '../lib/alertRule'
-import { formatDateTime, formatPercent } from '../lib/format'
+import { formatDateTime, formatDurationMs, formatPercent } from '../lib/format'
 import './Alerts.css'
 
 type Editing = { mode: 'create' } | { mode: 'edit'; rule: AlertRule } | null
@@ -55,7 +55,10 @@ export function AlertsPage() {
       <div className="page-head">
         <div>
           <h1>Alerts</h1>
-          <p>Error-rate rules per service or operation, evaluated every 15 seconds, delivered by webhook.</p>
+          <p>
+            Error-rate and latency rules per service or operation, evaluated every 15 seconds, delivered by
+            webhook.
+          </p>
         </div>
         <button
           type="button"
@@ -198,6 +201,7 @@ export function AlertsPage() {
                         {!historyFor && <th>Rule</th>}
                         <th>State</th>
                         <th className="num">Error rate</th>
+                        <th className="num">p95</th>
                         <th className="num">Requests</th>
                       </tr>
                     </thead>
@@ -217,6 +221,7 @@ export function AlertsPage() {
                             </span>
                           </td>
                           <td className="num">{formatPercent(ev.errorRate)}</td>
+                          <td className="num">{formatDurationMs(ev.p95Ms)}</td>
                           <td className="num">{ev.requests}</td>
                         </tr>
                       ))}
