@@ -1,4 +1,4 @@
-import type { SpanTree } from '@skein/model/tree'
+import type { RowSpan, SpanTree } from '@skein/model/tree'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { memo, useEffect, useMemo, useRef, useState } from 'react'
 import { serviceColor } from '../lib/colors'
@@ -11,7 +11,7 @@ import './LogsPanel.css'
 
 interface Props {
   logs: TraceLog[]
-  tree: SpanTree
+  tree: SpanTree<RowSpan>
   selectedSpanId?: string
   onSelectSpan: (id: string) => void
   /** Scroll to the first log of this span. */
@@ -28,7 +28,7 @@ const LogRow = memo(function LogRow({
   onToggleExpand,
 }: {
   entry: TraceLog
-  tree: SpanTree
+  tree: SpanTree<RowSpan>
   highlighted: boolean
   dim: boolean
   expanded: boolean

@@ -1,4 +1,4 @@
-import { parseNs, type SpanNode, type SpanTree } from '@skein/model/tree'
+import { parseNs, type RowSpan, type SpanNode, type SpanTree } from '@skein/model/tree'
 import { Link } from 'react-router-dom'
 import { serviceColor } from '../lib/colors'
 import { formatDateTime, formatDurationNs, formatOffsetNs, valueText } from '../lib/format'
@@ -19,7 +19,7 @@ export function SpanDetail({
   onClose,
 }: {
   node: SpanNode
-  tree: SpanTree
+  tree: SpanTree<RowSpan>
   logCount: number
   onClose: () => void
 }) {

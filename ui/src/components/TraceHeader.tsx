@@ -1,6 +1,7 @@
-import { mainRoot, type SpanTree } from '@skein/model/tree'
+import { mainRoot, type RowSpan, type SpanTree } from '@skein/model/tree'
 import type { ReactNode } from 'react'
 import { serviceColor } from '../lib/colors'
+import type { NPlusOne } from '../lib/fold'
 import { formatDateTime, formatDurationNs } from '../lib/format'
 import { ServiceTag } from './ServiceTag'
 import './TraceHeader.css'
@@ -11,12 +12,20 @@ export function TraceHeader({
   logCount,
   truncated = false,
   actions,
+  nPlusOne = [],
+  onShowNPlusOne,
+  note,
 }: {
   traceId: string
-  tree: SpanTree
+  tree: SpanTree<RowSpan>
   logCount: number
   truncated?: boolean
   actions?: ReactNode
+  /** N+1 patterns found in the trace (fold.ts), costliest first. */
+  nPlusOne?: readonly NPlusOne[]
+  onShowNPlusOne?: (found: NPlusOne) => void
+  /** A remark on how the trace is shown (the compact form). */
+  note?: ReactNode
 }) {
   const root = mainRoot(tree)
   const start = new Date(Number(tree.startNs / 1_000_000n))
@@ -69,6 +78,8 @@ export function TraceHeader({
             {orphans} without parent
           </span>
         )}
+        {nPlusOne.length > 0 && <NPlusOneBadge found={nPlusOne} onShow={onShowNPlusOne} />}
+        {note}
       </div>
       <div className="th-services" data-testid="trace-services">
         {tree.services.map((s) => (
@@ -76,5 +87,39 @@ export function TraceHeader({
         ))}
       </div>
     </header>
+  )
+}
+
+/** The costliest N+1 pattern, with a way to go to its row, and how many more there are. */
+function NPlusOneBadge({
+  found,
+  onShow,
+}: {
+  found: readonly NPlusOne[]
+  onShow?: (found: NPlusOne) => void
+}) {
+  const top = found[0]
+  const under = top.parent ? `${top.parent.span.service}: ${top.parent.span.name}` : 'the trace root'
+  return (
+    <span
+      className="badge badge-warn th-nplus1"
+      data-testid="trace-n-plus-one"
+      title={`${top.stats.count} calls of ${top.service}: ${top.name} under ${under}${top.stats.sequential ? ', one after another' : ''}. Repeated calls of one operation are often one query per item where one query for all would do.`}
+    >
+      <b>N+1</b> × {top.stats.count.toLocaleString('en')} <span className="th-nplus1-op">{top.name}</span> —{' '}
+      {formatDurationNs(top.stats.totalNs)}
+      {top.stats.sequential ? ', one after another' : ''}
+      {found.length > 1 && ` (+${found.length - 1} more)`}
+      {onShow && (
+        <button
+          type="button"
+          className="th-nplus1-go"
+          data-testid="trace-n-plus-one-show"
+          onClick={() => onShow(top)}
+        >
+          Show
+        </button>
+      )}
+    </span>
   )
 }

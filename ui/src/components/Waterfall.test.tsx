@@ -4,7 +4,7 @@ import { buildSpanTree } from '@skein/model/tree'
 import { cleanup, fireEvent, render } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
-import { flattenTree, type SpanRow } from '../lib/rows'
+import { flattenTree } from '../lib/rows'
 import { fakeLayout } from '../testing/layout'
 import { bigTrace, span } from '../testing/spans'
 import { Waterfall } from './Waterfall'
@@ -14,7 +14,7 @@ afterEach(cleanup)
 
 function renderWaterfall(spans = bigTrace(50), extra: Partial<Parameters<typeof Waterfall>[0]> = {}) {
   const tree = buildSpanTree(spans)
-  const rows = flattenTree(tree, new Set(), undefined, { minFold: 0 }) as SpanRow[]
+  const rows = flattenTree(tree, new Set())
   const onSelect = vi.fn()
   const onToggle = vi.fn()
   const view = render(
@@ -80,5 +80,61 @@ describe('Waterfall', () => {
     const { container } = renderWaterfall(spans, { critical: segmentsById(criticalPath(tree)) })
     expect(container.querySelector('[data-span-id="fast"]')!.className).toContain('is-dimmed')
     expect(container.querySelector('[data-span-id="slow"]')!.getAttribute('data-critical')).toBe('true')
+  })
+
+  it('draws bars, ticks and markers in the window of the time axis it is given', () => {
+    const spans = [span('r', '', 0, 100), span('early', 'r', 0, 10), span('late', 'r', 60, 20)]
+    const markers = new Map([
+      ['early', [{ fraction: 0.05, level: 'info' as const, logIndex: 0 }]],
+      ['late', [{ fraction: 0.7, level: 'warn' as const, logIndex: 1 }]],
+    ])
+    const { container, getAllByTestId } = renderWaterfall(spans, { view: { start: 0.5, end: 1 }, markers })
+    const bar = (id: string) => container.querySelector<HTMLElement>(`[data-span-id="${id}"] .wf-bar`)
+    expect(bar('early')).toBeNull()
+    expect(bar('late')!.style.left).toBe('20%')
+    expect(bar('late')!.style.width).toBe('40%')
+    expect(bar('r')!.className).toContain('is-cut-start')
+    expect(container.querySelectorAll('.wf-marker')).toHaveLength(1)
+    expect(getAllByTestId('ruler-tick')[0].textContent).toBe('50 ms')
+  })
+
+  it('draws a fold row for repeated calls with their count, total and longest, and toggles it', () => {
+    const spans = [span('p', '', 0, 100)]
+    for (let i = 0; i < 30; i++)
+      spans.push(span(`q${i}`, 'p', i * 3, i === 7 ? 12 : 2, { service: 'orders', name: 'SELECT orders' }))
+    const onToggleFold = vi.fn()
+    const { getByTestId, getAllByTestId } = renderWaterfall(spans, { onToggleFold })
+    expect(getAllByTestId('waterfall-row')).toHaveLength(1)
+    const fold = getByTestId('waterfall-fold')
+    expect(getByTestId('fold-count').textContent).toBe('× 30')
+    expect(getByTestId('fold-stats').textContent).toBe('— total 70 ms, max 12 ms')
+    expect(fold.textContent).toContain('SELECT orders')
+    expect(fold.querySelectorAll('.wf-fold-tick')).toHaveLength(30)
+    fireEvent.click(getByTestId('waterfall-fold-toggle'))
+    expect(onToggleFold).toHaveBeenCalledWith(fold.getAttribute('data-fold-id'))
+  })
+
+  it('shows a hostile name in a fold row as text', () => {
+    const name = '<script>window.__pwned=1</script><img src=x onerror=alert(1)>'
+    const spans = [span('p', '', 0, 10)]
+    for (let i = 0; i < 5; i++) spans.push(span(`q${i}`, 'p', i, 1, { name, service: '<b>x</b>' }))
+    const { container, getByTestId } = renderWaterfall(spans)
+    expect(getByTestId('waterfall-fold').textContent).toContain(name)
+    expect(container.querySelector('img, script, b')).toBeNull()
+  })
+
+  it('highlights search matches, dims the rest and marks filter context', () => {
+    const spans = [span('r', '', 0, 100), span('a', 'r', 0, 10), span('b', 'r', 20, 10)]
+    const tree = buildSpanTree(spans)
+    const isMatch = new Uint8Array(3)
+    isMatch[tree.byId.get('a')!.index] = 1
+    const passes = new Uint8Array(3).fill(1)
+    passes[tree.byId.get('r')!.index] = 0
+    const { container } = renderWaterfall(spans, { isMatch, passes })
+    const row = (id: string) => container.querySelector(`[data-span-id="${id}"]`)!
+    expect(row('a').getAttribute('data-match')).toBe('true')
+    expect(row('a').className).toContain('is-match')
+    expect(row('b').className).toContain('is-dimmed')
+    expect(row('r').className).toContain('is-context')
   })
 })

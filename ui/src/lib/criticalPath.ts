@@ -1,4 +1,4 @@
-import type { SpanNode, SpanTree } from '@skein/model/tree'
+import type { RowSpan, SpanNode, SpanTree } from '@skein/model/tree'
 import { mainRoot } from '@skein/model/tree'
 
 export interface CriticalSegment {
@@ -19,17 +19,20 @@ export interface CriticalPath {
  * parent at the span's start. Children are first clipped to their parent's bounds. Iterative: the cursor only
  * moves back in time, so it ends.
  */
-export function criticalPath(tree: SpanTree, root: SpanNode | undefined = mainRoot(tree)): CriticalPath {
+export function criticalPath<S extends RowSpan>(
+  tree: SpanTree<S>,
+  root: SpanNode<S> | undefined = mainRoot(tree),
+): CriticalPath {
   const segments: CriticalSegment[] = []
   const ids = new Set<string>()
   if (!root) return { segments, ids }
 
-  const clip = new Map<SpanNode, { start: number; end: number }>()
+  const clip = new Map<SpanNode<S>, { start: number; end: number }>()
   clip.set(root, { start: root.startNs, end: root.endNs })
-  const bounds = (n: SpanNode) => clip.get(n)!
-  const childBounds = (parent: SpanNode) => {
+  const bounds = (n: SpanNode<S>) => clip.get(n)!
+  const childBounds = (parent: SpanNode<S>) => {
     const pb = bounds(parent)
-    const out: SpanNode[] = []
+    const out: SpanNode<S>[] = []
     for (const c of parent.children) {
       if (!clip.has(c)) {
         const start = Math.max(c.startNs, pb.start)
@@ -41,13 +44,13 @@ export function criticalPath(tree: SpanTree, root: SpanNode | undefined = mainRo
     return out
   }
 
-  let node: SpanNode | null = root
+  let node: SpanNode<S> | null = root
   let cursor: number | undefined
   let guard = tree.spanCount * 4 + 10
   while (node && guard-- > 0) {
     const nb = bounds(node)
     const end = cursor ?? nb.end
-    let last: SpanNode | undefined
+    let last: SpanNode<S> | undefined
     for (const c of childBounds(node)) {
       const cb = bounds(c)
       if (cb.end <= cb.start) continue

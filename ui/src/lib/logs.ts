@@ -1,4 +1,4 @@
-import { parseNs, type SpanTree } from '@skein/model/tree'
+import { parseNs, type RowSpan, type SpanTree } from '@skein/model/tree'
 import type { LogRecord } from '../api/types'
 import { type Level, levelOf } from './levels'
 
@@ -31,7 +31,7 @@ export interface TraceLogs {
  * (to highlight and scroll to them) and markers for the span bars. Logs are put in time order whatever
  * order they arrived in.
  */
-export function mapLogsToSpans(tree: SpanTree, logs: readonly LogRecord[]): TraceLogs {
+export function mapLogsToSpans(tree: SpanTree<RowSpan>, logs: readonly LogRecord[]): TraceLogs {
   const decorated = logs.map((log, i) => ({ log, i, ns: parseNs(log.timestampNs) }))
   decorated.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.i - b.i))
   const out: TraceLog[] = []

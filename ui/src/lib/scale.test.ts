@@ -13,6 +13,7 @@ import {
   toFraction,
   viewFraction,
   viewFromDrag,
+  zoomView,
 } from './scale'
 
 describe('toFraction', () => {
@@ -151,5 +152,17 @@ describe('dragging the window', () => {
   it('moves one edge and swaps the edges when one is dragged past the other', () => {
     expect(resizeView({ start: 0.2, end: 0.4 }, 'end', 0.9)).toEqual({ start: 0.2, end: 0.9 })
     expect(resizeView({ start: 0.2, end: 0.4 }, 'start', 0.6)).toEqual({ start: 0.4, end: 0.6 })
+  })
+
+  it('zooms in and out around the middle, or a point, staying inside the trace', () => {
+    expect(zoomView({ start: 0.2, end: 0.6 }, 0.5)).toEqual({
+      start: expect.closeTo(0.3, 12),
+      end: expect.closeTo(0.5, 12),
+    })
+    expect(zoomView({ start: 0.2, end: 0.6 }, 0.5, 0.2)).toEqual({ start: 0.2, end: expect.closeTo(0.4, 12) })
+    expect(zoomView({ start: 0.8, end: 1 }, 2)).toEqual({ start: expect.closeTo(0.6, 12), end: 1 })
+    expect(zoomView({ start: 0.2, end: 0.6 }, 10)).toBe(FULL_VIEW)
+    expect(zoomView(FULL_VIEW, 0)).toBe(FULL_VIEW)
+    expect(zoomView(FULL_VIEW, 1e-12).end - zoomView(FULL_VIEW, 1e-12).start).toBeCloseTo(MIN_VIEW_WIDTH, 12)
   })
 })

@@ -142,3 +142,19 @@ export function panView(v: ViewWindow, dx: number): ViewWindow {
 export function resizeView(v: ViewWindow, edge: 'start' | 'end', x: number, totalNs?: number): ViewWindow {
   return edge === 'start' ? normalizeView(x, v.end, totalNs) : normalizeView(v.start, x, totalNs)
 }
+
+/**
+ * The window scaled by `factor` (below 1 zooms in) around `center` (a fraction of the trace; by default
+ * its middle), kept inside the trace.
+ */
+export function zoomView(
+  v: ViewWindow,
+  factor: number,
+  center = (v.start + v.end) / 2,
+  totalNs?: number,
+): ViewWindow {
+  if (!(factor > 0) || !Number.isFinite(factor) || !Number.isFinite(center)) return v
+  const w = Math.min(1, (v.end - v.start) * factor)
+  const start = Math.min(1 - w, Math.max(0, center - (center - v.start) * factor))
+  return normalizeView(start, start + w, totalNs)
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { parseLogFilters, parseSearchFilters, parseTimeRange, searchFiltersToParams } from './urlState'
+import {
+  formatView,
+  parseLogFilters,
+  parseSearchFilters,
+  parseTimeRange,
+  parseTraceViewState,
+  parseView,
+  searchFiltersToParams,
+  withTraceViewState,
+} from './urlState'
 
 describe('time range in the URL', () => {
   it('defaults to the last hour', () => {
@@ -48,5 +57,49 @@ describe('log filters in the URL', () => {
   it('reads the live-tail toggle', () => {
     expect(parseLogFilters(new URLSearchParams('live=1&q=timeout')).live).toBe(true)
     expect(parseLogFilters(new URLSearchParams('q=timeout')).q).toBe('timeout')
+  })
+})
+
+describe('trace view state in the URL', () => {
+  it('round-trips the selected span, the window, the search and the filters', () => {
+    const s = parseTraceViewState(
+      new URLSearchParams('span=abc&cp=1&view=0.25-0.5&q=SELECT+o&errors=1&cponly=1&minms=12.5&compact=1'),
+    )
+    expect(s).toEqual({
+      span: 'abc',
+      cp: true,
+      view: { start: 0.25, end: 0.5 },
+      q: 'SELECT o',
+      errorsOnly: true,
+      criticalOnly: true,
+      minDurationMs: 12.5,
+      compact: true,
+    })
+    const back = withTraceViewState(new URLSearchParams(), s)
+    expect(parseTraceViewState(back)).toEqual(s)
+  })
+
+  it('leaves defaults out and keeps other parameters', () => {
+    const p = withTraceViewState(new URLSearchParams('span=x&other=1&q=a'), {
+      span: undefined,
+      view: { start: 0, end: 1 },
+      q: '',
+      errorsOnly: false,
+    })
+    expect(p.toString()).toBe('other=1')
+  })
+
+  it('reads a malformed, reversed or out-of-range window as a valid one', () => {
+    expect(parseView('nonsense')).toEqual({ start: 0, end: 1 })
+    expect(parseView('0.5-0.2')).toEqual({ start: 0.2, end: 0.5 })
+    expect(parseView('0.5-7')).toEqual({ start: 0.5, end: 1 })
+    expect(parseView('-1-0.5')).toEqual({ start: 0, end: 1 })
+    expect(parseView(null)).toEqual({ start: 0, end: 1 })
+    expect(formatView({ start: 0.1234567891234, end: 0.3 })).toBe('0.123456789-0.3')
+  })
+
+  it('ignores a negative or non-numeric duration filter', () => {
+    expect(parseTraceViewState(new URLSearchParams('minms=-5')).minDurationMs).toBeUndefined()
+    expect(parseTraceViewState(new URLSearchParams('minms=abc')).minDurationMs).toBeUndefined()
   })
 })

@@ -1,4 +1,5 @@
 import type { TimeRange } from '../api/types'
+import { FULL_VIEW, isFullView, normalizeView, type ViewWindow } from './scale'
 
 export const DEFAULT_LOOKBACK = '1h'
 
@@ -184,5 +185,69 @@ export function slowFiltersToParams(f: SlowFilters, keep?: URLSearchParams): URL
 export function withRange(p: URLSearchParams, range: TimeRange): URLSearchParams {
   const next = new URLSearchParams(p)
   writeTimeRange(next, range)
+  return next
+}
+
+/** What the trace page keeps in its URL, so that a reload or a shared link shows the same view. */
+export interface TraceViewState {
+  /** The selected span. */
+  span?: string
+  /** Critical path highlighted. */
+  cp: boolean
+  /** The zoomed-in window of the time axis (the whole trace by default). */
+  view: ViewWindow
+  /** Search inside the trace. */
+  q: string
+  errorsOnly: boolean
+  criticalOnly: boolean
+  minDurationMs?: number
+  /** Ask for the compact form whatever the trace's size. */
+  compact: boolean
+}
+
+const TRACE_KEYS = {
+  span: 'span',
+  cp: 'cp',
+  view: 'view',
+  q: 'q',
+  errorsOnly: 'errors',
+  criticalOnly: 'cponly',
+  minDurationMs: 'minms',
+  compact: 'compact',
+} as const satisfies Record<keyof TraceViewState, string>
+
+/** `view=0.25-0.5`: the window's edges as fractions of the trace; anything else is the whole trace. */
+export function parseView(value: string | null): ViewWindow {
+  const m = value ? /^(\d*\.?\d+(?:e-?\d+)?)-(\d*\.?\d+(?:e-?\d+)?)$/i.exec(value) : null
+  return m ? normalizeView(Number(m[1]), Number(m[2])) : FULL_VIEW
+}
+
+export function formatView(v: ViewWindow): string | undefined {
+  if (isFullView(v)) return undefined
+  const f = (x: number) => String(Number(x.toFixed(9)))
+  return `${f(v.start)}-${f(v.end)}`
+}
+
+export function parseTraceViewState(p: URLSearchParams): TraceViewState {
+  const span = p.get(TRACE_KEYS.span)
+  return {
+    span: span ? span : undefined,
+    cp: p.get(TRACE_KEYS.cp) === '1',
+    view: parseView(p.get(TRACE_KEYS.view)),
+    q: p.get(TRACE_KEYS.q) ?? '',
+    errorsOnly: p.get(TRACE_KEYS.errorsOnly) === '1',
+    criticalOnly: p.get(TRACE_KEYS.criticalOnly) === '1',
+    minDurationMs: num(p, TRACE_KEYS.minDurationMs) || undefined,
+    compact: p.get(TRACE_KEYS.compact) === '1',
+  }
+}
+
+/** The URL's parameters with `change` applied; other parameters are kept, defaults are left out. */
+export function withTraceViewState(p: URLSearchParams, change: Partial<TraceViewState>): URLSearchParams {
+  const next = new URLSearchParams(p)
+  for (const key of Object.keys(change) as (keyof TraceViewState)[]) {
+    const value = change[key]
+    setOrDelete(next, TRACE_KEYS[key], key === 'view' ? formatView(value as ViewWindow) : (value as string))
+  }
   return next
 }

@@ -95,4 +95,54 @@ describe('TracePage', () => {
     const marked = getAllByTestId('log-row').map((r) => r.getAttribute('data-highlighted') === 'true')
     expect(marked).toEqual([false, false, true])
   })
+
+  it('restores the search, the filters and the window from the URL', async () => {
+    const { findByTestId, getByTestId, getAllByTestId, container } = renderAt(
+      `/traces/${traceId}?q=payment&errors=1&view=0.5-1`,
+    )
+    expect(((await findByTestId('trace-search')) as HTMLInputElement).value).toBe('payment')
+    expect((getByTestId('trace-filter-errors') as HTMLInputElement).checked).toBe(true)
+    // Only errors: the failed charge and, as context, its parent.
+    expect(getAllByTestId('waterfall-row').map((r) => r.getAttribute('data-span-id'))).toEqual([
+      'root',
+      'pay',
+    ])
+    expect(container.querySelector('[data-span-id="pay"]')!.getAttribute('data-match')).toBe('true')
+    expect(getByTestId('trace-search-count').textContent).toBe('1 match')
+    expect(getByTestId('minimap-window').style.left).toBe('50%')
+    expect(getAllByTestId('ruler-tick')[0].textContent).toBe('50 ms')
+  })
+
+  it('steps to the next match, selecting it and keeping it in the URL', async () => {
+    const { findByTestId, getByTestId, router } = renderAt(`/traces/${traceId}?q=pay`)
+    fireEvent.click(await findByTestId('trace-search-next'))
+    await waitFor(() => expect(getByTestId('span-detail-name').textContent).toBe('charge'))
+    expect(new URLSearchParams(router.state.location.search).get('span')).toBe('pay')
+    expect(getByTestId('trace-search-count').textContent).toBe('1 of 2')
+    fireEvent.click(getByTestId('trace-search-next'))
+    await waitFor(() => expect(getByTestId('span-detail-name').textContent).toBe('INSERT payment'))
+  })
+
+  it('flags an N+1 in the header, folds the loop into one row and opens a deep link inside it', async () => {
+    const loop: Trace = {
+      ...trace,
+      spans: [
+        span('root', '', 0, 100, { service: 'gateway', name: 'GET /orders' }),
+        ...Array.from({ length: 12 }, (_, i) =>
+          span(`q${i}`, 'root', i * 5, 4, { service: 'orders', name: 'SELECT orders', kind: 'Client' }),
+        ),
+      ],
+      logs: [],
+    }
+    const first = renderAt(`/traces/${traceId}`, loop)
+    expect((await first.findByTestId('trace-n-plus-one')).textContent).toContain('× 12')
+    expect(first.getByTestId('fold-count').textContent).toBe('× 12')
+    expect(first.getAllByTestId('waterfall-row')).toHaveLength(1)
+    fireEvent.click(first.getByTestId('waterfall-fold-toggle'))
+    expect(first.getAllByTestId('waterfall-row')).toHaveLength(13)
+    cleanup()
+    const deep = renderAt(`/traces/${traceId}?span=q7`, loop)
+    expect((await deep.findByTestId('span-detail-name')).textContent).toBe('SELECT orders')
+    await waitFor(() => expect(deep.container.querySelector('[data-span-id="q7"]')).not.toBeNull())
+  })
 })

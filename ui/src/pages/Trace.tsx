@@ -1,16 +1,22 @@
-import { ancestorsOf, buildSpanTree, type SpanTree } from '@skein/model/tree'
+import { buildSpanTree, type RowSpan, type SpanNode, type SpanTree } from '@skein/model/tree'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useParams, useSearchParams } from 'react-router-dom'
 import { api } from '../api/client'
 import { LogsPanel } from '../components/LogsPanel'
+import { Minimap } from '../components/Minimap'
 import { SpanDetail } from '../components/SpanDetail'
 import { Empty, ErrorState, Loading } from '../components/States'
 import { TraceHeader } from '../components/TraceHeader'
+import { TraceToolbar } from '../components/TraceToolbar'
 import { type ScrollRequest, Waterfall } from '../components/Waterfall'
 import { useApi } from '../hooks/useApi'
 import { criticalPath, segmentsById } from '../lib/criticalPath'
+import { findNPlusOne, type NPlusOne } from '../lib/fold'
 import { mapLogsToSpans } from '../lib/logs'
-import { allParentIds, countDescendants, flattenTree, type SpanRow } from '../lib/rows'
+import { computeMask, stepMatch, type TraceFilters } from '../lib/mask'
+import { allParentIds, countDescendants, flattenTree, hiddenBy } from '../lib/rows'
+import { FULL_VIEW, isFullView, type ViewWindow } from '../lib/scale'
+import { parseTraceViewState, type TraceViewState, withTraceViewState } from '../lib/urlState'
 import './Trace.css'
 
 /** The trace's own time bounds, widened by a minute, so the Logs page finds lines written around it. */
@@ -26,108 +32,188 @@ function logsLink(traceId: string, startNs: bigint, durationNs: number): string 
 
 const NONE: ReadonlySet<string> = new Set()
 
+/** What the user opened and closed in one trace: collapsed spans and expanded folds. */
+interface Disclosure {
+  tree?: SpanTree<RowSpan>
+  collapsed: ReadonlySet<string>
+  folds: ReadonlySet<string>
+}
+
 export function TracePage() {
   const { id = '' } = useParams()
   const traceId = id.toLowerCase()
   const [params, setParams] = useSearchParams()
-  const selectedId = params.get('span') ?? undefined
-  const showCritical = params.get('cp') === '1'
+  const state = useMemo(() => parseTraceViewState(params), [params])
+  const selectedId = state.span
+  const { q: query, errorsOnly, criticalOnly, minDurationMs } = state
+  const filters = useMemo<TraceFilters>(
+    () => ({ q: query, errorsOnly, criticalOnly, minDurationMs }),
+    [query, errorsOnly, criticalOnly, minDurationMs],
+  )
+  const update = useCallback(
+    (change: Partial<TraceViewState>) =>
+      setParams((prev) => withTraceViewState(prev, change), { replace: true }),
+    [setParams],
+  )
 
   const q = useApi((signal) => api.trace(traceId, signal), [traceId])
-  const tree = useMemo(() => (q.data ? buildSpanTree(q.data.spans) : undefined), [q.data])
+  const fullTree = useMemo(() => (q.data ? buildSpanTree(q.data.spans) : undefined), [q.data])
+  const tree: SpanTree<RowSpan> | undefined = fullTree
   const traceLogs = useMemo(
     () => (tree && q.data ? mapLogsToSpans(tree, q.data.logs) : undefined),
     [tree, q.data],
   )
   const descendants = useMemo(() => (tree ? countDescendants(tree) : undefined), [tree])
-  // Collapse state belongs to one trace: held with the tree it was made for, so a newly loaded trace starts
+
+  // Disclosure belongs to one trace: held with the tree it was made for, so a newly loaded trace starts
   // expanded without an effect (which would flatten a 100k-span tree twice).
-  const [collapsedState, setCollapsedState] = useState<{ tree?: SpanTree; ids: ReadonlySet<string> }>({
-    ids: NONE,
-  })
-  const collapsed = collapsedState.tree === tree ? collapsedState.ids : NONE
-  const setCollapsed = useCallback(
-    (next: ReadonlySet<string> | ((prev: ReadonlySet<string>) => ReadonlySet<string>)) =>
-      setCollapsedState((prev) => {
-        const current = prev.tree === tree ? prev.ids : NONE
-        return { tree, ids: typeof next === 'function' ? next(current) : next }
+  const [disclosureState, setDisclosureState] = useState<Disclosure>({ collapsed: NONE, folds: NONE })
+  const disclosure = disclosureState.tree === tree ? disclosureState : { tree, collapsed: NONE, folds: NONE }
+  const { collapsed, folds } = disclosure
+  const setDisclosure = useCallback(
+    (change: (prev: Disclosure) => Partial<Disclosure>) =>
+      setDisclosureState((prev) => {
+        const current = prev.tree === tree ? prev : { tree, collapsed: NONE, folds: NONE }
+        return { ...current, ...change(current), tree }
       }),
     [tree],
   )
-  const rows = useMemo(
-    // Folding repeated siblings comes with the waterfall's fold rows.
-    () => (tree ? (flattenTree(tree, collapsed, descendants, { minFold: 0 }) as SpanRow[]) : []),
-    [tree, collapsed, descendants],
+
+  const path = useMemo(
+    () => (tree && (state.cp || criticalOnly) ? criticalPath(tree) : null),
+    [tree, state.cp, criticalOnly],
   )
-  const critical = useMemo(
-    () => (tree && showCritical ? segmentsById(criticalPath(tree)) : null),
-    [tree, showCritical],
+  const critical = useMemo(() => (path && state.cp ? segmentsById(path) : null), [path, state.cp])
+  const logsOf = useCallback(
+    (node: SpanNode<RowSpan>) => {
+      const list = traceLogs?.bySpan.get(node.id)
+      return list?.map((i) => traceLogs!.logs[i].log.body)
+    },
+    [traceLogs],
+  )
+  const mask = useMemo(
+    () => (tree ? computeMask(tree, filters, { critical: path?.ids, logsOf }) : undefined),
+    [tree, filters, path, logsOf],
+  )
+  const visible = mask?.visible ?? null
+  const rows = useMemo(
+    () => (tree ? flattenTree(tree, collapsed, descendants, { expandedFolds: folds, visible }) : []),
+    [tree, collapsed, folds, descendants, visible],
+  )
+  const nPlusOne = useMemo(() => (tree ? findNPlusOne(tree) : []), [tree])
+
+  // The window follows a drag on the minimap live; the URL gets it when the drag ends.
+  const [viewDraft, setViewDraft] = useState<ViewWindow | null>(null)
+  const view = viewDraft ?? state.view
+  const onViewChange = useCallback(
+    (v: ViewWindow, final: boolean) => {
+      if (!final) return setViewDraft(v)
+      setViewDraft(null)
+      update({ view: v })
+    },
+    [update],
   )
 
   const [wfScroll, setWfScroll] = useState<ScrollRequest>()
   const [logScroll, setLogScroll] = useState<ScrollRequest>()
   const nonce = useRef(0)
 
-  // Deep link: once loaded, bring the span from the URL into view in both panes.
+  /** Opens whatever hides a span (collapsed ancestors, folds) so that its row exists. */
+  const reveal = useCallback(
+    (node: SpanNode<RowSpan>, keepFold?: string) => {
+      if (!tree) return
+      const hidden = hiddenBy(tree, node, collapsed, { expandedFolds: folds, visible })
+      const openFolds = hidden.folds.filter((f) => f !== keepFold)
+      if (hidden.collapsed.length === 0 && openFolds.length === 0) return
+      setDisclosure((prev) => {
+        const c = new Set(prev.collapsed)
+        for (const a of hidden.collapsed) c.delete(a)
+        const f = new Set(prev.folds)
+        for (const a of openFolds) f.add(a)
+        return { collapsed: c, folds: f }
+      })
+    },
+    [tree, collapsed, folds, visible, setDisclosure],
+  )
+
+  // Deep link: once loaded, reveal the span from the URL and bring it into view in both panes.
   const landed = useRef<string | undefined>(undefined)
   useEffect(() => {
     if (!tree || !selectedId || landed.current === traceId) return
     landed.current = traceId
+    const node = tree.byId.get(selectedId)
+    if (node) reveal(node)
     const n = ++nonce.current
     setWfScroll({ id: selectedId, nonce: n })
     setLogScroll({ id: selectedId, nonce: n })
-  }, [tree, selectedId, traceId])
-
-  const setParam = useCallback(
-    (key: string, value: string | undefined) =>
-      setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev)
-          if (value === undefined) next.delete(key)
-          else next.set(key, value)
-          return next
-        },
-        { replace: true },
-      ),
-    [setParams],
-  )
+  }, [tree, selectedId, traceId, reveal])
 
   const selectFromWaterfall = useCallback(
     (spanId: string) => {
-      setParam('span', spanId)
+      update({ span: spanId })
       setLogScroll({ id: spanId, nonce: ++nonce.current })
     },
-    [setParam],
+    [update],
+  )
+
+  const goTo = useCallback(
+    (node: SpanNode<RowSpan>) => {
+      reveal(node)
+      update({ span: node.id })
+      const n = ++nonce.current
+      setWfScroll({ id: node.id, nonce: n })
+      setLogScroll({ id: node.id, nonce: n })
+    },
+    [reveal, update],
   )
 
   const selectFromLog = useCallback(
     (spanId: string) => {
       const node = tree?.byId.get(spanId)
-      if (!node) return
-      const hidden = ancestorsOf(node).filter((a) => collapsed.has(a.id))
-      if (hidden.length) {
-        setCollapsed((prev) => {
-          const next = new Set(prev)
-          for (const a of hidden) next.delete(a.id)
-          return next
-        })
-      }
-      setParam('span', spanId)
-      setWfScroll({ id: spanId, nonce: ++nonce.current })
+      if (node) goTo(node)
     },
-    [tree, collapsed, setParam, setCollapsed],
+    [tree, goTo],
+  )
+
+  const step = useCallback(
+    (direction: 1 | -1) => {
+      if (!tree || !mask) return
+      const target = stepMatch(tree, mask.matches, selectedId, direction)
+      if (target) goTo(target)
+    },
+    [tree, mask, selectedId, goTo],
+  )
+
+  const showNPlusOne = useCallback(
+    (found: NPlusOne) => {
+      reveal(found.nodes[0], found.foldId)
+      setWfScroll({ id: found.foldId, nonce: ++nonce.current })
+    },
+    [reveal],
   )
 
   const toggle = useCallback(
     (spanId: string) =>
-      setCollapsed((prev) => {
-        const next = new Set(prev)
+      setDisclosure((prev) => {
+        const next = new Set(prev.collapsed)
         if (next.has(spanId)) next.delete(spanId)
         else next.add(spanId)
-        return next
+        return { collapsed: next }
       }),
-    [setCollapsed],
+    [setDisclosure],
   )
+  const toggleFold = useCallback(
+    (foldId: string) =>
+      setDisclosure((prev) => {
+        const next = new Set(prev.folds)
+        if (next.has(foldId)) next.delete(foldId)
+        else next.add(foldId)
+        return { folds: next }
+      }),
+    [setDisclosure],
+  )
+  const changeFilters = useCallback((change: Partial<TraceFilters>) => update(change), [update])
+  const resetZoom = useCallback(() => onViewChange(FULL_VIEW, true), [onViewChange])
 
   useEffect(() => {
     document.title = tree ? `Trace ${traceId.slice(0, 8)} · Skein` : 'Trace · Skein'
@@ -155,11 +241,13 @@ export function TracePage() {
       </div>
     )
   }
-  if (!tree || !traceLogs || (q.loading && q.data?.traceId !== traceId))
+  if (!tree || !traceLogs || !mask || (q.loading && q.data?.traceId !== traceId))
     return <Loading label="Loading trace…" />
   if (tree.spanCount === 0) return <Empty title="This trace has no spans" />
 
   const selected = selectedId ? tree.byId.get(selectedId) : undefined
+  const selectedFull = selectedId ? fullTree?.byId.get(selectedId) : undefined
+  const matchAt = selected && mask.isMatch?.[selected.index] ? mask.matches.indexOf(selected) + 1 : undefined
   return (
     <div className="trace-page" data-testid="trace-page">
       <TraceHeader
@@ -167,22 +255,32 @@ export function TracePage() {
         tree={tree}
         logCount={traceLogs.logs.length}
         truncated={q.data?.truncated}
+        nPlusOne={nPlusOne}
+        onShowNPlusOne={showNPlusOne}
         actions={
           <>
             <button
               type="button"
-              className={`btn btn-sm ${showCritical ? 'btn-on' : ''}`}
-              aria-pressed={showCritical}
+              className={`btn btn-sm ${state.cp ? 'btn-on' : ''}`}
+              aria-pressed={state.cp}
               data-testid="critical-path-toggle"
-              onClick={() => setParam('cp', showCritical ? undefined : '1')}
+              onClick={() => update({ cp: !state.cp })}
               title="Highlight the chain of spans that the trace's end waited on"
             >
               Critical path
             </button>
-            <button type="button" className="btn btn-sm" onClick={() => setCollapsed(allParentIds(tree))}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => setDisclosure(() => ({ collapsed: allParentIds(tree) }))}
+            >
               Collapse all
             </button>
-            <button type="button" className="btn btn-sm" onClick={() => setCollapsed(new Set())}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => setDisclosure(() => ({ collapsed: new Set() }))}
+            >
               Expand all
             </button>
             <Link className="btn btn-sm" to={logsLink(traceId, tree.startNs, tree.durationNs)}>
@@ -191,8 +289,20 @@ export function TracePage() {
           </>
         }
       />
+      <TraceToolbar
+        filters={filters}
+        onChange={changeFilters}
+        matchCount={mask.matches.length}
+        matchPosition={matchAt}
+        onStep={step}
+        spanCount={tree.spanCount}
+        passCount={mask.passCount}
+        zoomed={!isFullView(view)}
+        onResetZoom={resetZoom}
+      />
       <div className="trace-body">
         <div className="trace-left">
+          <Minimap tree={tree} view={view} onChange={onViewChange} />
           <div className="trace-waterfall">
             <Waterfall
               tree={tree}
@@ -200,18 +310,22 @@ export function TracePage() {
               selectedId={selected?.id}
               onSelect={selectFromWaterfall}
               onToggle={toggle}
+              onToggleFold={toggleFold}
               markers={traceLogs.markers}
               critical={critical}
               scrollTo={wfScroll}
+              view={view}
+              isMatch={mask.isMatch}
+              passes={mask.passes}
             />
           </div>
-          {selected && (
+          {selectedFull && (
             <div className="trace-detail">
               <SpanDetail
-                node={selected}
+                node={selectedFull}
                 tree={tree}
-                logCount={traceLogs.bySpan.get(selected.id)?.length ?? 0}
-                onClose={() => setParam('span', undefined)}
+                logCount={traceLogs.bySpan.get(selectedFull.id)?.length ?? 0}
+                onClose={() => update({ span: undefined })}
               />
             </div>
           )}
