@@ -57,11 +57,15 @@ describe.each(signals)('the OTLP envelope around $name', (sig) => {
 
   it('gives the same rows through OTLP/JSON, and names where a body goes wrong at every level', () => {
     const [res, scopes, leaves] = sig.keys
+    const scopeList: object[] = [
+      { scope: { name: 's', version: '1' }, [leaves]: [sig.jsonLeaf] },
+      { [leaves]: 'no' },
+    ]
     const body = {
       [res]: [
         {
           resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
-          [scopes]: [{ scope: { name: 's', version: '1' }, [leaves]: [sig.jsonLeaf] }, { [leaves]: 'no' }],
+          [scopes]: scopeList,
         },
       ],
     }
@@ -69,7 +73,7 @@ describe.each(signals)('the OTLP envelope around $name', (sig) => {
       () => sig.json(body),
       new RegExp(`at ${res}\\[0\\]\\.${scopes}\\[1\\]: ${leaves}: expected an array`),
     )
-    body[res][0][scopes].pop()
+    scopeList.pop()
     const { rows } = sig.json(body)
     expect(sig.leafName(rows[0])).toBe('x')
     expect([rows[0][sig.at.ServiceName], rows[0][sig.at.ScopeName], rows[0][sig.at.ScopeVersion]]).toEqual([
