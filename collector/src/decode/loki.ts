@@ -12,7 +12,7 @@
  */
 import { clip, skeinError } from '../errors.js'
 import { type Decoded, L, type LogRow, newLogRow, type StrMap, UNKNOWN_SERVICE } from '../rows.js'
-import { checkHexId, lowerHex, setAttr } from './otlp-common.js'
+import { isId, jsonId, setAttr, ZERO_SPAN_ID, ZERO_TRACE_ID } from './otlp-common.js'
 
 /** Options, validated once by whoever builds the receiver. */
 export interface LokiOptions {
@@ -332,14 +332,16 @@ function readMetadata(meta: unknown, line: Line, labels: StrMap, j: number): voi
 }
 
 function setTraceId(v: unknown, line: Line): boolean {
-  if (typeof v !== 'string' || checkHexId(v, 16) !== 'ok') return false
-  line.traceId = lowerHex(v)
+  const id = typeof v === 'string' ? jsonId(v) : ''
+  if (!isId(id, ZERO_TRACE_ID)) return false
+  line.traceId = id
   return true
 }
 
 function setSpanId(v: unknown, line: Line): boolean {
-  if (typeof v !== 'string' || checkHexId(v, 8) !== 'ok') return false
-  line.spanId = lowerHex(v)
+  const id = typeof v === 'string' ? jsonId(v) : ''
+  if (!isId(id, ZERO_SPAN_ID)) return false
+  line.spanId = id
   return true
 }
 

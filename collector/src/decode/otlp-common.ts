@@ -66,16 +66,19 @@ export function serviceNameOf(attrs: StrMap, fallback: string): string {
 // ---------------------------------------------------------------------------------------------
 // Protobuf
 
-/** Reads one KeyValue message (ending at `end`) into `map`. */
-export function readKeyValue(r: ProtoReader, end: number, map: StrMap): void {
+/**
+ * Reads one KeyValue message (ending at `end`) into `map`: the value as pdata's AsString prints it, or
+ * (`inJson`, for an entry of a kvlist) as the JSON fragment of its raw value.
+ */
+export function readKeyValue(r: ProtoReader, end: number, map: StrMap, depth = 0, inJson = false): void {
   let key = ''
-  let value = ''
+  let value = inJson ? 'null' : ''
   while (r.pos < end) {
     const tag = r.tag(end)
     if (tag === KV_KEY) key = r.string(end, 'KeyValue.key')
     else if (tag === KV_VALUE) {
       const len = r.length(end, 'KeyValue.value')
-      value = readAnyValue(r, r.pos + len, 0)
+      value = inJson ? readValue(r, r.pos + len, depth, true, 'null') : readAnyValue(r, r.pos + len, depth)
     } else r.other(tag, end, KV_FIELDS, 'KeyValue')
   }
   setAttr(map, key, value)
@@ -161,23 +164,12 @@ function readArrayJson(r: ProtoReader, end: number, depth: number): string {
 
 function readKvListJson(r: ProtoReader, end: number, depth: number): string {
   if (depth > MAX_DEPTH) badProtobuf(`AnyValue nested deeper than ${MAX_DEPTH}`)
-  const entries: [string, string][] = []
+  const entries: StrMap = {}
   while (r.pos < end) {
     const tag = r.tag(end)
     if (tag === LIST_VALUES) {
       const len = r.length(end, 'KeyValueList.values')
-      const kvEnd = r.pos + len
-      let key = ''
-      let value = 'null'
-      while (r.pos < kvEnd) {
-        const t = r.tag(kvEnd)
-        if (t === KV_KEY) key = r.string(kvEnd, 'KeyValue.key')
-        else if (t === KV_VALUE) {
-          const vlen = r.length(kvEnd, 'KeyValue.value')
-          value = readValue(r, r.pos + vlen, depth, true, 'null')
-        } else r.other(t, kvEnd, KV_FIELDS, 'KeyValue')
-      }
-      entries.push([key, value])
+      readKeyValue(r, r.pos + len, entries, depth, true)
     } else r.other(tag, end, LIST_FIELDS, 'KeyValueList')
   }
   return kvListJson(entries)
@@ -192,18 +184,16 @@ function doubleJson(n: number): string {
 }
 
 /**
- * A kvlist as a JSON object. pdata goes through a Go map and json.Marshal, which keeps the last of
- * duplicate keys and sorts keys; we do the same so both collectors store the same text.
+ * A kvlist as a JSON object, from its entries as JSON fragments. pdata goes through a Go map and
+ * json.Marshal, which keeps the last of duplicate keys (as `entries` did) and sorts keys; we do the same
+ * so both collectors store the same text.
  */
-function kvListJson(entries: [string, string][]): string {
-  if (entries.length === 0) return '{}'
-  const byKey = new Map<string, string>()
-  for (const [k, v] of entries) byKey.set(k, v)
-  const keys = [...byKey.keys()].sort()
+function kvListJson(entries: StrMap): string {
+  const keys = Object.keys(entries).sort()
   let out = '{'
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) out += ','
-    out += `${JSON.stringify(keys[i])}:${byKey.get(keys[i])}`
+    out += `${JSON.stringify(keys[i])}:${entries[keys[i]]}`
   }
   return `${out}}`
 }
@@ -322,6 +312,7 @@ export function u32(v: unknown, what: string): number {
   return badJson(`${what}: expected an unsigned 32-bit integer`)
 }
 
+// Hex digits (either case) by char code; -1 for anything else.
 const HEX_VAL = new Int8Array(128).fill(-1)
 for (let i = 0; i < 10; i++) HEX_VAL[48 + i] = i
 for (let i = 0; i < 6; i++) {
@@ -329,24 +320,28 @@ for (let i = 0; i < 6; i++) {
   HEX_VAL[65 + i] = 10 + i
 }
 
+/** What `jsonId` gives for a string that is not hex: no id is that long. */
+const NOT_HEX = '?'
+
 /**
- * Checks an OTLP/JSON id (hex, as OTLP/JSON specifies rather than proto3 JSON's base64).
- * Returns 'ok' for a nonzero id of `bytes` bytes, 'empty', 'zero', or 'bad' (wrong length or not hex).
+ * An OTLP/JSON id (hex, as OTLP/JSON specifies rather than proto3 JSON's base64) in the form the
+ * protobuf reader gives ids: lowercase hex, '' when absent. A string that is not hex gives one that no
+ * id's length check passes.
  */
-export function checkHexId(s: string, bytes: number): 'ok' | 'empty' | 'zero' | 'bad' {
-  if (s.length === 0) return 'empty'
-  if (s.length !== bytes * 2) return 'bad'
-  let nonzero = false
+export function jsonId(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    const v = c < 128 ? HEX_VAL[c] : -1
-    if (v < 0) return 'bad'
-    if (v !== 0) nonzero = true
+    if (c >= 128 || HEX_VAL[c] < 0) return NOT_HEX
   }
-  return nonzero ? 'ok' : 'zero'
+  return lowerHex(s)
 }
 
-/** Lowercase form of a hex id already checked by checkHexId. */
+/** True for an id (hex) as long as `zero` and not all zeros: a trace or span id that must be there. */
+export function isId(id: string, zero: string): boolean {
+  return id.length === zero.length && id !== zero
+}
+
+/** Lowercase form of a hex id. */
 export function lowerHex(s: string): string {
   for (let i = 0; i < s.length; i++)
     if (s.charCodeAt(i) >= 65 && s.charCodeAt(i) <= 70) return s.toLowerCase()
@@ -448,17 +443,18 @@ function jsonKvListJson(x: unknown, depth: number, what: string): string {
   if (depth > MAX_DEPTH) badJson(`${what}: AnyValue nested deeper than ${MAX_DEPTH}`)
   const o = objectOrNone(x, `${what}.kvlistValue`)
   const values = o === undefined ? EMPTY : arrayOrNone(o.values, `${what}.kvlistValue.values`)
-  const entries: [string, string][] = []
+  const entries: StrMap = {}
   for (let i = 0; i < values.length; i++) {
     const kv = objectOrNone(values[i], `${what}.kvlistValue.values[${i}]`)
     if (kv === undefined) continue
     const v = kv.value
-    entries.push([
+    setAttr(
+      entries,
       str(kv.key, `${what}.kvlistValue.values[${i}].key`),
       v === undefined || v === null
         ? 'null'
         : jsonValue(v, depth, `${what}.kvlistValue.values[${i}].value`, true),
-    ])
+    )
   }
   return kvListJson(entries)
 }

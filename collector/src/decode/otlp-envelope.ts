@@ -146,9 +146,10 @@ function signal<R>(spec: SignalSpec<R>): Signal<R> {
   }
 }
 
-/** Counts a rejected leaf, keeping the first reason (reported as OTLP partial success). */
-export function reject(out: Decoded<unknown>, reason: string): void {
+/** Counts a rejected leaf, keeping the first reason (reported as OTLP partial success); false. */
+export function reject(out: Decoded<unknown>, reason: string): false {
   if (out.rejected++ === 0) out.rejectReason = reason
+  return false
 }
 
 /** Instrumentation scope of a ScopeSpans/ScopeLogs. */

@@ -15,12 +15,11 @@
  */
 import { type Decoded, L, type LogRow, newLogRow, type StrMap } from '../rows.js'
 import {
-  checkHexId,
   enumValue,
   field,
   jsonAnyValue,
   jsonAttributes,
-  lowerHex,
+  jsonId,
   objectOrNone,
   readAnyValue,
   readKeyValue,
@@ -40,6 +39,19 @@ import {
   WIRE_VARINT,
   wireTypes,
 } from './protobuf.js'
+
+/**
+ * Decoders of an OTLP ExportLogsServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
+ * into `otel_logs` rows. Records with invalid trace or span ids are left out and counted in `rejected`; a
+ * malformed request throws `SKEIN_ERR_BAD_PROTOBUF` or `SKEIN_ERR_BAD_JSON` (naming where). OTLP/JSON is
+ * accepted as for traces.
+ */
+export const { proto: decodeLogsProto, json: decodeLogsJson } = decoders<LogRow>({
+  names: ['ExportLogsServiceRequest', 'ResourceLogs', 'ScopeLogs', 'log_records'],
+  positions: L,
+  readProto: readLogRecord,
+  readJson: jsonLogRecord,
+})
 
 const REJECT_TRACE_ID = 'log record with an invalid trace id (must be empty or 16 bytes)'
 const REJECT_SPAN_ID = 'log record with an invalid span id (must be empty or 8 bytes)'
@@ -127,52 +139,47 @@ function readLogRecord(r: ProtoReader, end: number, out: Decoded<LogRow>): void 
         r.other(tag, end, LR_FIELDS, 'LogRecord')
     }
   }
-  const traceId = row[L.TraceId]
-  if (traceId.length !== 0 && traceId.length !== 32) {
-    reject(out, REJECT_TRACE_ID)
-    return
-  }
-  const spanId = row[L.SpanId]
-  if (spanId.length !== 0 && spanId.length !== 16) {
-    reject(out, REJECT_SPAN_ID)
-    return
-  }
-  if (traceId === ZERO_TRACE_ID) row[L.TraceId] = ''
-  if (spanId === ZERO_SPAN_ID) row[L.SpanId] = ''
+  if (!idsStand(row, out)) return
   const useObserved = timeHi === 0 && timeLo === 0
   row[L.Timestamp] = useObserved ? u64ToDecimal(observedHi, observedLo) : u64ToDecimal(timeHi, timeLo)
   row[L.LogAttributes] = attrs
   out.rows.push(row)
 }
 
+/**
+ * Whether a record's ids stand, else it is counted as rejected: a trace id of 16 bytes or none, a span id
+ * of 8 or none. All zeros, which several SDKs send for "no trace", are stored as none.
+ */
+function idsStand(row: LogRow, out: Decoded<LogRow>): boolean {
+  const traceId = row[L.TraceId]
+  if (traceId !== '' && traceId.length !== ZERO_TRACE_ID.length) return reject(out, REJECT_TRACE_ID)
+  const spanId = row[L.SpanId]
+  if (spanId !== '' && spanId.length !== ZERO_SPAN_ID.length) return reject(out, REJECT_SPAN_ID)
+  if (traceId === ZERO_TRACE_ID) row[L.TraceId] = ''
+  if (spanId === ZERO_SPAN_ID) row[L.SpanId] = ''
+  return true
+}
+
 // ---------------------------------------------------------------------------------------------
 // OTLP/JSON
 
 function jsonLogRecord(v: unknown, out: Decoded<LogRow>): void {
+  // Fields are read (and refused, if malformed) in the order they always were: which of several bad
+  // fields an error names does not change.
   const lr = objectOrNone(v, 'logRecord') ?? {}
-  const traceId = str(field(lr, 'traceId', 'trace_id'), 'traceId')
-  const spanId = str(field(lr, 'spanId', 'span_id'), 'spanId')
-  const traceCheck = checkHexId(traceId, 16)
-  if (traceCheck === 'bad') {
-    reject(out, REJECT_TRACE_ID)
-    return
-  }
-  const spanCheck = checkHexId(spanId, 8)
-  if (spanCheck === 'bad') {
-    reject(out, REJECT_SPAN_ID)
-    return
-  }
-  let ts = u64(field(lr, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano')
-  if (ts === '0')
-    ts = u64(field(lr, 'observedTimeUnixNano', 'observed_time_unix_nano'), 'observedTimeUnixNano')
-  const bodyValue = lr.body
-  const logAttrs: StrMap = {}
-  jsonAttributes(lr.attributes, logAttrs, 'attributes')
-  // Stored in this order so that, of several bad fields, the same one is named as before.
   const row = newLogRow()
-  row[L.Timestamp] = ts
-  row[L.TraceId] = traceCheck === 'ok' ? lowerHex(traceId) : ''
-  row[L.SpanId] = spanCheck === 'ok' ? lowerHex(spanId) : ''
+  row[L.TraceId] = jsonId(str(field(lr, 'traceId', 'trace_id'), 'traceId'))
+  row[L.SpanId] = jsonId(str(field(lr, 'spanId', 'span_id'), 'spanId'))
+  if (!idsStand(row, out)) return
+  const time = u64(field(lr, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano')
+  row[L.Timestamp] =
+    time !== '0'
+      ? time
+      : u64(field(lr, 'observedTimeUnixNano', 'observed_time_unix_nano'), 'observedTimeUnixNano')
+  const bodyValue = lr.body
+  const attrs: StrMap = {}
+  jsonAttributes(lr.attributes, attrs, 'attributes')
+  row[L.LogAttributes] = attrs
   row[L.TraceFlags] = u32(field(lr, 'flags', 'flags'), 'flags') & 0xff
   row[L.SeverityText] = str(field(lr, 'severityText', 'severity_text'), 'severityText')
   row[L.SeverityNumber] = enumValue(
@@ -181,19 +188,5 @@ function jsonLogRecord(v: unknown, out: Decoded<LogRow>): void {
     'severityNumber',
   )
   row[L.Body] = bodyValue === undefined || bodyValue === null ? '' : jsonAnyValue(bodyValue, 0, 'body')
-  row[L.LogAttributes] = logAttrs
   out.rows.push(row)
 }
-
-/**
- * Decoders of an OTLP ExportLogsServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
- * into `otel_logs` rows. Records with invalid trace or span ids are left out and counted in `rejected`; a
- * malformed request throws `SKEIN_ERR_BAD_PROTOBUF` or `SKEIN_ERR_BAD_JSON` (naming where). OTLP/JSON is
- * accepted as for traces.
- */
-export const { proto: decodeLogsProto, json: decodeLogsJson } = decoders<LogRow>({
-  names: ['ExportLogsServiceRequest', 'ResourceLogs', 'ScopeLogs', 'log_records'],
-  positions: L,
-  readProto: readLogRecord,
-  readJson: jsonLogRecord,
-})

@@ -8,11 +8,12 @@
 import { type Decoded, newSpanRow, S, type SpanRow, type StrMap } from '../rows.js'
 import {
   arrayOrNone,
-  checkHexId,
   durationOfDecimal,
   enumValue,
   field,
+  isId,
   jsonAttributes,
+  jsonId,
   lowerHex,
   objectOrNone,
   readKeyValue,
@@ -32,6 +33,20 @@ import {
   WIRE_VARINT,
   wireTypes,
 } from './protobuf.js'
+
+/**
+ * Decoders of an OTLP ExportTraceServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
+ * into `otel_traces` rows. Spans with invalid ids are left out and counted in `rejected`; a malformed
+ * request throws `SKEIN_ERR_BAD_PROTOBUF` or `SKEIN_ERR_BAD_JSON` (naming where). OTLP/JSON is accepted with
+ * lowerCamelCase or snake_case keys, hex ids, 64-bit integers as strings or numbers and enums as numbers
+ * or names.
+ */
+export const { proto: decodeTracesProto, json: decodeTracesJson } = decoders<SpanRow>({
+  names: ['ExportTraceServiceRequest', 'ResourceSpans', 'ScopeSpans', 'spans'],
+  positions: S,
+  readProto: readSpan,
+  readJson: jsonSpan,
+})
 
 /** Exporter spelling of Span.SpanKind, indexed by enum value. */
 const SPAN_KIND = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
@@ -209,29 +224,27 @@ function readSpan(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
     }
   }
 
-  const traceId = row[S.TraceId]
-  if (traceId.length !== 32 || traceId === ZERO_TRACE_ID) {
-    reject(out, REJECT_TRACE_ID)
-    return
-  }
-  const spanId = row[S.SpanId]
-  if (spanId.length !== 16 || spanId === ZERO_SPAN_ID) {
-    reject(out, REJECT_SPAN_ID)
-    return
-  }
-  const parent = row[S.ParentSpanId]
-  if (parent.length !== 0 && parent.length !== 16) {
-    reject(out, REJECT_PARENT_ID)
-    return
-  }
-  // An all-zero parent is well-formed but means "no parent" to every reader: store it as none.
-  if (parent === ZERO_SPAN_ID) row[S.ParentSpanId] = ''
+  if (!idsStand(row, out)) return
   row[S.Timestamp] = u64ToDecimal(startHi, startLo)
   row[S.SpanKind] = kindName(kind)
   row[S.SpanAttributes] = attrs
   row[S.Duration] = durationNs(startHi, startLo, endHi, endLo)
   row[S.StatusCode] = statusName(statusCode)
   out.rows.push(row)
+}
+
+/**
+ * Whether a span's ids stand, else it is counted as rejected: a trace id of 16 bytes and a span id of 8,
+ * neither all zeros, and a parent of 8 bytes or none. An all-zero parent is well-formed but means "no
+ * parent" to every reader: it is stored as none.
+ */
+function idsStand(row: SpanRow, out: Decoded<SpanRow>): boolean {
+  if (!isId(row[S.TraceId], ZERO_TRACE_ID)) return reject(out, REJECT_TRACE_ID)
+  if (!isId(row[S.SpanId], ZERO_SPAN_ID)) return reject(out, REJECT_SPAN_ID)
+  const parent = row[S.ParentSpanId]
+  if (parent !== '' && parent.length !== ZERO_SPAN_ID.length) return reject(out, REJECT_PARENT_ID)
+  if (parent === ZERO_SPAN_ID) row[S.ParentSpanId] = ''
+  return true
 }
 
 /** Appends an event to the row's Events columns (parallel arrays). */
@@ -283,29 +296,24 @@ function readLink(r: ProtoReader, end: number, row: SpanRow): void {
 // OTLP/JSON
 
 function jsonSpan(v: unknown, out: Decoded<SpanRow>): void {
+  // Fields are read (and refused, if malformed) in the order they always were: which of several bad
+  // fields an error names does not change.
   const s = objectOrNone(v, 'span') ?? {}
-  const traceId = str(field(s, 'traceId', 'trace_id'), 'traceId')
-  const spanId = str(field(s, 'spanId', 'span_id'), 'spanId')
-  const parentSpanId = str(field(s, 'parentSpanId', 'parent_span_id'), 'parentSpanId')
-  if (checkHexId(traceId, 16) !== 'ok') {
-    reject(out, REJECT_TRACE_ID)
-    return
-  }
-  if (checkHexId(spanId, 8) !== 'ok') {
-    reject(out, REJECT_SPAN_ID)
-    return
-  }
-  const parentCheck = checkHexId(parentSpanId, 8)
-  // An all-zero parent is 8 bytes, so valid on the wire; it means "no parent" to every reader.
-  if (parentCheck === 'bad') {
-    reject(out, REJECT_PARENT_ID)
-    return
-  }
+  const row = newSpanRow()
+  row[S.TraceId] = jsonId(str(field(s, 'traceId', 'trace_id'), 'traceId'))
+  row[S.SpanId] = jsonId(str(field(s, 'spanId', 'span_id'), 'spanId'))
+  row[S.ParentSpanId] = jsonId(str(field(s, 'parentSpanId', 'parent_span_id'), 'parentSpanId'))
+  if (!idsStand(row, out)) return
 
   const start = u64(field(s, 'startTimeUnixNano', 'start_time_unix_nano'), 'startTimeUnixNano')
-  const endTs = u64(field(s, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano')
+  row[S.Timestamp] = start
+  row[S.Duration] = durationOfDecimal(
+    start,
+    u64(field(s, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano'),
+  )
   const attrs: StrMap = {}
   jsonAttributes(s.attributes, attrs, 'attributes')
+  row[S.SpanAttributes] = attrs
 
   const evTs: string[] = []
   const evName: string[] = []
@@ -319,6 +327,9 @@ function jsonSpan(v: unknown, out: Decoded<SpanRow>): void {
     jsonAttributes(e.attributes, a, `events[${i}].attributes`)
     evAttrs.push(a)
   }
+  row[S['Events.Timestamp']] = evTs
+  row[S['Events.Name']] = evName
+  row[S['Events.Attributes']] = evAttrs
 
   const lkTrace: string[] = []
   const lkSpan: string[] = []
@@ -335,48 +346,18 @@ function jsonSpan(v: unknown, out: Decoded<SpanRow>): void {
     jsonAttributes(l.attributes, a, `links[${i}].attributes`)
     lkAttrs.push(a)
   }
-
-  const status = objectOrNone(s.status, 'status')
-  let statusCode = 0
-  let statusMessage = ''
-  if (status !== undefined) {
-    statusCode = enumValue(status.code ?? undefined, STATUS_CODE_NAMES, 'status.code')
-    statusMessage = str(status.message, 'status.message')
-  }
-
-  // Stored in this order so that, of several bad fields, the same one is named as before.
-  const row = newSpanRow()
-  row[S.Timestamp] = start
-  row[S.TraceId] = lowerHex(traceId)
-  row[S.SpanId] = lowerHex(spanId)
-  row[S.ParentSpanId] = parentCheck === 'ok' ? lowerHex(parentSpanId) : ''
-  row[S.TraceState] = str(field(s, 'traceState', 'trace_state'), 'traceState')
-  row[S.SpanName] = str(s.name, 'name')
-  row[S.SpanKind] = kindName(enumValue(s.kind ?? undefined, SPAN_KIND_NAMES, 'kind'))
-  row[S.SpanAttributes] = attrs
-  row[S.Duration] = durationOfDecimal(start, endTs)
-  row[S.StatusCode] = statusName(statusCode)
-  row[S.StatusMessage] = statusMessage
-  row[S['Events.Timestamp']] = evTs
-  row[S['Events.Name']] = evName
-  row[S['Events.Attributes']] = evAttrs
   row[S['Links.TraceId']] = lkTrace
   row[S['Links.SpanId']] = lkSpan
   row[S['Links.TraceState']] = lkState
   row[S['Links.Attributes']] = lkAttrs
+
+  const status = objectOrNone(s.status, 'status')
+  row[S.StatusCode] = statusName(
+    status === undefined ? 0 : enumValue(status.code ?? undefined, STATUS_CODE_NAMES, 'status.code'),
+  )
+  row[S.StatusMessage] = status === undefined ? '' : str(status.message, 'status.message')
+  row[S.TraceState] = str(field(s, 'traceState', 'trace_state'), 'traceState')
+  row[S.SpanName] = str(s.name, 'name')
+  row[S.SpanKind] = kindName(enumValue(s.kind ?? undefined, SPAN_KIND_NAMES, 'kind'))
   out.rows.push(row)
 }
-
-/**
- * Decoders of an OTLP ExportTraceServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
- * into `otel_traces` rows. Spans with invalid ids are left out and counted in `rejected`; a malformed
- * request throws `SKEIN_ERR_BAD_PROTOBUF` or `SKEIN_ERR_BAD_JSON` (naming where). OTLP/JSON is accepted with
- * lowerCamelCase or snake_case keys, hex ids, 64-bit integers as strings or numbers and enums as numbers
- * or names.
- */
-export const { proto: decodeTracesProto, json: decodeTracesJson } = decoders<SpanRow>({
-  names: ['ExportTraceServiceRequest', 'ResourceSpans', 'ScopeSpans', 'spans'],
-  positions: S,
-  readProto: readSpan,
-  readJson: jsonSpan,
-})
