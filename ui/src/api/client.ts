@@ -1,4 +1,11 @@
-import type { LogSearchQuery, SlowSpansQuery, TimeRangeQuery, TraceSearchQuery } from '@skein/model'
+import type {
+  LogPatternsQuery,
+  LogSearchQuery,
+  LogVolumeQuery,
+  SlowSpansQuery,
+  TimeRangeQuery,
+  TraceSearchQuery,
+} from '@skein/model'
 import { bearer } from '../lib/session'
 import { session } from './session'
 import type {
@@ -7,7 +14,9 @@ import type {
   AlertRuleInput,
   ApiErrorShape,
   DependencyEdge,
+  LogPatternsAnswer,
   LogRecord,
+  LogVolumeAnswer,
   Operation,
   OperationLatency,
   RedSeries,
@@ -82,6 +91,8 @@ type WithRange<Q> = Omit<Q, keyof TimeRangeQuery> & { range: TimeRange }
 /** The parameters as declared in @skein/model, with the range as one value. */
 export type TraceQuery = WithRange<TraceSearchQuery>
 export type LogQuery = WithRange<LogSearchQuery>
+export type LogVolumeParams = WithRange<LogVolumeQuery>
+export type LogPatternsParams = WithRange<LogPatternsQuery>
 export type SlowQuery = WithRange<SlowSpansQuery>
 
 /**
@@ -168,6 +179,10 @@ export function createApi(baseUrl = '', auth?: ApiAuth) {
       request<{ logs: LogRecord[] }>('/logs', { ...q, ...rangeParams(range) }, { signal }).then(
         (r) => r.logs ?? [],
       ),
+    logVolume: ({ range, ...q }: LogVolumeParams, signal?: AbortSignal) =>
+      request<LogVolumeAnswer>('/logs/volume', { ...q, ...rangeParams(range) }, { signal }),
+    logPatterns: ({ range, ...q }: LogPatternsParams, signal?: AbortSignal) =>
+      request<LogPatternsAnswer>('/logs/patterns', { ...q, ...rangeParams(range) }, { signal }),
     slowSpans: ({ range, ...q }: SlowQuery, signal?: AbortSignal) =>
       request<{ spans: SlowSpan[] }>('/spans/slow', { ...q, ...rangeParams(range) }, { signal }).then(
         (r) => r.spans ?? [],

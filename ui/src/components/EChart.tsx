@@ -1,5 +1,6 @@
 import { BarChart, GraphChart, LineChart, ScatterChart } from 'echarts/charts'
 import {
+  BrushComponent,
   DataZoomComponent,
   GridComponent,
   LegendComponent,
@@ -17,6 +18,7 @@ echarts.use([
   GraphChart,
   LineChart,
   ScatterChart,
+  BrushComponent,
   DataZoomComponent,
   GridComponent,
   LegendComponent,
@@ -39,6 +41,11 @@ interface Props {
   option: EChartOption
   height?: number
   onClick?: (p: EChartClick) => void
+  /**
+   * Makes a drag across the chart a brush (the option declares it, see logVolumeOption): called with the
+   * brushed range in the x axis' coordinates (category indices on a category axis) when the drag ends.
+   */
+  onBrush?: (coordRange: [number, number]) => void
   label: string
   testId?: string
 }
@@ -48,11 +55,13 @@ interface Props {
  * Canvas renderer, so text drawn in the chart is never parsed as HTML; HTML tooltips escape their content
  * (lib/escape.ts).
  */
-export function EChart({ option, height = 240, onClick, label, testId }: Props) {
+export function EChart({ option, height = 240, onClick, onBrush, label, testId }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   const chartRef = useRef<echarts.ECharts | null>(null)
   const clickRef = useRef(onClick)
   clickRef.current = onClick
+  const brushRef = useRef(onBrush)
+  brushRef.current = onBrush
 
   useEffect(() => {
     const el = ref.current
@@ -60,6 +69,12 @@ export function EChart({ option, height = 240, onClick, label, testId }: Props) 
     const chart = echarts.init(el, undefined, { renderer: 'canvas' })
     chartRef.current = chart
     chart.on('click', (p) => clickRef.current?.(p as unknown as EChartClick))
+    chart.on('brushEnd', (p) => {
+      const range = (p as { areas?: { coordRange?: unknown }[] }).areas?.[0]?.coordRange
+      // The brush has done its job once reported: clear it after echarts is done with this event.
+      queueMicrotask(() => chartRef.current?.dispatchAction({ type: 'brush', areas: [] }))
+      if (Array.isArray(range) && range.length === 2) brushRef.current?.([Number(range[0]), Number(range[1])])
+    })
     const ro = typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver(() => chart.resize())
     ro?.observe(el)
     return () => {
@@ -70,7 +85,16 @@ export function EChart({ option, height = 240, onClick, label, testId }: Props) 
   }, [])
 
   useEffect(() => {
-    chartRef.current?.setOption(option, { notMerge: true })
+    const chart = chartRef.current
+    if (!chart) return
+    chart.setOption(option, { notMerge: true })
+    // Dragging draws the brush without first picking it from a toolbox.
+    if (brushRef.current)
+      chart.dispatchAction({
+        type: 'takeGlobalCursor',
+        key: 'brush',
+        brushOption: { brushType: 'lineX', brushMode: 'single' },
+      })
   }, [option])
 
   return (

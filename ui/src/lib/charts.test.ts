@@ -3,6 +3,7 @@ import type { TraceSummary } from '../api/types'
 import {
   histogramOption,
   lineChartOption,
+  logVolumeOption,
   needsSymbols,
   serviceGraphOption,
   traceScatterOption,
@@ -79,5 +80,41 @@ describe('line chart symbols', () => {
         [4, 5],
       ]),
     ).toBe(false)
+  })
+})
+
+describe('the log volume chart', () => {
+  const zero = { trace: 0, debug: 0, info: 0, warn: 0, error: 0, fatal: 0, unknown: 0 }
+  const T0 = Date.UTC(2025, 0, 1, 12, 0, 0)
+  const buckets = [
+    { t: new Date(T0).toISOString(), tMs: T0, total: 4, counts: { ...zero, info: 3, error: 1 } },
+    { t: new Date(T0 + 60_000).toISOString(), tMs: T0 + 60_000, total: 0, counts: zero },
+    { t: new Date(T0 + 120_000).toISOString(), tMs: T0 + 120_000, total: 2, counts: { ...zero, warn: 2 } },
+  ]
+
+  it('stacks one series per level that has lines, least severe at the bottom, one bar a bucket', () => {
+    const option = logVolumeOption(buckets, '1m')
+    expect(option.series.map((s) => s.name)).toEqual(['info', 'warn', 'error'])
+    expect(option.series.every((s) => s.stack === 'lines' && s.type === 'bar')).toBe(true)
+    expect(option.series[0].data).toEqual([3, 0, 0])
+    expect(option.xAxis.data).toHaveLength(3)
+    expect(option.brush).toMatchObject({ xAxisIndex: 0, brushType: 'lineX', brushMode: 'single' })
+  })
+
+  it('labels buckets by minute, by second when they are shorter, with the day over more than a day', () => {
+    expect(logVolumeOption(buckets, '1m').xAxis.data[0]).toMatch(/^\d\d:\d\d$/)
+    const short = buckets.map((b, i) => ({ ...b, tMs: T0 + i * 10_000 }))
+    expect(logVolumeOption(short, '10s').xAxis.data[0]).toMatch(/^\d\d:\d\d:\d\d$/)
+    const long = buckets.map((b, i) => ({ ...b, tMs: T0 + i * 86_400_000 }))
+    expect(logVolumeOption(long, '1d').xAxis.data[0]).toMatch(/^\d\d-\d\d \d\d:\d\d$/)
+  })
+
+  it('escapes what its tooltip shows', () => {
+    const option = logVolumeOption(buckets, '<b>1m</b>')
+    const html = option.tooltip.formatter([{ dataIndex: 0 }])
+    expect(html).not.toContain('<b>1m')
+    expect(html).toContain('&lt;b&gt;1m')
+    expect(html).toContain('info')
+    expect(option.tooltip.formatter([{ dataIndex: 9 }])).toBe('')
   })
 })

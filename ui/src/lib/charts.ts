@@ -1,8 +1,9 @@
-import type { DependencyEdge, TraceSummary } from '../api/types'
-import { serviceColor } from './colors'
+import type { DependencyEdge, LogVolumeBucket, TraceSummary } from '../api/types'
+import { LEVEL_COLORS, serviceColor } from './colors'
 import { tooltipHtml } from './escape'
 import { formatCount, formatDateTime, formatDurationMs, formatPercent, formatRate } from './format'
 import type { Bucket } from './histogram'
+import { VOLUME_LEVELS } from './logVolume'
 
 /**
  * echarts option builders. Pure, so the one rule that matters here is testable: every tooltip goes through
@@ -184,6 +185,76 @@ export function histogramOption(buckets: readonly Bucket[]) {
         itemStyle: { color: '#4f46e5', borderRadius: [3, 3, 0, 0] },
       },
     ],
+  }
+}
+
+/**
+ * `14:05`; `14:05:30` for buckets under a minute; `03-04 14:05` when they span more than a day (local
+ * time, like the rest of the UI).
+ */
+function bucketLabel(ms: number, opts: { multiDay: boolean; seconds: boolean }): string {
+  const d = new Date(ms)
+  const p = (n: number) => String(n).padStart(2, '0')
+  const time = `${p(d.getHours())}:${p(d.getMinutes())}${opts.seconds ? `:${p(d.getSeconds())}` : ''}`
+  return opts.multiDay ? `${p(d.getMonth() + 1)}-${p(d.getDate())} ${time}` : time
+}
+
+/**
+ * Log lines per bucket as bars stacked by level (least severe at the bottom; levels with no line in the
+ * range are left out), on a category axis so that bars tile the range, with a horizontal brush: the
+ * brushed category indices go to `brushedRange` (logVolume.ts).
+ */
+export function logVolumeOption(buckets: readonly LogVolumeBucket[], step: string) {
+  const levels = VOLUME_LEVELS.filter((l) => buckets.some((b) => b.counts[l] > 0))
+  const first = buckets[0]?.tMs ?? 0
+  const last = buckets[buckets.length - 1]?.tMs ?? 0
+  const labels = {
+    multiDay: last - first >= 86_400_000,
+    seconds: buckets.length > 1 && buckets[1].tMs - buckets[0].tMs < 60_000,
+  }
+  return {
+    animation: false,
+    textStyle: { fontFamily: FONT },
+    grid: { left: 48, right: 16, top: 12, bottom: 28 },
+    tooltip: {
+      ...tooltipBase,
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (params: Array<{ dataIndex: number }>) => {
+        const b = buckets[params[0]?.dataIndex ?? -1]
+        if (!b) return ''
+        const rows = levels.filter((l) => b.counts[l] > 0).map((l) => [l, formatCount(b.counts[l])] as const)
+        return tooltipHtml(`${formatDateTime(new Date(b.tMs))} · ${step}`, [
+          ...[...rows].reverse(),
+          ['lines', formatCount(b.total)],
+        ])
+      },
+    },
+    brush: {
+      xAxisIndex: 0,
+      brushType: 'lineX',
+      brushMode: 'single',
+      transformable: false,
+      removeOnClick: true,
+      brushStyle: { color: 'rgba(79, 70, 229, 0.12)', borderColor: 'rgba(79, 70, 229, 0.6)', borderWidth: 1 },
+    },
+    xAxis: {
+      type: 'category',
+      data: buckets.map((b) => bucketLabel(b.tMs, labels)),
+      axisLabel: { color: AXIS.label, fontSize: 11, hideOverlap: true },
+      axisLine: { lineStyle: { color: AXIS.lineColor } },
+      axisTick: { show: false },
+    },
+    yAxis: { ...valueAxis((v) => formatCount(v)), minInterval: 1 },
+    series: levels.map((level) => ({
+      name: level,
+      type: 'bar',
+      stack: 'lines',
+      barCategoryGap: '12%',
+      itemStyle: { color: LEVEL_COLORS[level] },
+      emphasis: { disabled: true },
+      data: buckets.map((b) => b.counts[level]),
+    })),
   }
 }
 

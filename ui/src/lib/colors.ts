@@ -1,3 +1,5 @@
+import type { Level } from './levels'
+
 /** Distinct, readable-on-white hues; a service keeps its colour everywhere (waterfall, logs, charts, map). */
 export const SERVICE_PALETTE = [
   '#4f46e5',
@@ -30,4 +32,18 @@ export function hashString(s: string): number {
 
 export function serviceColor(service: string): string {
   return SERVICE_PALETTE[hashString(service) % SERVICE_PALETTE.length]
+}
+
+/**
+ * Level colours for canvas charts, which cannot read CSS variables: theme.css's --level-*, but for unknown,
+ * lighter than trace's grey (which it shares there) so the two stay apart in a stack.
+ */
+export const LEVEL_COLORS: Readonly<Record<Level, string>> = {
+  trace: '#9aa3b2',
+  debug: '#64748b',
+  info: '#2563eb',
+  warn: '#d97706',
+  error: '#dc2626',
+  fatal: '#7f1d1d',
+  unknown: '#c3c9d4',
 }
