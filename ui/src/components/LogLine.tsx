@@ -1,3 +1,4 @@
+import { logPattern } from '@skein/model/patterns'
 import { Link } from 'react-router-dom'
 import type { LogRecord } from '../api/types'
 import { serviceColor } from '../lib/colors'
@@ -13,8 +14,21 @@ function traceHref(log: LogRecord): string {
   return `/traces/${log.traceId}${log.spanId ? `?span=${encodeURIComponent(log.spanId)}` : ''}`
 }
 
-/** One log line; opens to show its attributes and ids. The trace id links to the trace view. */
-export function LogLine({ log, open, onToggle }: { log: LogRecord; open: boolean; onToggle: () => void }) {
+/**
+ * One log line; opens to show its attributes and ids. The trace id links to the trace view, with the span
+ * that wrote the line selected when it names one. `onPattern` gets the line's pattern ("lines like this").
+ */
+export function LogLine({
+  log,
+  open,
+  onToggle,
+  onPattern,
+}: {
+  log: LogRecord
+  open: boolean
+  onToggle: () => void
+  onPattern?: (pattern: string) => void
+}) {
   const at = dateFromNs(log.timestampNs, log.timestamp)
   const ms = String(at.getMilliseconds()).padStart(3, '0')
   const hasTrace = TRACE_ID.test(log.traceId ?? '')
@@ -57,8 +71,26 @@ export function LogLine({ log, open, onToggle }: { log: LogRecord; open: boolean
               )}
             </span>
             <span>
-              Span <span className="mono">{log.spanId || '—'}</span>
+              Span{' '}
+              {hasTrace && log.spanId ? (
+                <Link className="mono" to={traceHref(log)} data-testid="log-span-link">
+                  {log.spanId}
+                </Link>
+              ) : (
+                <span className="mono">{log.spanId || '—'}</span>
+              )}
             </span>
+            {onPattern && (
+              <button
+                type="button"
+                className="btn btn-sm"
+                data-testid="log-similar"
+                title="Filter to the lines of this line's pattern"
+                onClick={() => onPattern(logPattern(log.body))}
+              >
+                Lines like this
+              </button>
+            )}
           </div>
           <KeyValueTable data={log.attributes} empty="No attributes" />
         </div>

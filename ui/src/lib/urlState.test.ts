@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   formatView,
+  logFiltersToParams,
   parseLogFilters,
   parseSearchFilters,
   parseTimeRange,
@@ -57,6 +58,20 @@ describe('log filters in the URL', () => {
   it('reads the live-tail toggle', () => {
     expect(parseLogFilters(new URLSearchParams('live=1&q=timeout')).live).toBe(true)
     expect(parseLogFilters(new URLSearchParams('q=timeout')).q).toBe('timeout')
+  })
+
+  it('round-trips a pattern exactly, spaces and masks included, and the view', () => {
+    const pattern = '  order <*> loaded for "<*>" & more  '
+    const f = { ...parseLogFilters(new URLSearchParams()), pattern, view: 'patterns' as const }
+    const back = parseLogFilters(new URLSearchParams(logFiltersToParams(f).toString()))
+    expect(back.pattern).toBe(pattern)
+    expect(back.view).toBe('patterns')
+  })
+
+  it('shows lines unless the URL asks for patterns, and leaves the default out', () => {
+    expect(parseLogFilters(new URLSearchParams('view=nonsense')).view).toBe('lines')
+    const f = parseLogFilters(new URLSearchParams('view=lines&pattern='))
+    expect(logFiltersToParams(f).toString()).toBe('')
   })
 })
 

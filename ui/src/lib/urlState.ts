@@ -125,11 +125,16 @@ export function isAttrFilter(s: string): boolean {
   return i > 0 && s.slice(0, i).trim().length > 0
 }
 
+export type LogView = 'lines' | 'patterns'
+
 export interface LogFilters {
   q: string
   service: string
   level: string
   traceId: string
+  /** A template from the patterns view, taken as it is (spaces are part of it). */
+  pattern: string
+  view: LogView
   live: boolean
   range: TimeRange
 }
@@ -140,6 +145,8 @@ export function parseLogFilters(p: URLSearchParams): LogFilters {
     service: str(p, 'service'),
     level: str(p, 'level'),
     traceId: str(p, 'traceId'),
+    pattern: p.get('pattern') ?? '',
+    view: p.get('view') === 'patterns' ? 'patterns' : 'lines',
     live: p.get('live') === '1',
     range: parseTimeRange(p),
   }
@@ -151,6 +158,8 @@ export function logFiltersToParams(f: LogFilters): URLSearchParams {
   setOrDelete(p, 'service', f.service)
   setOrDelete(p, 'level', f.level)
   setOrDelete(p, 'traceId', f.traceId)
+  setOrDelete(p, 'pattern', f.pattern)
+  setOrDelete(p, 'view', f.view === 'lines' ? '' : f.view)
   setOrDelete(p, 'live', f.live)
   writeTimeRange(p, f.range)
   return p

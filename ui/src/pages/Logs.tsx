@@ -1,17 +1,41 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react'
 import { useSearchParams } from 'react-router-dom'
 import { api, type LogQuery } from '../api/client'
+import type { TimeRange } from '../api/types'
 import { LogLine } from '../components/LogLine'
+import { LogPatterns, PatternText } from '../components/LogPatterns'
+import { LogVolumeChart } from '../components/LogVolumeChart'
 import { ServiceSelect } from '../components/ServiceSelect'
 import { Empty, ErrorState, Loading } from '../components/States'
 import { TimeRangePicker } from '../components/TimeRangePicker'
 import { useApi } from '../hooks/useApi'
 import { LEVELS } from '../lib/levels'
-import { describeRange, type LogFilters, logFiltersToParams, parseLogFilters } from '../lib/urlState'
+import {
+  describeRange,
+  type LogFilters,
+  type LogView,
+  logFiltersToParams,
+  parseLogFilters,
+  rangeBounds,
+} from '../lib/urlState'
 import './Logs.css'
 
 const LIVE_POLL_MS = 2000
 const LIMIT = 500
+const PATTERNS = 100
+
+/** The filters as the three log routes take them (search, volume, patterns). */
+function query(f: LogFilters): Omit<LogQuery, 'limit'> {
+  return {
+    q: f.q || undefined,
+    service: f.service || undefined,
+    // From the URL, so any text: the API refuses a level it does not know, naming the parameter.
+    level: (f.level || undefined) as LogQuery['level'],
+    traceId: f.traceId || undefined,
+    pattern: f.pattern || undefined,
+    range: f.range,
+  }
+}
 
 /** Logs have no id; this key survives live-tail refreshes (which shift positions), so open lines stay open. */
 function logKey(
@@ -42,22 +66,24 @@ export function LogsPage() {
 
   // Live tail re-asks for the newest lines of a sliding window; an absolute range cannot slide.
   const live = filters.live && 'lookback' in filters.range
+  // Which lines: switching between lines and patterns asks for neither again.
+  const linesKey = logFiltersToParams({ ...filters, view: 'lines' }).toString()
   const res = useApi(
-    (signal) =>
-      api.logs(
-        {
-          q: filters.q || undefined,
-          service: filters.service || undefined,
-          // From the URL, so any text: the API refuses a level it does not know, naming the parameter.
-          level: (filters.level || undefined) as LogQuery['level'],
-          traceId: filters.traceId || undefined,
-          limit: LIMIT,
-          range: filters.range,
-        },
-        signal,
-      ),
-    [key],
+    (signal) => api.logs({ ...query(filters), limit: LIMIT }, signal),
+    [linesKey],
     live ? LIVE_POLL_MS : undefined,
+  )
+  const volume = useApi(
+    (signal) => api.logVolume(query(filters), signal),
+    [linesKey],
+    live ? LIVE_POLL_MS : undefined,
+  )
+  const patterns = useApi(
+    (signal) =>
+      filters.view === 'patterns'
+        ? api.logPatterns({ ...query(filters), limit: PATTERNS }, signal)
+        : Promise.resolve(undefined),
+    [linesKey, filters.view],
   )
 
   const seen = new Map<string, number>()
@@ -66,6 +92,9 @@ export function LogsPage() {
     e.preventDefault()
     apply({ q, traceId: traceId.trim().toLowerCase() })
   }
+  const zoom = (range: TimeRange) => apply({ range, live: false })
+  const showPattern = (pattern: string) => apply({ pattern, view: 'lines' })
+  const setView = (view: LogView) => apply({ view })
 
   return (
     <div className="page" data-testid="logs-page">
@@ -136,15 +165,80 @@ export function LogsPage() {
         </button>
       </form>
 
+      {filters.pattern && (
+        <div className="card logs-pattern-filter" data-testid="pattern-filter">
+          <span className="muted">Lines of the pattern</span>
+          <span className="logs-pattern-text">
+            <PatternText pattern={filters.pattern} />
+          </span>
+          <button
+            type="button"
+            className="btn btn-sm"
+            data-testid="pattern-filter-clear"
+            onClick={() => apply({ pattern: '' })}
+          >
+            Clear
+          </button>
+        </div>
+      )}
+
       <div className="card">
         <div className="card-head">
-          <h2>{res.data ? `${res.data.length}${res.data.length >= LIMIT ? '+' : ''} lines` : 'Lines'}</h2>
+          <h2>Volume</h2>
           <span className="muted">
-            Newest first · {describeRange(filters.range)}
+            {volume.data
+              ? `${volume.data.total.toLocaleString('en-US')} lines · ${volume.data.step} buckets`
+              : describeRange(filters.range)}
+          </span>
+        </div>
+        {volume.error ? (
+          <ErrorState title="Could not load the log volume" error={volume.error} onRetry={volume.reload} />
+        ) : !volume.data ? (
+          <Loading label="Loading the log volume…" />
+        ) : (
+          <LogVolumeChart answer={volume.data} bounds={rangeBounds(filters.range)} onZoom={zoom} />
+        )}
+      </div>
+
+      <div className="card">
+        <div className="card-head">
+          <fieldset className="logs-views" aria-label="View">
+            <button
+              type="button"
+              className={`btn btn-sm ${filters.view === 'lines' ? 'btn-on' : ''}`}
+              aria-pressed={filters.view === 'lines'}
+              data-testid="view-lines"
+              onClick={() => setView('lines')}
+            >
+              {res.data ? `${res.data.length}${res.data.length >= LIMIT ? '+' : ''} lines` : 'Lines'}
+            </button>
+            <button
+              type="button"
+              className={`btn btn-sm ${filters.view === 'patterns' ? 'btn-on' : ''}`}
+              aria-pressed={filters.view === 'patterns'}
+              data-testid="view-patterns"
+              onClick={() => setView('patterns')}
+            >
+              Patterns
+            </button>
+          </fieldset>
+          <span className="muted">
+            {filters.view === 'lines' ? 'Newest first' : 'Most frequent first'} ·{' '}
+            {describeRange(filters.range)}
             {live && ' · live'}
           </span>
         </div>
-        {res.error ? (
+        {filters.view === 'patterns' ? (
+          patterns.error ? (
+            <ErrorState title="Could not load patterns" error={patterns.error} onRetry={patterns.reload} />
+          ) : !patterns.data ? (
+            <Loading label="Grouping lines into patterns…" />
+          ) : patterns.data.patterns.length === 0 ? (
+            <Empty title="No log lines match">Try a wider time range, a lower level, or fewer words.</Empty>
+          ) : (
+            <LogPatterns answer={patterns.data} onSelect={showPattern} />
+          )
+        ) : res.error ? (
           <ErrorState title="Could not load logs" error={res.error} onRetry={res.reload} />
         ) : !res.data ? (
           <Loading label="Loading logs…" />
@@ -159,6 +253,7 @@ export function LogsPage() {
                   key={k}
                   log={log}
                   open={open.has(k)}
+                  onPattern={showPattern}
                   onToggle={() =>
                     setOpen((prev) => {
                       const next = new Set(prev)
