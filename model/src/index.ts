@@ -1,10 +1,12 @@
 /**
  * @skein/model: the query API declared once. Schemas (TypeBox) of every route's parameters, bodies and
  * answers, their TS types, the route table and the OpenAPI document made from it; and the pure functions
- * that the collector, the CLI and the UI share (the span tree, a log line's pattern and level; also at
- * `@skein/model/tree`, `/patterns` and `/levels` for a bundle that wants no schemas).
+ * that the collector, the CLI and the UI share (the span tree, a log line's pattern and level, the compact
+ * form of a trace; also at `@skein/model/tree`, `/patterns`, `/levels` and `/compact` for a bundle that
+ * wants no schemas).
  */
 export * from './alerts.js'
+export * from './compact.js'
 export * from './levels.js'
 export * from './openapi.js'
 export * from './params.js'

@@ -98,33 +98,97 @@ function byStart<S extends TreeSpan>(a: SpanNode<S>, b: SpanNode<S>): number {
  *   one clock, so a child outliving its parent is real (e.g. fire-and-forget work).
  */
 export function buildSpanTree<S extends TreeSpan = Span>(spans: readonly S[]): SpanTree<S> {
+  const n = spans.length
   let minStart: bigint | null = null
-  const starts: bigint[] = new Array(spans.length)
-  for (let i = 0; i < spans.length; i++) {
+  const starts: bigint[] = new Array(n)
+  for (let i = 0; i < n; i++) {
     const s = parseNs(spans[i].startNs)
     starts[i] = s
     if (minStart === null || s < minStart) minStart = s
   }
   const base = minStart ?? 0n
+  const start = new Float64Array(n)
+  const duration = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    start[i] = Number(starts[i] - base)
+    duration[i] = spanDurationNs(spans[i])
+  }
+  return assembleTree<S>({
+    count: n,
+    base,
+    spanAt: (i) => spans[i],
+    idAt: (i) => spans[i].spanId,
+    start,
+    duration,
+    parentOf: (i, byId) => {
+      const pid = spans[i].parentSpanId
+      if (!pid) return NO_PARENT
+      const parent = byId.get(pid)
+      return parent ? parent.index : MISSING_PARENT
+    },
+    sameService: (i, j) => spans[i].service === spans[j].service,
+    isError: (i) => isErrorStatus(spans[i].statusCode),
+    serviceAt: (i) => spans[i].service,
+  })
+}
 
-  const nodes: SpanNode<S>[] = new Array(spans.length)
+/** `TreeColumns.parentOf`: the span has no parent id (a root). */
+export const NO_PARENT = -1
+/** `TreeColumns.parentOf`: the span's parent id names no span of the input. */
+export const MISSING_PARENT = -2
+
+/**
+ * The spans of a trace as the tree builder reads them: by position, with times already relative to `base`.
+ * The API's spans (buildSpanTree) and the compact form's columns (compact.ts) both come this way, so that a
+ * million spans need no BigInt and no string parsing.
+ */
+export interface TreeColumns<S> {
+  count: number
+  /** Unix ns that the starts are measured from. */
+  base: bigint
+  spanAt(i: number): S
+  idAt(i: number): string
+  /** Start, ns after `base`. */
+  start: ArrayLike<number>
+  /** Duration, ns (0 or more). */
+  duration: ArrayLike<number>
+  /**
+   * The parent's position, NO_PARENT or MISSING_PARENT; `byId` then holds every span (by unique id) so
+   * that a parent may be looked up by id. A span naming itself is taken as missing its parent.
+   */
+  parentOf(i: number, byId: ReadonlyMap<string, { index: number }>): number
+  sameService(i: number, j: number): boolean
+  isError(i: number): boolean
+  serviceAt(i: number): string
+}
+
+/** Shared by every leaf: a leaf's children are never added to once the tree is built. */
+const NO_CHILDREN: never[] = Object.freeze([]) as unknown as never[]
+
+/** The tree from its columns: see buildSpanTree for what it does with orphans, cycles and skew. */
+export function assembleTree<S extends TreeSpan>(cols: TreeColumns<S>): SpanTree<S> {
+  const n = cols.count
+  const nodes: SpanNode<S>[] = new Array(n)
   const byId = new Map<string, SpanNode<S>>()
   let errorCount = 0
   const services = new Set<string>()
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]
-    const startNs = Number(starts[i] - base)
-    const durationNs = spanDurationNs(span)
-    let id = span.spanId || `#${i}`
-    if (byId.has(id)) id = `${id}#${i}`
-    const isError = isErrorStatus(span.statusCode)
+  let lastService: string | undefined
+  for (let i = 0; i < n; i++) {
+    const startNs = cols.start[i]
+    const durationNs = cols.duration[i]
+    const id = cols.idAt(i) || `#${i}`
+    const isError = cols.isError(i)
     if (isError) errorCount++
-    services.add(span.service)
+    const service = cols.serviceAt(i)
+    if (service !== lastService) {
+      services.add(service)
+      lastService = service
+    }
     const node: SpanNode<S> = {
-      span,
+      span: cols.spanAt(i),
       id,
       parent: null,
-      children: [],
+      children: NO_CHILDREN,
       depth: 0,
       startNs,
       durationNs,
@@ -137,60 +201,83 @@ export function buildSpanTree<S extends TreeSpan = Span>(spans: readonly S[]): S
     nodes[i] = node
     byId.set(id, node)
   }
-
-  // Link parents; an absent parent makes a root.
-  const roots: SpanNode<S>[] = []
-  for (const node of nodes) {
-    const pid = node.span.parentSpanId
-    if (!pid) {
-      roots.push(node)
-      continue
+  // Ids repeat only in broken traces: checking each before adding it doubled the cost of the map (280 ms
+  // more for a million spans), so the map is built again, keeping every span, only when one did.
+  if (byId.size < n) {
+    byId.clear()
+    for (const node of nodes) {
+      if (byId.has(node.id)) node.id = `${node.id}#${node.index}`
+      byId.set(node.id, node)
     }
-    const parent = byId.get(pid)
-    if (!parent || parent === node) {
-      node.missingParent = true
-      roots.push(node)
-      continue
-    }
-    node.parent = parent
   }
+
+  // Link parents; an absent parent makes a root. Children in input order, as a sort by index would give.
+  const parentIndex = new Int32Array(n)
+  const childCount = new Uint32Array(n)
+  const roots: SpanNode<S>[] = []
+  for (let i = 0; i < n; i++) {
+    const p = cols.parentOf(i, byId)
+    if (p === NO_PARENT) {
+      parentIndex[i] = -1
+      roots.push(nodes[i])
+    } else if (p < 0 || p >= n || p === i) {
+      parentIndex[i] = -1
+      nodes[i].missingParent = true
+      roots.push(nodes[i])
+    } else {
+      parentIndex[i] = p
+      nodes[i].parent = nodes[p]
+      childCount[p]++
+    }
+  }
+  for (let i = 0; i < n; i++) if (childCount[i] > 0) nodes[i].children = []
+  for (let i = 0; i < n; i++) {
+    const p = parentIndex[i]
+    if (p >= 0) nodes[p].children.push(nodes[i])
+  }
+
   // Break cycles: any node not reachable from a root sits on or under a loop.
-  const reached = new Set<SpanNode<S>>()
-  for (const node of nodes) if (node.parent) node.parent.children.push(node)
-  const markFrom = (start: SpanNode<S>) => {
-    const stack = [start]
+  const reached = new Uint8Array(n)
+  let reachedCount = 0
+  const stack: SpanNode<S>[] = []
+  const markFrom = (from: SpanNode<S>) => {
+    stack.push(from)
     while (stack.length) {
-      const n = stack.pop()!
-      if (reached.has(n)) continue
-      reached.add(n)
-      for (const c of n.children) stack.push(c)
+      const node = stack.pop()!
+      if (reached[node.index]) continue
+      reached[node.index] = 1
+      reachedCount++
+      for (const c of node.children) stack.push(c)
     }
   }
   for (const r of roots) markFrom(r)
-  if (reached.size < nodes.length) {
+  if (reachedCount < n) {
+    const seen = new Uint32Array(n)
+    let walk = 0
     for (const node of nodes) {
-      if (reached.has(node)) continue
+      if (reached[node.index]) continue
       // Walk up until we meet a node seen twice: that is on the loop; cut it from its parent.
-      const seen = new Set<SpanNode<S>>()
-      let n: SpanNode<S> = node
-      while (n.parent && !seen.has(n)) {
-        seen.add(n)
-        n = n.parent
+      walk++
+      let at: SpanNode<S> = node
+      while (at.parent && seen[at.index] !== walk) {
+        seen[at.index] = walk
+        at = at.parent
       }
-      if (n.parent) {
-        const p = n.parent
-        p.children = p.children.filter((c) => c !== n)
-        n.parent = null
+      if (at.parent) {
+        const p = at.parent
+        const cut = at
+        p.children = p.children.filter((c) => c !== cut)
+        if (p.children.length === 0) p.children = NO_CHILDREN
+        at.parent = null
       }
-      n.missingParent = true
-      roots.push(n)
-      markFrom(n)
+      at.missingParent = true
+      roots.push(at)
+      markFrom(at)
     }
   }
 
-  // Depth, skew correction and child ordering, top-down and iterative.
+  // Depth and skew correction, top-down and iterative.
   roots.sort(byStart)
-  const stack: SpanNode<S>[] = []
   for (let i = roots.length - 1; i >= 0; i--) stack.push(roots[i])
   while (stack.length) {
     const node = stack.pop()!
@@ -203,8 +290,8 @@ export function buildSpanTree<S extends TreeSpan = Span>(spans: readonly S[]): S
       node.endNs += inherited
       node.skewNs = inherited
       if (
-        node.span.service !== parent.span.service &&
-        (node.startNs < parent.startNs || node.endNs > parent.endNs)
+        (node.startNs < parent.startNs || node.endNs > parent.endNs) &&
+        !cols.sameService(node.index, parent.index)
       ) {
         const target =
           node.durationNs <= parent.durationNs
@@ -216,15 +303,15 @@ export function buildSpanTree<S extends TreeSpan = Span>(spans: readonly S[]): S
         node.skewNs += delta
       }
     }
-    if (node.children.length > 1) node.children.sort((a, b) => a.index - b.index)
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i])
+    const children = node.children
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i])
   }
   // Children are ordered by corrected start once every start is final.
-  let duration = 0
-  let shiftMin = nodes.length ? Number.POSITIVE_INFINITY : 0
+  let end = 0
+  let shiftMin = n ? Number.POSITIVE_INFINITY : 0
   for (const node of nodes) {
     if (node.children.length > 1) node.children.sort(byStart)
-    if (node.endNs > duration) duration = node.endNs
+    if (node.endNs > end) end = node.endNs
     if (node.startNs < shiftMin) shiftMin = node.startNs
   }
   // A correction may move the earliest span (either way): re-base so the trace starts at 0 again.
@@ -233,16 +320,16 @@ export function buildSpanTree<S extends TreeSpan = Span>(spans: readonly S[]): S
       node.startNs -= shiftMin
       node.endNs -= shiftMin
     }
-    duration -= shiftMin
+    end -= shiftMin
   }
   roots.sort(byStart)
 
   return {
     roots,
     byId,
-    startNs: base + BigInt(shiftMin),
-    durationNs: duration,
-    spanCount: nodes.length,
+    startNs: cols.base + BigInt(shiftMin),
+    durationNs: end,
+    spanCount: n,
     errorCount,
     services: [...services].sort(),
   }
