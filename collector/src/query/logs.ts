@@ -86,12 +86,18 @@ export function wholeTokens(text: string): string[] {
 
 /**
  * Tokens that every line of `pattern` contains whole: those whole within a literal stretch of it (between
- * masks), since each such stretch is a stretch of the line, unchanged.
+ * masks), since each such stretch is a stretch of the line, unchanged. The first stretch begins the line
+ * and the last one ends it (unless the template was cut), so their outer edges are edges of tokens too.
  */
 export function patternTokens(pattern: string): string[] {
-  const literal = pattern.endsWith(PATTERN_CUT) ? pattern.slice(0, -PATTERN_CUT.length) : pattern
+  const cut = pattern.endsWith(PATTERN_CUT)
+  const stretches = (cut ? pattern.slice(0, -PATTERN_CUT.length) : pattern).split(MASK)
   const out = new Set<string>()
-  for (const stretch of literal.split(MASK)) for (const t of wholeTokens(stretch)) out.add(t)
+  stretches.forEach((stretch, i) => {
+    // A separator stands in for the line's own edge, which ends a token as one does.
+    const text = `${i === 0 ? ' ' : ''}${stretch}${i === stretches.length - 1 && !cut ? ' ' : ''}`
+    for (const t of wholeTokens(text)) out.add(t)
+  })
   return [...out].slice(0, 8)
 }
 

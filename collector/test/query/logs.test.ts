@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
+import { patternTokens } from '../../src/query/logs.js'
 import { type Shop, sendShop } from './shop-fixture.js'
 
 let collector: RunningCollector
@@ -112,5 +113,19 @@ describe('log search', () => {
     expect(status).toBe(400)
     expect(body.error.code).toBe('SKEIN_ERR_BAD_PARAM')
     expect(body.error.message).toContain(name)
+  })
+})
+
+describe('the tokens required of the lines of a pattern', () => {
+  it('are the whole words of its literal stretches, the line\'s own edges counting as edges', () => {
+    expect(patternTokens('order <*> loaded')).toEqual(['order', 'loaded'])
+    expect(patternTokens('payment <*> declined for "<*>"')).toEqual(['payment', 'declined', 'for'])
+    expect(patternTokens('healthcheck ok')).toEqual(['healthcheck', 'ok'])
+  })
+
+  it('leave out a word that a mask or the cut of a long line may continue', () => {
+    expect(patternTokens('id=<*>x y')).toEqual(['id', 'y'])
+    expect(patternTokens('<*>')).toEqual([])
+    expect(patternTokens(`${'a b '.repeat(3)}tail…`)).toEqual(['a', 'b'])
   })
 })
