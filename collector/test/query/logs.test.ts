@@ -117,7 +117,7 @@ describe('log search', () => {
 })
 
 describe('the tokens required of the lines of a pattern', () => {
-  it('are the whole words of its literal stretches, the line\'s own edges counting as edges', () => {
+  it("are the whole words of its literal stretches, the line's own edges counting as edges", () => {
     expect(patternTokens('order <*> loaded')).toEqual(['order', 'loaded'])
     expect(patternTokens('payment <*> declined for "<*>"')).toEqual(['payment', 'declined', 'for'])
     expect(patternTokens('healthcheck ok')).toEqual(['healthcheck', 'ok'])
