@@ -51,14 +51,14 @@ function parameters(where: 'path' | 'query', schema: TObject | undefined): Recor
   })
 }
 
-const json = (schema: TSchema) => ({ 'application/json': { schema: plain(schema) } })
+const json = (schema: TSchema, type = 'application/json') => ({ [type]: { schema: plain(schema) } })
 
 function operation(name: string, r: RouteSpec): Record<string, unknown> {
   const responses: Record<string, unknown> = {}
   for (const [status, schema] of Object.entries(r.response)) {
     responses[status] = {
       description: REASONS[Number(status)] ?? 'Answer',
-      ...(status === '204' ? {} : { content: json(schema) }),
+      ...(status === '204' ? {} : { content: json(schema, r.produces) }),
     }
   }
   for (const status of r.errors) {

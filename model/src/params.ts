@@ -125,6 +125,27 @@ export type TraceSearchQuery = Static<typeof TraceSearchQuery>
 export const TracePath = Type.Object({ traceId: traceId('Trace id: 32 hex characters') })
 export type TracePath = Static<typeof TracePath>
 
+export const TraceQuery = Type.Object({
+  maxSpans: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        'When the trace has more spans than this, send none (and no logs): spanCount says how many, and the compact form (/compact) is the way to show it',
+    }),
+  ),
+})
+export type TraceQuery = Static<typeof TraceQuery>
+
+export const SpanPath = Type.Object({
+  traceId: traceId('Trace id: 32 hex characters'),
+  spanId: Type.String({
+    pattern: '^[0-9a-fA-F]{16}$',
+    'x-expected': '16 hex characters',
+    description: 'Span id: 16 hex characters',
+  }),
+})
+export type SpanPath = Static<typeof SpanPath>
+
 /** Minimum levels, each naming the lowest OpenTelemetry severity number of its range. */
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal'] as const
 export type Level = (typeof LEVELS)[number]

@@ -118,11 +118,33 @@ export type LogRecord = Static<typeof LogRecord>
 
 export const TraceAnswer = Type.Object({
   traceId: Type.String(),
-  truncated: Type.Boolean({ description: 'The server stopped at its span limit; the trace has more spans' }),
+  truncated: Type.Boolean({
+    description:
+      'The server stopped at its span limit (or at maxSpans, sending none); the trace has more spans',
+  }),
+  spanCount: Type.Optional(
+    Type.Number({ description: 'With maxSpans: how many spans the trace has (none are sent past maxSpans)' }),
+  ),
   spans: Type.Array(Span, { description: 'By start time' }),
   logs: Type.Array(LogRecord, { description: 'By timestamp' }),
 })
 export type TraceAnswer = Static<typeof TraceAnswer>
+
+/** The compact form of a trace: binary, laid out as model/src/compact.ts says. */
+export const CompactTraceAnswer = Type.Unsafe<Uint8Array>({
+  type: 'string',
+  format: 'binary',
+  description:
+    'Little-endian: "SKCT", a u32 header length, a JSON header (trace id, start, span count, dictionaries of services, names, kinds and status codes, where each column starts and its type), then one column per field, each aligned to 8 bytes: start and duration (f64 ns), parent (i32 position; -1 none, -2 not in the trace), service, name, kind, status (dictionary indexes), logs (count), id (16 ASCII bytes). @skein/model decodes it (decodeCompactTrace).',
+})
+export type CompactTraceAnswer = Static<typeof CompactTraceAnswer>
+
+export const SpanDetailAnswer = Type.Object({
+  traceId: Type.String(),
+  spans: Type.Array(Span, { description: 'The spans with this id: one, unless the trace repeats an id' }),
+  logs: Type.Array(LogRecord, { description: "The span's log lines, by timestamp" }),
+})
+export type SpanDetailAnswer = Static<typeof SpanDetailAnswer>
 
 export const LogSearchAnswer = Type.Object({ logs: Type.Array(LogRecord, { description: 'Newest first' }) })
 export type LogSearchAnswer = Static<typeof LogSearchAnswer>

@@ -5,6 +5,7 @@
  */
 import Type, { type TObject, type TSchema } from 'typebox'
 import { EventsAnswer, RuleInput, RulePatch, RulesAnswer, RuleView, SilenceInput } from './alerts.js'
+import { COMPACT_MEDIA_TYPE } from './compact.js'
 import {
   AlertEventsQuery,
   AlertRulePath,
@@ -18,10 +19,13 @@ import {
   RedQuery,
   ServicesQuery,
   SlowSpansQuery,
+  SpanPath,
   TracePath,
+  TraceQuery,
   TraceSearchQuery,
 } from './params.js'
 import {
+  CompactTraceAnswer,
   DependenciesAnswer,
   Health,
   LatencyAnswer,
@@ -32,6 +36,7 @@ import {
   RedAnswer,
   ServicesAnswer,
   SlowSpansAnswer,
+  SpanDetailAnswer,
   TraceAnswer,
   TraceSearchAnswer,
 } from './responses.js'
@@ -50,6 +55,8 @@ export interface RouteSpec {
   body?: TSchema
   /** Successful answers by status (a 204's schema is `Type.Null()`: no body). */
   response: { readonly [status: number]: TSchema }
+  /** Media type of the successful answers; JSON unless said. */
+  produces?: string
   /** Refusals it may answer, each `{"error":{"code","message"}}`. */
   errors: readonly number[]
   /** Answered without the query token (`--query-token`). */
@@ -116,7 +123,29 @@ export const ROUTES = {
     summary: 'One trace: its spans in start order and its log lines',
     tags: ['traces'],
     params: TracePath,
+    querystring: TraceQuery,
     response: { 200: TraceAnswer },
+    errors: BY_ID,
+  }),
+  getTraceCompact: route({
+    method: 'GET',
+    url: '/api/v1/traces/:traceId/compact',
+    summary: 'One trace in compact form: per span only what a waterfall row needs, as binary columns',
+    description:
+      "For traces too large for the whole form (a million spans is about 40 MB): ids, parent, service, name, kind and status as dictionary indexes, start, duration and log count. A span's attributes, events and logs: /api/v1/traces/{traceId}/spans/{spanId}.",
+    tags: ['traces'],
+    params: TracePath,
+    response: { 200: CompactTraceAnswer },
+    produces: COMPACT_MEDIA_TYPE,
+    errors: BY_ID,
+  }),
+  getTraceSpan: route({
+    method: 'GET',
+    url: '/api/v1/traces/:traceId/spans/:spanId',
+    summary: 'One span of a trace, whole, with its log lines',
+    tags: ['traces'],
+    params: SpanPath,
+    response: { 200: SpanDetailAnswer },
     errors: BY_ID,
   }),
   searchLogs: route({

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { openApiDocument, ROUTES } from '@skein/model'
+import { COMPACT_MEDIA_TYPE, openApiDocument, ROUTES } from '@skein/model'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { asSkeinError, clip, type SkeinError, skeinError, toHttp } from '../errors.js'
@@ -30,7 +30,7 @@ import { redParams, redSeries } from './red.js'
 import { declared, serializerCompiler, validatorCompiler } from './route.js'
 import { listServices } from './services.js'
 import { slowSpans, slowSpansParams } from './slow.js'
-import { getTrace } from './trace.js'
+import { getTrace, getTraceCompact, getTraceSpan } from './trace.js'
 import { searchTraces, traceSearchParams } from './trace-search.js'
 import { logVolume, logVolumeParams } from './volume.js'
 
@@ -154,7 +154,19 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   })
   api.route({
     ...declared(ROUTES.getTrace),
-    handler: (req) => getTrace(db, req.params.traceId.toLowerCase()),
+    handler: (req) => getTrace(db, req.params.traceId.toLowerCase(), { maxSpans: req.query.maxSpans }),
+  })
+  api.route({
+    ...declared(ROUTES.getTraceCompact),
+    handler: async (req, reply) => {
+      const body = await getTraceCompact(db, req.params.traceId.toLowerCase())
+      // A Buffer goes out as it is: no serializer runs.
+      return reply.type(COMPACT_MEDIA_TYPE).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+    },
+  })
+  api.route({
+    ...declared(ROUTES.getTraceSpan),
+    handler: (req) => getTraceSpan(db, req.params.traceId.toLowerCase(), req.params.spanId.toLowerCase()),
   })
   api.route({
     ...declared(ROUTES.searchLogs),

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ROUTES, type RouteName } from '@skein/model'
+import { decodeCompactTrace, ROUTES, type RouteName } from '@skein/model'
 import { Compile } from 'typebox/compile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
@@ -51,6 +51,12 @@ async function expectAnswer(name: RouteName, path: string, init: RequestInit = {
   })
   const [status, schema] = Object.entries(route.response)[0]
   expect(res.status, `${route.method} ${path}`).toBe(Number(status))
+  // An answer that is not JSON (the compact form of a trace) is of its declared type; its decoder checks it.
+  if ('produces' in route && route.produces) {
+    expect(res.headers.get('content-type')).toBe(route.produces)
+    checked.add(name)
+    return new Uint8Array(await res.arrayBuffer())
+  }
   const body = res.status === 204 ? null : await res.json()
   const check = Compile(strict(JSON.parse(JSON.stringify(schema))) as any)
   const errors = [...check.Errors(body)].map((e: any) => `${e.instancePath || '/'} ${e.message}`)
@@ -75,6 +81,15 @@ describe('answers of the query API', () => {
     const trace = await expectAnswer('getTrace', `/api/v1/traces/${shop.orders.traceId}`)
     expect(trace.spans.length).toBeGreaterThan(0)
     expect(trace.logs.length).toBeGreaterThan(0)
+    const counted = await expectAnswer('getTrace', `/api/v1/traces/${shop.orders.traceId}?maxSpans=1`)
+    expect(counted.spanCount).toBe(trace.spans.length)
+    const compact = await expectAnswer('getTraceCompact', `/api/v1/traces/${shop.orders.traceId}/compact`)
+    expect(decodeCompactTrace(compact).spanCount).toBe(trace.spans.length)
+    const one = await expectAnswer(
+      'getTraceSpan',
+      `/api/v1/traces/${shop.orders.traceId}/spans/${trace.spans[1].spanId}`,
+    )
+    expect(one.spans).toEqual([trace.spans[1]])
     expect((await expectAnswer('searchLogs', '/api/v1/logs?lookback=4h')).logs.length).toBeGreaterThan(0)
     expect((await expectAnswer('logVolume', '/api/v1/logs/volume?lookback=4h')).total).toBeGreaterThan(0)
     expect(

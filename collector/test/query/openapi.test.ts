@@ -7,7 +7,7 @@
  * answer that needs none, so no query runs (`db` and the rule store are never called).
  */
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { openApiPath, ROUTES } from '@skein/model'
+import { COMPACT_MEDIA_TYPE, openApiPath, ROUTES } from '@skein/model'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerAlertRoutes } from '../../src/alerts/routes.js'
@@ -71,6 +71,7 @@ describe('the OpenAPI document', () => {
     const trace = doc.paths['/api/v1/traces/{traceId}'].get
     expect(trace.parameters).toEqual([
       expect.objectContaining({ name: 'traceId', in: 'path', required: true }),
+      expect.objectContaining({ name: 'maxSpans', in: 'query', required: false }),
     ])
     expect(trace.responses['404'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Error',
@@ -83,6 +84,25 @@ describe('the OpenAPI document', () => {
     expect(filters).toContain('pattern')
     expect(names('/api/v1/logs/volume')).toEqual([...filters, 'step'].sort())
     expect(names('/api/v1/logs/patterns')).toEqual([...filters, 'limit', 'step'].sort())
+  })
+
+  it('says which answer is not JSON: the compact form of a trace', () => {
+    const compact = doc.paths['/api/v1/traces/{traceId}/compact'].get
+    expect(Object.keys(compact.responses['200'].content)).toEqual([COMPACT_MEDIA_TYPE])
+    expect(compact.responses['200'].content[COMPACT_MEDIA_TYPE].schema).toMatchObject({ format: 'binary' })
+    expect(compact.responses['404'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Error',
+    })
+    const span = doc.paths['/api/v1/traces/{traceId}/spans/{spanId}'].get
+    expect(span.parameters.map((p: any) => [p.name, p.in])).toEqual([
+      ['traceId', 'path'],
+      ['spanId', 'path'],
+    ])
+    const trace = doc.paths['/api/v1/traces/{traceId}'].get
+    expect(trace.parameters.find((p: any) => p.name === 'maxSpans')).toMatchObject({
+      in: 'query',
+      required: false,
+    })
   })
 
   it('needs the query token like the rest of the API, except for health', () => {

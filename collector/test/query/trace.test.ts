@@ -1,7 +1,9 @@
 /**
  * GET /api/v1/traces/{traceId}: every span in start order, the trace's log lines (and only its own),
- * also for a trace three hours old; 404 for an id no span has, 400 for a malformed one.
+ * also for a trace three hours old; 404 for an id no span has, 400 for a malformed one. With maxSpans, no
+ * spans past it. The compact form (…/compact) and one span whole (…/spans/{spanId}) of the same traces.
  */
+import { COMPACT_MEDIA_TYPE, compactSpanTree, decodeCompactTrace } from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
 import { type Shop, sendShop } from './shop-fixture.js'
@@ -47,5 +49,98 @@ describe('a trace by id', () => {
     const bad = await getJson(`${collector.apiUrl}/api/v1/traces/${encodeURIComponent("x' OR 1=1")}`)
     expect(bad.status).toBe(400)
     expect(bad.body.error.message).toContain('traceId')
+  })
+})
+
+describe('a trace by id with maxSpans', () => {
+  it('sends the trace and its span count when it has no more spans than that', async () => {
+    const { status, body } = await getJson(
+      `${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}?maxSpans=4`,
+    )
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ truncated: false, spanCount: 4 })
+    expect(body.spans).toHaveLength(4)
+  })
+
+  it('sends no spans and no logs past it, and says how many spans there are', async () => {
+    const { status, body } = await getJson(
+      `${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}?maxSpans=3`,
+    )
+    expect(status).toBe(200)
+    expect(body).toEqual({ traceId: shop.orders.traceId, truncated: true, spanCount: 4, spans: [], logs: [] })
+  })
+
+  it('refuses a maxSpans that is not a positive whole number', async () => {
+    for (const bad of ['0', '-1', '2.5', 'all']) {
+      const { status, body } = await getJson(
+        `${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}?maxSpans=${bad}`,
+      )
+      expect(status, bad).toBe(400)
+      expect(body.error.message).toContain('maxSpans')
+    }
+  })
+})
+
+describe('a trace in compact form', () => {
+  const compact = async (traceId: string) => {
+    const res = await fetch(`${collector.apiUrl}/api/v1/traces/${traceId}/compact`)
+    return { res, bytes: new Uint8Array(await res.arrayBuffer()) }
+  }
+
+  it('has what each row needs, and builds the same tree as the whole form', async () => {
+    const { res, bytes } = await compact(shop.orders.traceId)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe(COMPACT_MEDIA_TYPE)
+    const t = decodeCompactTrace(bytes)
+    expect(t.traceId).toBe(shop.orders.traceId)
+    const tree = compactSpanTree(t)
+    const whole = (await getJson(`${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}`)).body
+    expect(tree.spanCount).toBe(whole.spans.length)
+    for (const s of whole.spans) {
+      const row = tree.byId.get(s.spanId)!.span
+      expect([
+        row.parentSpanId,
+        row.service,
+        row.name,
+        row.kind,
+        row.statusCode,
+        row.startNs,
+        row.durationNs,
+      ]).toEqual([s.parentSpanId, s.service, s.name, s.kind, s.statusCode, s.startNs, s.durationNs])
+      expect(row.logCount).toBe(whole.logs.filter((l: any) => l.spanId === s.spanId).length)
+    }
+    expect(t.header.logCount).toBe(whole.logs.length)
+  })
+
+  it('answers 404 for an id that no span has, 400 for a malformed one, as JSON', async () => {
+    const missing = await fetch(`${collector.apiUrl}/api/v1/traces/${'ab'.repeat(16)}/compact`)
+    expect(missing.status).toBe(404)
+    expect((await missing.json()).error.code).toBe('SKEIN_ERR_NOT_FOUND')
+    const bad = await fetch(`${collector.apiUrl}/api/v1/traces/nothex/compact`)
+    expect(bad.status).toBe(400)
+  })
+})
+
+describe('one span of a trace', () => {
+  it('is the whole span with its own log lines', async () => {
+    const s = shop.orders.span('SELECT orders')
+    const { status, body } = await getJson(
+      `${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}/spans/${s.spanId.toUpperCase()}`,
+    )
+    expect(status).toBe(200)
+    expect(body.spans).toHaveLength(1)
+    expect(body.spans[0]).toMatchObject({ spanId: s.spanId, name: 'SELECT orders', startNs: s.startNs })
+    expect(body.logs.map((l: any) => l.body)).toEqual(['query SELECT * FROM orders'])
+  })
+
+  it('answers 404 for a span the trace does not have, 400 for a malformed id', async () => {
+    const missing = await getJson(
+      `${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}/spans/${'0'.repeat(16)}`,
+    )
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.code).toBe('SKEIN_ERR_NOT_FOUND')
+    const bad = await getJson(`${collector.apiUrl}/api/v1/traces/${shop.orders.traceId}/spans/x'--`)
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.message).toContain('spanId')
   })
 })
