@@ -237,7 +237,10 @@ describe('npm start (skein serve --demo)', () => {
           // A retry follows a timed-out attempt, so its trace lasts at least the gateway's 1 s timeout.
           for (const t of (await list('service=gateway&minDurationMs=900')).slice(0, 10)) {
             const detail = await fetchTrace(t.traceId)
-            if (detail && isRetry(detail)) retried = detail
+            // orders answers a stalled attempt only once its lock is free, seconds after the gateway
+            // gave up on it: a retried trace is complete once orders' server span is in too.
+            const ordersServed = detail?.spans.some((s) => s.service === 'orders' && s.kind === 'Server')
+            if (detail && isRetry(detail) && ordersServed) retried = detail
             if (retried) break
           }
         }
