@@ -96,7 +96,9 @@ if (process.argv.includes('--prepare')) {
   try {
     await (await createDatabase()).close()
   } catch (err) {
-    process.stderr.write(`shop db: no empty database kept (${err?.message ?? err}); the first start will make it\n`)
+    process.stderr.write(
+      `shop db: no empty database kept (${err?.message ?? err}); the first start will make it\n`,
+    )
   }
   process.exit(0)
 }
