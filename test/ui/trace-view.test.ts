@@ -207,4 +207,24 @@ describe.skipIf(!CHROMIUM)('trace view in a browser: minimap, search, folds', ()
     expect((await ticks())[0]).toBe('0')
     expect(pageErrors).toEqual([])
   })
+
+  it('shows the same trace in compact form, fetching a selected span whole with its log lines', async () => {
+    await open('?compact=1')
+    await page.locator('[data-testid="trace-compact"]').waitFor()
+    expect(await page.locator('[data-testid="trace-span-count"]').textContent()).toBe(String(QUERIES + 3))
+    expect(await page.locator('[data-testid="fold-count"]').textContent()).toBe(`× ${QUERIES}`)
+    expect(await page.locator('[data-testid="trace-n-plus-one"]').textContent()).toContain(`× ${QUERIES}`)
+    await row('charge').click()
+    await expect
+      .poll(() => page.locator('[data-testid="span-attributes"]').textContent())
+      .toContain('visa-4242')
+    expect(await page.locator('[data-testid="log-row"]').allTextContents()).toEqual([
+      expect.stringContaining('insufficient funds'),
+    ])
+    const search = page.locator('[data-testid="trace-search"]')
+    await search.fill('list')
+    await expect.poll(() => page.locator('[data-testid="trace-search-count"]').textContent()).toBe('1 match')
+    await shot('trace-compact')
+    expect(pageErrors).toEqual([])
+  })
 })

@@ -11,7 +11,10 @@ const seen: string[] = []
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req.url ?? '')
-    if (req.url?.startsWith('/api/v1/traces/missing')) {
+    if (req.url?.startsWith('/api/v1/traces/binary/compact')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.skein.compact-trace' })
+      res.end(Buffer.from([0x53, 0x4b, 0x43, 0x54, 0, 0xff]))
+    } else if (req.url?.startsWith('/api/v1/traces/missing')) {
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ error: { code: 'SKEIN_ERR_NOT_FOUND', message: 'no trace missing' } }))
     } else if (req.url?.startsWith('/api/v1/alerts')) {
@@ -160,5 +163,22 @@ describe('api client with a query token', () => {
       .checkToken('good')
       .catch((e) => e)
     expect(err.code).toBe('SKEIN_ERR_NETWORK')
+  })
+
+  it('reads a binary answer as bytes, and its refusal as a coded error all the same', async () => {
+    const bytes = new Uint8Array(await createApi(base).traceCompact('binary'))
+    expect([...bytes]).toEqual([0x53, 0x4b, 0x43, 0x54, 0, 0xff])
+    const err = await createApi(base)
+      .traceCompact('missing')
+      .catch((e) => e)
+    expect(err).toMatchObject({ code: 'SKEIN_ERR_NOT_FOUND', status: 404 })
+  })
+
+  it('asks for the whole trace with its span bound', async () => {
+    seen.length = 0
+    await createApi(base)
+      .trace('missing', undefined, { maxSpans: 20000 })
+      .catch(() => {})
+    expect(seen).toEqual(['/api/v1/traces/missing?maxSpans=20000'])
   })
 })

@@ -22,6 +22,7 @@ import type {
   RedSeries,
   ServiceRef,
   SlowSpan,
+  SpanDetail,
   TimeRange,
   Trace,
   TraceSummary,
@@ -76,6 +77,8 @@ export interface RequestOptions {
   body?: unknown
   /** Sends this token instead of the session's, and leaves a 401 to the caller (checking a token to sign in). */
   token?: string
+  /** The answer is binary (the compact form of a trace): resolve with its bytes. Errors are JSON as ever. */
+  binary?: boolean
 }
 
 /** Where the client gets the bearer token for `--query-token`, and where it reports a 401. */
@@ -119,6 +122,7 @@ export function createApi(baseUrl = '', auth?: ApiAuth) {
       throw new ApiError(toApiError(err))
     }
     if (res.status === 401 && opts.token === undefined) auth?.unauthorized(token)
+    if (opts.binary && res.ok) return (await res.arrayBuffer()) as T
     const text = await res.text()
     let json: unknown
     try {
@@ -168,13 +172,29 @@ export function createApi(baseUrl = '', auth?: ApiAuth) {
       request<{ traces: TraceSummary[] }>('/traces', { ...q, ...rangeParams(range) }, { signal }).then(
         (r) => r.traces ?? [],
       ),
-    trace: (traceId: string, signal?: AbortSignal) =>
-      request<Trace>(`/traces/${encodeURIComponent(traceId)}`, {}, { signal }).then((t) => ({
+    /** The whole trace; with `maxSpans`, no spans (and `spanCount`) when it has more than that. */
+    trace: (traceId: string, signal?: AbortSignal, options: { maxSpans?: number } = {}) =>
+      request<Trace>(
+        `/traces/${encodeURIComponent(traceId)}`,
+        { maxSpans: options.maxSpans },
+        { signal },
+      ).then((t) => ({
         traceId: t.traceId ?? traceId,
         spans: t.spans ?? [],
         logs: t.logs ?? [],
         truncated: t.truncated === true,
+        ...(typeof t.spanCount === 'number' ? { spanCount: t.spanCount } : {}),
       })),
+    /** The compact form of a trace (model/src/compact.ts), as bytes for decodeCompactTrace. */
+    traceCompact: (traceId: string, signal?: AbortSignal) =>
+      request<ArrayBuffer>(`/traces/${encodeURIComponent(traceId)}/compact`, {}, { signal, binary: true }),
+    /** One span of a trace, whole, with its log lines. */
+    traceSpan: (traceId: string, spanId: string, signal?: AbortSignal) =>
+      request<SpanDetail>(
+        `/traces/${encodeURIComponent(traceId)}/spans/${encodeURIComponent(spanId)}`,
+        {},
+        { signal },
+      ).then((d) => ({ traceId: d.traceId ?? traceId, spans: d.spans ?? [], logs: d.logs ?? [] })),
     logs: ({ range, ...q }: LogQuery, signal?: AbortSignal) =>
       request<{ logs: LogRecord[] }>('/logs', { ...q, ...rangeParams(range) }, { signal }).then(
         (r) => r.logs ?? [],

@@ -22,6 +22,7 @@ export type {
   ServiceRef,
   SlowSpan,
   Span,
+  SpanDetailAnswer as SpanDetail,
   SpanEvent,
   SpanLink,
   TraceAnswer as Trace,

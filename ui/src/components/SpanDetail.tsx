@@ -1,29 +1,41 @@
 import { parseNs, type RowSpan, type SpanNode, type SpanTree } from '@skein/model/tree'
 import { Link } from 'react-router-dom'
+import type { Span } from '../api/types'
 import { serviceColor } from '../lib/colors'
 import { formatDateTime, formatDurationNs, formatOffsetNs, valueText } from '../lib/format'
 import { KeyValueTable } from './KeyValueTable'
 import './SpanDetail.css'
 
-function statusBadge(node: SpanNode) {
+function statusBadge(node: SpanNode<RowSpan>) {
   const code = node.span.statusCode || 'Unset'
   const cls = node.isError ? 'badge badge-error' : code.toLowerCase() === 'ok' ? 'badge badge-ok' : 'badge'
   return <span className={cls}>{code}</span>
 }
 
-/** Everything about one span, as text: status, timing, attributes, resource, events and links. */
+/**
+ * Everything about one span, as text: status, timing, attributes, resource, events and links. The row's
+ * node says where the span sits; `span` is the whole span (the node's own when the trace came whole; fetched
+ * when it came in compact form, and absent while `loading`).
+ */
 export function SpanDetail({
   node,
+  span,
   tree,
   logCount,
   onClose,
+  loading = false,
+  error,
 }: {
-  node: SpanNode
+  node: SpanNode<RowSpan>
+  span?: Span
   tree: SpanTree<RowSpan>
   logCount: number
   onClose: () => void
+  loading?: boolean
+  /** Why the whole span could not be had. */
+  error?: string
 }) {
-  const s = node.span
+  const s: RowSpan & Partial<Span> = span ?? node.span
   const events = [...(s.events ?? [])].sort((a, b) => {
     const x = parseNs(a.timestampNs)
     const y = parseNs(b.timestampNs)
@@ -80,6 +92,16 @@ export function SpanDetail({
         )}
       </div>
       <div className="sd-body">
+        {loading && (
+          <div className="sd-note" data-testid="span-detail-loading">
+            Loading its attributes, events and log lines…
+          </div>
+        )}
+        {error && (
+          <div className="sd-note" data-testid="span-detail-error">
+            {error}
+          </div>
+        )}
         {s.statusMessage && <div className="sd-status-msg">{s.statusMessage}</div>}
         {node.missingParent && (
           <div className="sd-note">

@@ -303,11 +303,12 @@ export function Waterfall({
   const scrollRef = useRef<HTMLDivElement>(null)
   const total = tree.durationNs
   const ticks = useMemo(() => rulerTicks(total, 5, view), [total, view])
-  const indexById = useMemo(() => {
-    const m = new Map<string, number>()
-    for (let i = 0; i < rows.length; i++) m.set(rows[i].id, i)
-    return m
-  }, [rows])
+  // Looked up only to scroll or for the keyboard: a map of a million rows would cost more than the scans.
+  const indexOf = (id: string | undefined) => {
+    if (id === undefined) return undefined
+    const i = rows.findIndex((r) => r.id === id)
+    return i < 0 ? undefined : i
+  }
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -315,18 +316,17 @@ export function Waterfall({
     estimateSize: () => ROW_H,
     overscan: 12,
     initialRect: { width: 1000, height: 600 },
-    getItemKey: (i) => rows[i].id,
   })
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll only when a new request arrives
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a new request arrives, or when the rows change under one (a fold opened to show it)
   useEffect(() => {
     if (!scrollTo) return
-    const i = indexById.get(scrollTo.id)
+    const i = indexOf(scrollTo.id)
     if (i !== undefined) virtualizer.scrollToIndex(i, { align: 'auto' })
-  }, [scrollTo, indexById])
+  }, [scrollTo, rows])
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const i = selectedId ? indexById.get(selectedId) : undefined
+    const i = indexOf(selectedId)
     // Up and down go from span to span, over fold rows (their toggle is reached with Tab).
     const move = (from: number, step: 1 | -1) => {
       for (let j = from; j >= 0 && j < rows.length; j += step) {
@@ -344,7 +344,7 @@ export function Waterfall({
       if (r.kind !== 'span') return
       if (r.hasChildren && r.collapsed === (e.key === 'ArrowRight')) onToggle(r.id)
       else if (e.key === 'ArrowLeft' && r.node.parent) {
-        const p = indexById.get(r.node.parent.id)
+        const p = indexOf(r.node.parent.id)
         if (p !== undefined) move(p, -1)
       }
     } else return

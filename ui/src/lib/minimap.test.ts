@@ -53,11 +53,12 @@ describe('minimapCells', () => {
     expect(minimapCells([], 100, -3, Number.NaN)).toHaveLength(1)
   })
 
-  it('draws 100,000 spans into a small image quickly', () => {
+  // Speed is measured by bench/ui.ts (a million spans), not asserted here: this machine's load makes timings
+  // meaningless.
+  it('draws 100,000 spans into a small image, every pixel row used', () => {
     const tree = buildSpanTree(bigTrace(100_000))
-    const t = performance.now()
     const cells = minimapCells(depthFirst(tree), tree.durationNs, 800, 60)
-    expect(performance.now() - t).toBeLessThan(1000)
-    expect(cells.some((c) => c !== 0)).toBe(true)
+    for (let y = 0; y < 60; y++)
+      expect(cells.subarray(y * 800, (y + 1) * 800).some((c) => c !== 0)).toBe(true)
   })
 })

@@ -1,11 +1,13 @@
 // @vitest-environment jsdom
+
+import { COMPACT_MEDIA_TYPE, compactInputOf, encodeCompactTrace } from '@skein/model/compact'
 import { act, cleanup, fireEvent, render, waitFor } from '@testing-library/react'
 import { createMemoryRouter, RouterProvider } from 'react-router-dom'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Trace } from '../api/types'
 import { fakeLayout } from '../testing/layout'
 import { log, span } from '../testing/spans'
-import { TracePage } from './Trace'
+import { COMPACT_ABOVE, TracePage } from './Trace'
 
 // jsdom's fetch cannot reach a relative /api/v1 URL and no collector runs in unit tests; the browser tests
 // (test/ui) cover the real thing. Here fetch answers with a fixed trace.
@@ -144,5 +146,56 @@ describe('TracePage', () => {
     const deep = renderAt(`/traces/${traceId}?span=q7`, loop)
     expect((await deep.findByTestId('span-detail-name')).textContent).toBe('SELECT orders')
     await waitFor(() => expect(deep.container.querySelector('[data-span-id="q7"]')).not.toBeNull())
+  })
+
+  it('opens a trace over the bound in compact form and fetches a selected span whole', async () => {
+    const spans = [
+      span('aaaaaaaaaaaaaaaa', '', 0, 100, { service: 'gateway', name: 'GET /checkout' }),
+      span('bbbbbbbbbbbbbbbb', 'aaaaaaaaaaaaaaaa', 10, 60, {
+        service: 'payments',
+        name: 'charge',
+        statusCode: 'Error',
+        attributes: { 'card.brand': 'visa' },
+      }),
+    ]
+    const compact = encodeCompactTrace(
+      compactInputOf(traceId, spans, { logCount: new Map([['bbbbbbbbbbbbbbbb', 1]]) }),
+    )
+    const asked: string[] = []
+    const fetch = vi.fn(async (input: string) => {
+      const url = new URL(input, 'http://x')
+      asked.push(url.pathname + url.search)
+      if (url.pathname.endsWith('/compact'))
+        return new Response(compact as Uint8Array<ArrayBuffer>, {
+          headers: { 'content-type': COMPACT_MEDIA_TYPE },
+        })
+      if (url.pathname.includes('/spans/'))
+        return Response.json({
+          traceId,
+          spans: [spans[1]],
+          logs: [log('bbbbbbbbbbbbbbbb', 20, 'card declined')],
+        })
+      return Response.json({ traceId, truncated: true, spanCount: COMPACT_ABOVE + 1, spans: [], logs: [] })
+    })
+    vi.stubGlobal('fetch', fetch)
+    const router = createMemoryRouter([{ path: '/traces/:id', element: <TracePage /> }], {
+      initialEntries: [`/traces/${traceId}`],
+    })
+    const { findByTestId, getByTestId, findAllByTestId, container } = render(
+      <RouterProvider router={router} />,
+    )
+    expect((await findByTestId('trace-compact')).textContent).toBe('Compact view')
+    expect(getByTestId('trace-span-count').textContent).toBe('2')
+    expect(getByTestId('trace-compact-logs').textContent).toContain('1 log lines')
+    fireEvent.click(container.querySelector('[data-span-id="bbbbbbbbbbbbbbbb"]')!)
+    await waitFor(() => expect(getByTestId('span-attributes').textContent).toContain('visa'))
+    expect((await findAllByTestId('log-row')).map((r) => r.textContent)).toEqual([
+      expect.stringContaining('card declined'),
+    ])
+    expect(asked).toEqual([
+      `/api/v1/traces/${traceId}?maxSpans=${COMPACT_ABOVE}`,
+      `/api/v1/traces/${traceId}/compact`,
+      `/api/v1/traces/${traceId}/spans/bbbbbbbbbbbbbbbb`,
+    ])
   })
 })

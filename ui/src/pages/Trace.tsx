@@ -1,7 +1,9 @@
+import { type CompactTrace, compactSpanTree, decodeCompactTrace } from '@skein/model/compact'
 import { buildSpanTree, type RowSpan, type SpanNode, type SpanTree } from '@skein/model/tree'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useParams, useSearchParams } from 'react-router-dom'
 import { api } from '../api/client'
+import type { Span } from '../api/types'
 import { LogsPanel } from '../components/LogsPanel'
 import { Minimap } from '../components/Minimap'
 import { SpanDetail } from '../components/SpanDetail'
@@ -32,6 +34,29 @@ function logsLink(traceId: string, startNs: bigint, durationNs: number): string 
 
 const NONE: ReadonlySet<string> = new Set()
 
+/**
+ * Traces with more spans than this open in compact form (model/src/compact.ts): the whole form of 20,000
+ * spans is about 11 MB of JSON, and past that its parsing and its objects make the page slow to open; a
+ * span's attributes and logs then come when it is selected.
+ */
+export const COMPACT_ABOVE = 20_000
+
+/** What the span route takes: a span of a broken trace with another id cannot be looked up. */
+const SPAN_ID = /^[0-9a-f]{16}$/i
+
+type TraceData = Awaited<ReturnType<typeof api.trace>>
+type Loaded = { kind: 'full'; trace: TraceData } | { kind: 'compact'; compact: CompactTrace }
+
+/** The whole trace, unless it has more spans than COMPACT_ABOVE (the server says so first) or `compact`. */
+async function loadTrace(traceId: string, signal: AbortSignal, compact: boolean): Promise<Loaded> {
+  if (!compact) {
+    const trace = await api.trace(traceId, signal, { maxSpans: COMPACT_ABOVE })
+    const over = trace.truncated && trace.spans.length === 0 && (trace.spanCount ?? 0) > COMPACT_ABOVE
+    if (!over) return { kind: 'full', trace }
+  }
+  return { kind: 'compact', compact: decodeCompactTrace(await api.traceCompact(traceId, signal)) }
+}
+
 /** What the user opened and closed in one trace: collapsed spans and expanded folds. */
 interface Disclosure {
   tree?: SpanTree<RowSpan>
@@ -56,13 +81,33 @@ export function TracePage() {
     [setParams],
   )
 
-  const q = useApi((signal) => api.trace(traceId, signal), [traceId])
-  const fullTree = useMemo(() => (q.data ? buildSpanTree(q.data.spans) : undefined), [q.data])
-  const tree: SpanTree<RowSpan> | undefined = fullTree
-  const traceLogs = useMemo(
-    () => (tree && q.data ? mapLogsToSpans(tree, q.data.logs) : undefined),
-    [tree, q.data],
+  const q = useApi((signal) => loadTrace(traceId, signal, state.compact), [traceId, state.compact])
+  const loaded = q.data
+  const fullTree = useMemo(
+    () => (loaded?.kind === 'full' ? buildSpanTree(loaded.trace.spans) : undefined),
+    [loaded],
   )
+  const tree: SpanTree<RowSpan> | undefined = useMemo(
+    () => (loaded?.kind === 'compact' ? compactSpanTree(loaded.compact) : fullTree),
+    [loaded, fullTree],
+  )
+  const compact = loaded?.kind === 'compact' ? loaded.compact : undefined
+
+  // In compact form the selected span comes whole, with its log lines, from the server.
+  const selectedNode = selectedId ? tree?.byId.get(selectedId) : undefined
+  const selectedSpanId =
+    compact && selectedNode && SPAN_ID.test(selectedNode.span.spanId) ? selectedNode.span.spanId : undefined
+  const detail = useApi(
+    (signal) =>
+      selectedSpanId ? api.traceSpan(traceId, selectedSpanId, signal) : Promise.resolve(undefined),
+    [traceId, selectedSpanId],
+  )
+  const detailOf = detail.data?.spans[0]?.spanId === selectedSpanId ? detail.data : undefined
+  const traceLogs = useMemo(() => {
+    if (!tree || !loaded) return undefined
+    if (loaded.kind === 'full') return mapLogsToSpans(tree, loaded.trace.logs)
+    return mapLogsToSpans(tree, detailOf?.logs ?? [])
+  }, [tree, loaded, detailOf])
   const descendants = useMemo(() => (tree ? countDescendants(tree) : undefined), [tree])
 
   // Disclosure belongs to one trace: held with the tree it was made for, so a newly loaded trace starts
@@ -241,22 +286,38 @@ export function TracePage() {
       </div>
     )
   }
-  if (!tree || !traceLogs || !mask || (q.loading && q.data?.traceId !== traceId))
+  const loadedId = loaded?.kind === 'full' ? loaded.trace.traceId : loaded?.compact.traceId
+  if (!tree || !traceLogs || !mask || (q.loading && loadedId !== traceId))
     return <Loading label="Loading trace…" />
   if (tree.spanCount === 0) return <Empty title="This trace has no spans" />
 
-  const selected = selectedId ? tree.byId.get(selectedId) : undefined
-  const selectedFull = selectedId ? fullTree?.byId.get(selectedId) : undefined
+  const selected = selectedNode
+  let selectedSpan: Span | undefined
+  if (selected && !compact) selectedSpan = fullTree?.byId.get(selected.id)?.span
+  else if (selected && detailOf)
+    selectedSpan = detailOf.spans.find((s) => s.startNs === selected.span.startNs) ?? detailOf.spans[0]
+  const logCount = compact ? compact.header.logCount : traceLogs.logs.length
   const matchAt = selected && mask.isMatch?.[selected.index] ? mask.matches.indexOf(selected) + 1 : undefined
   return (
     <div className="trace-page" data-testid="trace-page">
       <TraceHeader
         traceId={traceId}
         tree={tree}
-        logCount={traceLogs.logs.length}
-        truncated={q.data?.truncated}
+        logCount={logCount}
+        truncated={compact ? compact.header.truncated : loaded?.kind === 'full' && loaded.trace.truncated}
         nPlusOne={nPlusOne}
         onShowNPlusOne={showNPlusOne}
+        note={
+          compact && (
+            <span
+              className="badge"
+              data-testid="trace-compact"
+              title={`Over ${COMPACT_ABOVE.toLocaleString('en')} spans, a trace comes in compact form: each span's attributes, events and log lines load when it is selected, and the search looks at span names and services.`}
+            >
+              Compact view
+            </span>
+          )
+        }
         actions={
           <>
             <button
@@ -299,6 +360,7 @@ export function TracePage() {
         passCount={mask.passCount}
         zoomed={!isFullView(view)}
         onResetZoom={resetZoom}
+        searchNote={compact ? 'In compact form the search looks at span names and services' : undefined}
       />
       <div className="trace-body">
         <div className="trace-left">
@@ -319,25 +381,46 @@ export function TracePage() {
               passes={mask.passes}
             />
           </div>
-          {selectedFull && (
+          {selected && (
             <div className="trace-detail">
               <SpanDetail
-                node={selectedFull}
+                node={selected}
+                span={selectedSpan}
                 tree={tree}
-                logCount={traceLogs.bySpan.get(selectedFull.id)?.length ?? 0}
+                logCount={
+                  compact ? (selected.span.logCount ?? 0) : (traceLogs.bySpan.get(selected.id)?.length ?? 0)
+                }
                 onClose={() => update({ span: undefined })}
+                loading={!!selectedSpanId && !detailOf && !detail.error}
+                error={
+                  selectedSpanId && detail.error
+                    ? `Could not load the whole span: ${detail.error.message}`
+                    : compact && !selectedSpanId
+                      ? 'This span has no valid id, so its attributes cannot be looked up.'
+                      : undefined
+                }
               />
             </div>
           )}
         </div>
         <div className="trace-right">
-          <LogsPanel
-            logs={traceLogs.logs}
-            tree={tree}
-            selectedSpanId={selected?.id}
-            onSelectSpan={selectFromLog}
-            scrollTo={logScroll}
-          />
+          {compact && !selected ? (
+            <div className="state" data-testid="trace-compact-logs">
+              <div className="state-title">Select a span to see its log lines</div>
+              <div className="state-detail">
+                This trace has {logCount.toLocaleString('en')} log lines; in compact form they load span by
+                span.
+              </div>
+            </div>
+          ) : (
+            <LogsPanel
+              logs={traceLogs.logs}
+              tree={tree}
+              selectedSpanId={selected?.id}
+              onSelectSpan={selectFromLog}
+              scrollTo={logScroll}
+            />
+          )}
         </div>
       </div>
     </div>
