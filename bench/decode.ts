@@ -6,16 +6,27 @@
  *   - Skein's decodeTracesProto: bytes → finished `otel_traces` rows;
  *   - protobufjs (the decoder @grpc/proto-loader uses) with the same trace.proto schema: bytes →
  *     message objects only, no rows yet; so the ratio flatters protobufjs.
- * Also decodeTracesJson on the OTLP/JSON form, for scale; and a Loki push of 1,000 pino records (a stream
- * per record, as pino-loki sends them) as JSON and as snappy-compressed protobuf (as Promtail and Alloy
- * send them), through the receivers' own steps. Medians of ROUNDS rounds.
+ * Also decodeTracesJson on the OTLP/JSON form, for scale; an OTLP logs request (100 records of one resource
+ * and scope, in a span's context, from the real SDK and serializer) in protobuf and in OTLP/JSON; and a Loki
+ * push of 1,000 pino records (a stream per record, as pino-loki sends them) as JSON and as
+ * snappy-compressed protobuf (as Promtail and Alloy send them), through the receivers' own steps. Medians
+ * of ROUNDS rounds.
  */
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { SeverityNumber } from '@opentelemetry/api-logs'
+import {
+  JsonLogsSerializer,
+  JsonTraceSerializer,
+  ProtobufLogsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import protobuf from 'protobufjs'
 import {
+  decodeLogsJson,
+  decodeLogsProto,
   decodeLokiJson,
   decodeLokiProto,
   decodeTracesJson,
@@ -31,18 +42,17 @@ const SPANS = 100
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
+const resource = resourceFromAttributes({
+  'service.name': 'orders',
+  'service.version': '1.4.2',
+  'host.name': 'ip-10-0-3-17',
+  'process.pid': 4242,
+  'telemetry.sdk.language': 'nodejs',
+})
+
 function makeRequest(): { proto: Uint8Array; json: Uint8Array } {
   const exporter = new InMemorySpanExporter()
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': 'orders',
-      'service.version': '1.4.2',
-      'host.name': 'ip-10-0-3-17',
-      'process.pid': 4242,
-      'telemetry.sdk.language': 'nodejs',
-    }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  })
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] })
   const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.57.0')
   for (let i = 0; i < SPANS; i++) {
     const span = tracer.startSpan(`GET /orders/:id`, {
@@ -68,6 +78,36 @@ function makeRequest(): { proto: Uint8Array; json: Uint8Array } {
   return {
     proto: ProtobufTraceSerializer.serializeRequest(spans)!,
     json: JsonTraceSerializer.serializeRequest(spans)!,
+  }
+}
+
+/** An OTLP logs request of SPANS records written inside a span, as the pino instrumentation sends them. */
+async function makeLogsRequest(): Promise<{ proto: Uint8Array; json: string }> {
+  const exporter = new InMemoryLogRecordExporter()
+  const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter })] })
+  const logger = provider.getLogger('@opentelemetry/instrumentation-pino', '0.45.0')
+  const span = new BasicTracerProvider().getTracer('bench').startSpan('GET /orders/:id')
+  const context = trace.setSpan(ROOT_CONTEXT, span)
+  for (let i = 0; i < SPANS; i++) {
+    const error = i % 17 === 0
+    logger.emit({
+      severityNumber: error ? SeverityNumber.ERROR : SeverityNumber.INFO,
+      severityText: error ? 'error' : 'info',
+      body: `order ${1000 + i} ${error ? 'failed: upstream 500' : 'processed'}`,
+      attributes: {
+        'order.id': `o-${100000 + i}`,
+        'http.route': '/orders/:id',
+        attempt: i % 3,
+        'cache.hit': true,
+      },
+      context,
+    })
+  }
+  await provider.forceFlush()
+  const records = exporter.getFinishedLogRecords()
+  return {
+    proto: ProtobufLogsSerializer.serializeRequest(records)!,
+    json: new TextDecoder().decode(JsonLogsSerializer.serializeRequest(records)!),
   }
 }
 
@@ -166,6 +206,15 @@ console.log(`skein decodeTracesProto (bytes → rows):         ${fmt(skein)} spa
 console.log(`protobufjs Type.decode (bytes → messages only):  ${fmt(peer)} spans/s`)
 console.log(`ratio skein / protobufjs: ${(skein / peer).toFixed(2)}`)
 console.log(`skein JSON.parse + decodeTracesJson:             ${fmt(skeinJson)} spans/s`)
+const logs = await makeLogsRequest()
+if (decodeLogsProto(logs.proto).rows.length !== SPANS)
+  throw new Error('the logs request did not decode to every record')
+const [logsProto, logsJson] = perSecond([
+  () => decodeLogsProto(logs.proto),
+  () => decodeLogsJson(JSON.parse(logs.json)),
+])
+console.log(`skein decodeLogsProto (bytes → rows):           ${fmt(logsProto)} records/s`)
+console.log(`skein JSON.parse + decodeLogsJson:              ${fmt(logsJson)} records/s`)
 const LOKI_LINES = 1000
 const loki = lokiPush(LOKI_LINES)
 const lokiOpts = { maxLineBytes: 262_144 }
@@ -184,15 +233,26 @@ console.log(`Loki push, JSON.parse + decodeLokiJson:          ${fmt(lokiJson)} l
 console.log(`Loki push, snappy + decodeLokiProto:             ${fmt(lokiProto)} lines/s`)
 record(
   'decode',
-  { skeinProto: skein, protobufjs: peer, ratio: skein / peer, skeinJson, lokiJson, lokiProto },
+  {
+    skeinProto: skein,
+    protobufjs: peer,
+    ratio: skein / peer,
+    skeinJson,
+    logsProto,
+    logsJson,
+    lokiJson,
+    lokiProto,
+  },
   [
     ['skein decodeTracesProto, bytes → rows (spans/s)', fmt(skein)],
     ['protobufjs Type.decode, bytes → messages only (baseline, spans/s)', fmt(peer)],
     ['ratio skein / protobufjs', (skein / peer).toFixed(2)],
     ['skein JSON.parse + decodeTracesJson (spans/s)', fmt(skeinJson)],
+    ['skein decodeLogsProto, bytes → rows (records/s)', fmt(logsProto)],
+    ['skein JSON.parse + decodeLogsJson (records/s)', fmt(logsJson)],
     ['Loki push JSON: JSON.parse + decodeLokiJson (baseline, lines/s)', fmt(lokiJson)],
     ['Loki push protobuf: snappy + decodeLokiProto (lines/s)', fmt(lokiProto)],
     ['ratio Loki protobuf / JSON', (lokiProto / lokiJson).toFixed(2)],
   ],
-  `One ${SPANS}-span request from the real OTel SDK and serializer; one Loki push of ${LOKI_LINES} pino records, a stream per record; rounds interleaved.`,
+  `One ${SPANS}-span request and one ${SPANS}-record logs request from the real OTel SDK and serializers; one Loki push of ${LOKI_LINES} pino records, a stream per record; rounds interleaved.`,
 )
