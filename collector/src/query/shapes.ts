@@ -1,23 +1,17 @@
 /** Row → API shape conversions shared by the query endpoints (their shapes: @skein/model). */
-import type { LogRecord, Span, SpanEvent, SpanLink } from '@skein/model'
+import type { LogRecord, SlowSpan, Span, SpanEvent, SpanLink } from '@skein/model'
 import { nsToIso } from './params.js'
 
-export interface SpanRowOut {
-  startNs: string
-  traceId: string
-  spanId: string
-  parentSpanId: string
-  service: string
-  name: string
-  kind: string
-  durationNs: string
-  statusCode: string
-  statusMessage: string
-  attributes: Record<string, string>
-  resource: Record<string, string>
+/** Fields a span answer computes from its row rather than reading them (ISO start, duration in ms). */
+type Computed = 'start' | 'durationMs'
+
+/** A slow-span row: the SlowSpan answer before its computed fields. */
+export type SlowSpanRow = Omit<SlowSpan, Computed>
+
+/** A span row: the Span answer's flat fields as stored, its scope, events and links as columns. */
+export interface SpanRowOut extends Omit<Span, Computed | 'scope' | 'events' | 'links'> {
   scopeName: string
   scopeVersion: string
-  traceState: string
   eventsTs: string[]
   eventsName: string[]
   eventsAttrs: Record<string, string>[]
@@ -27,7 +21,7 @@ export interface SpanRowOut {
   linksAttrs: Record<string, string>[]
 }
 
-/** SELECT list producing SpanRowOut (aliases are the fields above). */
+/** SELECT list producing SpanRowOut (its aliases are SpanRowOut's fields). */
 export const SPAN_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, TraceId AS traceId, SpanId AS spanId,
   ParentSpanId AS parentSpanId, ServiceName AS service, SpanName AS name, SpanKind AS kind,
   toString(Duration) AS durationNs, StatusCode AS statusCode, StatusMessage AS statusMessage,
@@ -78,18 +72,8 @@ export function spanOut(r: SpanRowOut): Span {
   }
 }
 
-export interface LogRowOut {
-  timestampNs: string
-  service: string
-  severityText: string
-  severityNumber: number
-  body: string
-  traceId: string
-  spanId: string
-  traceFlags: number
-  attributes: Record<string, string>
-  resource: Record<string, string>
-}
+/** A log row: the LogRecord answer before its ISO timestamp. */
+export type LogRowOut = Omit<LogRecord, 'timestamp'>
 
 export const LOG_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS timestampNs, ServiceName AS service,
   SeverityText AS severityText, SeverityNumber AS severityNumber, Body AS body, TraceId AS traceId,

@@ -3,7 +3,7 @@ import { type SlowSpan, type SlowSpansAnswer, SlowSpansQuery } from '@skein/mode
 import type { Db } from './db.js'
 import { msToDurationNs, STATUS, type Status, spanTime, type TableFn } from './filters.js'
 import { capLimit, nsToIso, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
-import { durationMs } from './shapes.js'
+import { durationMs, type SlowSpanRow } from './shapes.js'
 import { type Fragment, p, sql, where } from './sql.js'
 
 export interface SlowSpansParams {
@@ -50,21 +50,8 @@ export function slowSpansQuery(s: SlowSpansParams, table: TableFn): Fragment {
     LIMIT ${p.UInt32(s.limit)}`
 }
 
-interface Row {
-  traceId: string
-  spanId: string
-  parentSpanId: string
-  service: string
-  name: string
-  kind: string
-  startNs: string
-  durationNs: string
-  statusCode: string
-  statusMessage: string
-}
-
 export async function slowSpans(db: Db, s: SlowSpansParams): Promise<SlowSpansAnswer> {
-  const rows = await db.rows<Row>(slowSpansQuery(s, db.table))
+  const rows = await db.rows<SlowSpanRow>(slowSpansQuery(s, db.table))
   return {
     spans: rows.map(
       (r): SlowSpan => ({ ...r, start: nsToIso(r.startNs), durationMs: durationMs(r.durationNs) }),
