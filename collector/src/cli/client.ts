@@ -3,6 +3,7 @@
  * SKEIN_QUERY_TOKEN), `--json`. Every failure becomes a CliError whose message is one line; `cli.ts`
  * prints it and exits non-zero.
  */
+import { answerError, answerJson } from '@skein/model/answer'
 import { type Command, Option } from 'commander'
 import { parseDuration } from '../units.js'
 
@@ -74,14 +75,9 @@ export async function apiRequest<T>(
     )
   }
   const text = await res.text()
-  let body: unknown
-  try {
-    body = text ? JSON.parse(text) : undefined
-  } catch {
-    body = undefined
-  }
+  const body = answerJson(text)
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error
+    const err = answerError(body)
     const what = err ? `${err.code}: ${err.message}` : `HTTP ${res.status}`
     const hint = res.status === 401 ? ' (set --token or SKEIN_QUERY_TOKEN)' : ''
     throw new CliError(`the API answered ${res.status} ${what}${hint}`.replace(/\s*\n\s*/g, ' '))

@@ -6,6 +6,7 @@ import type {
   TimeRangeQuery,
   TraceSearchQuery,
 } from '@skein/model'
+import { answerError, answerJson } from '@skein/model/answer'
 import { bearer } from '../lib/session'
 import { session } from './session'
 import type {
@@ -124,14 +125,9 @@ export function createApi(baseUrl = '', auth?: ApiAuth) {
     if (res.status === 401 && opts.token === undefined) auth?.unauthorized(token)
     if (opts.binary && res.ok) return (await res.arrayBuffer()) as T
     const text = await res.text()
-    let json: unknown
-    try {
-      json = text ? JSON.parse(text) : undefined
-    } catch {
-      json = undefined
-    }
+    const json = answerJson(text)
     if (!res.ok) {
-      const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
+      const e = answerError(json)
       if (e && typeof e.code === 'string') {
         throw new ApiError({
           code: e.code,
