@@ -5,6 +5,7 @@ import {
   compactInputOf,
   compactSpanTree,
   decodeCompactTrace,
+  encodeCompactColumns,
   encodeCompactTrace,
 } from './compact.js'
 import type { Span } from './responses.js'
@@ -198,5 +199,35 @@ describe('the compact form of a trace', () => {
       }
       expect(shape(compactSpanTree(roundTrip(spans)))).toEqual(shape(buildSpanTree(spans)))
     }
+  })
+
+  it('encodes the same bytes from dictionary-encoded columns, all ids in one text or one by one', () => {
+    const spans = hexIds(bigTrace(50))
+    const viaInput = encodeCompactTrace(compactInputOf(TRACE, spans))
+    const input = compactInputOf(TRACE, spans)
+    const t = decodeCompactTrace(viaInput)
+    const dict = (words: string[], index: ArrayLike<number>) => ({ words, index })
+    const columns = {
+      traceId: TRACE,
+      truncated: false,
+      startNs: input.startNs,
+      spanCount: spans.length,
+      spanId: (i: number) => spans[i].spanId,
+      parent: t.parent,
+      missingParents: {},
+      services: dict(t.header.services, t.service),
+      names: dict(t.header.names, t.name),
+      kinds: dict(t.header.kinds, t.kind),
+      statuses: dict(t.header.statuses, t.status),
+      startOffsetNs: input.startOffsetNs,
+      durationNs: input.durationNs,
+    }
+    expect(encodeCompactColumns(columns)).toEqual(viaInput)
+    const idText = spans.map((s) => s.spanId).join('')
+    expect(encodeCompactColumns({ ...columns, idText })).toEqual(viaInput)
+    // A text that is not 16 printable characters an id is not trusted: the ids are taken one by one.
+    expect(encodeCompactColumns({ ...columns, idText: `${idText.slice(0, -1)}\n` })).toEqual(viaInput)
+    expect(encodeCompactColumns({ ...columns, idText: idText.slice(1) })).toEqual(viaInput)
+    expect(() => encodeCompactColumns({ ...columns, parent: [] })).toThrow(/different lengths/)
   })
 })

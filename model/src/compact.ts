@@ -115,7 +115,7 @@ const ARRAY = {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /** Dictionary indexes of `values` in order of first appearance. */
-function dictionary(values: readonly string[]): { words: string[]; index: Uint32Array } {
+function dictionary(values: readonly string[]): Dictionary {
   const at = new Map<string, number>()
   const words: string[] = []
   const index = new Uint32Array(values.length)
@@ -142,23 +142,51 @@ function printable16(id: string): boolean {
   return true
 }
 
+/** A dictionary-encoded column: each span's value as a position in `words`. */
+export interface Dictionary {
+  words: readonly string[]
+  index: ArrayLike<number>
+}
+
+/**
+ * The compact form's columns once dictionary-encoded and with parents as positions: what
+ * encodeCompactTrace makes of a CompactInput, and what a reader that has them already gives directly (the
+ * collector, from ClickHouse, without a million strings).
+ */
+export interface CompactColumns {
+  traceId: string
+  truncated: boolean
+  /** Unix ns the starts are measured from, a decimal string. */
+  startNs: string
+  spanCount: number
+  /** Each span's id. */
+  spanId(i: number): string
+  /** Or every id at once, 16 characters each, one after the other (used when all are printable ASCII). */
+  idText?: string
+  /** The parent's position, NO_PARENT or MISSING_PARENT. */
+  parent: ArrayLike<number>
+  /** The parent ids of the spans whose parent is MISSING_PARENT, by position. */
+  missingParents: Record<string, string>
+  services: Dictionary
+  names: Dictionary
+  kinds: Dictionary
+  statuses: Dictionary
+  startOffsetNs: ArrayLike<number>
+  durationNs: ArrayLike<number>
+  logCount?: ArrayLike<number>
+}
+
 /** The compact form of a trace. */
 export function encodeCompactTrace(input: CompactInput): Uint8Array {
   const n = input.spanId.length
   for (const col of [input.parentSpanId, input.service, input.name, input.kind, input.statusCode])
     if (col.length !== n) throw new Error('compact trace: columns of different lengths')
-  const services = dictionary(input.service)
-  const names = dictionary(input.name)
-  const kinds = dictionary(input.kind)
-  const statuses = dictionary(input.statusCode)
-
   // The parent of a span is the first span with its parent id, as the span tree takes it.
   // Set from the last to the first: what stays is each id's first position, one map operation an id.
   const first = new Map<string, number>()
   for (let i = n - 1; i >= 0; i--) first.set(input.spanId[i], i)
   const parent = new Int32Array(n)
   const missingParents: Record<string, string> = {}
-  const oddIds: Record<string, string> = {}
   for (let i = 0; i < n; i++) {
     const pid = input.parentSpanId[i]
     if (!pid) parent[i] = NO_PARENT
@@ -169,15 +197,54 @@ export function encodeCompactTrace(input: CompactInput): Uint8Array {
         missingParents[i] = pid
       } else parent[i] = p
     }
-    if (!printable16(input.spanId[i])) oddIds[i] = input.spanId[i]
   }
+  return encodeCompactColumns({
+    traceId: input.traceId,
+    truncated: input.truncated,
+    startNs: input.startNs,
+    spanCount: n,
+    spanId: (i) => input.spanId[i],
+    parent,
+    missingParents,
+    services: dictionary(input.service),
+    names: dictionary(input.name),
+    kinds: dictionary(input.kind),
+    statuses: dictionary(input.statusCode),
+    startOffsetNs: input.startOffsetNs,
+    durationNs: input.durationNs,
+    logCount: input.logCount,
+  })
+}
+
+function printableAscii(text: string): boolean {
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k)
+    if (c < 0x20 || c > 0x7e) return false
+  }
+  return true
+}
+
+/** The compact form from dictionary-encoded columns. */
+export function encodeCompactColumns(c: CompactColumns): Uint8Array {
+  const n = c.spanCount
+  for (const col of [c.parent, c.services.index, c.names.index, c.kinds.index, c.statuses.index])
+    if (col.length !== n) throw new Error('compact trace: columns of different lengths')
+  const idText =
+    c.idText !== undefined && c.idText.length === 16 * n && printableAscii(c.idText) ? c.idText : undefined
+  const oddIds: Record<string, string> = {}
+  if (idText === undefined)
+    for (let i = 0; i < n; i++) {
+      const id = c.spanId(i)
+      if (!printable16(id)) oddIds[i] = id
+    }
   let logMax = 0
   let logTotal = 0
   for (let i = 0; i < n; i++) {
-    const c = input.logCount?.[i] ?? 0
-    logTotal += c
-    if (c > logMax) logMax = c
+    const v = c.logCount?.[i] ?? 0
+    logTotal += v
+    if (v > logMax) logMax = v
   }
+  const { services, names, kinds, statuses } = c
 
   const types: Record<CompactColumnName, CompactColumnType> = {
     start: 'f64',
@@ -192,16 +259,16 @@ export function encodeCompactTrace(input: CompactInput): Uint8Array {
   }
   const header: CompactHeader = {
     version: COMPACT_VERSION,
-    traceId: input.traceId,
-    startNs: input.startNs,
+    traceId: c.traceId,
+    startNs: c.startNs,
     spanCount: n,
-    truncated: input.truncated,
+    truncated: c.truncated,
     logCount: logTotal,
-    services: services.words,
-    names: names.words,
-    kinds: kinds.words,
-    statuses: statuses.words,
-    missingParents,
+    services: [...services.words],
+    names: [...names.words],
+    kinds: [...kinds.words],
+    statuses: [...statuses.words],
+    missingParents: c.missingParents,
     oddIds,
     columns: {} as CompactHeader['columns'],
   }
@@ -252,20 +319,22 @@ export function encodeCompactTrace(input: CompactInput): Uint8Array {
       else view.setUint32(at, clamp(v), true)
     }
   }
-  put('start', (i) => input.startOffsetNs[i])
-  put('duration', (i) => Math.max(0, input.durationNs[i] || 0))
-  put('parent', (i) => parent[i])
+  put('start', (i) => c.startOffsetNs[i])
+  put('duration', (i) => Math.max(0, c.durationNs[i] || 0))
+  put('parent', (i) => c.parent[i])
   put('service', (i) => services.index[i])
   put('name', (i) => names.index[i])
   put('kind', (i) => kinds.index[i])
   put('status', (i) => statuses.index[i])
-  put('logs', (i) => input.logCount?.[i] ?? 0)
+  put('logs', (i) => c.logCount?.[i] ?? 0)
   const ids = header.columns.id.offset
-  for (let i = 0; i < n; i++) {
-    const id = input.spanId[i]
-    if (oddIds[i] !== undefined) continue
-    for (let k = 0; k < 16; k++) buf[ids + i * 16 + k] = id.charCodeAt(k)
-  }
+  if (idText !== undefined) new TextEncoder().encodeInto(idText, buf.subarray(ids, ids + 16 * n))
+  else
+    for (let i = 0; i < n; i++) {
+      if (oddIds[i] !== undefined) continue
+      const id = c.spanId(i)
+      for (let k = 0; k < 16; k++) buf[ids + i * 16 + k] = id.charCodeAt(k)
+    }
   return buf
 }
 

@@ -3,9 +3,20 @@
  * also for a trace three hours old; 404 for an id no span has, 400 for a malformed one. With maxSpans, no
  * spans past it. The compact form (…/compact) and one span whole (…/spans/{spanId}) of the same traces.
  */
-import { COMPACT_MEDIA_TYPE, compactSpanTree, decodeCompactTrace } from '@skein/model'
+import {
+  buildSpanTree,
+  COMPACT_MEDIA_TYPE,
+  compactSpanTree,
+  decodeCompactTrace,
+  type SpanTree,
+} from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
+import {
+  eventually,
+  getJson,
+  type RunningCollector,
+  startCollector,
+} from '../../../test/helpers/collector.js'
 import { type Shop, sendShop } from './shop-fixture.js'
 
 let collector: RunningCollector
@@ -110,6 +121,56 @@ describe('a trace in compact form', () => {
       expect(row.logCount).toBe(whole.logs.filter((l: any) => l.spanId === s.spanId).length)
     }
     expect(t.header.logCount).toBe(whole.logs.length)
+  })
+
+  it('keeps orphans, a repeated id and a span naming itself its parent as the whole form does', async () => {
+    const traceId = 'b0'.repeat(16)
+    const t0 = BigInt(Date.now() - 30_000) * 1_000_000n
+    const sp = (spanId: string, parentSpanId: string, atMs: number, ms: number, name = 'op') => ({
+      traceId,
+      spanId,
+      parentSpanId,
+      name,
+      kind: 3,
+      startTimeUnixNano: String(t0 + BigInt(atMs * 1e6)),
+      endTimeUnixNano: String(t0 + BigInt((atMs + ms) * 1e6)),
+    })
+    const spans = [
+      sp('0000000000000001', '', 0, 100, 'root'),
+      sp('0000000000000002', '0000000000000001', 5, 10),
+      sp('0000000000000003', 'ffffffffffffffff', 20, 10, 'orphan'),
+      sp('0000000000000004', '0000000000000003', 21, 5),
+      sp('0000000000000002', '0000000000000001', 40, 10, 'repeated id'),
+      sp('0000000000000005', '0000000000000005', 50, 0, 'own parent'),
+    ]
+    const res = await fetch(`${collector.ingestUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'broken' } }] },
+            scopeSpans: [{ scope: { name: 't' }, spans }],
+          },
+        ],
+      }),
+    })
+    expect(res.status).toBe(200)
+    const whole = await eventually(async () => {
+      const r = await getJson(`${collector.apiUrl}/api/v1/traces/${traceId}`)
+      if (r.status !== 200 || r.body.spans.length !== spans.length) throw new Error('not stored yet')
+      return r.body
+    })
+    const { bytes } = await compact(traceId)
+    const t = decodeCompactTrace(bytes)
+    expect(t.header.missingParents).toEqual({
+      [whole.spans.findIndex((s: any) => s.name === 'orphan')]: 'ffffffffffffffff',
+    })
+    const shape = (tree: SpanTree<any>) =>
+      [...tree.byId.values()]
+        .map((n) => [n.id, n.parent?.id, n.depth, n.startNs, n.missingParent, n.span.name].join('|'))
+        .sort()
+    expect(shape(compactSpanTree(t))).toEqual(shape(buildSpanTree(whole.spans)))
   })
 
   it('answers 404 for an id that no span has, 400 for a malformed one, as JSON', async () => {
