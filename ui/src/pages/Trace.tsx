@@ -129,12 +129,15 @@ export function TracePage() {
     [tree, state.cp, criticalOnly],
   )
   const critical = useMemo(() => (path && state.cp ? segmentsById(path) : null), [path, state.cp])
-  const logsOf = useCallback(
-    (node: SpanNode<RowSpan>) => {
-      const list = traceLogs?.bySpan.get(node.id)
-      return list?.map((i) => traceLogs!.logs[i].log.body)
-    },
-    [traceLogs],
+  // The search reads log lines only when the trace came whole with all of them: in compact form the page
+  // holds the selected span's lines alone, and a search that changed with each selection would mislead.
+  const wholeLogs = loaded?.kind === 'full' ? traceLogs : undefined
+  const logsOf = useMemo(
+    () =>
+      wholeLogs
+        ? (node: SpanNode<RowSpan>) => wholeLogs.bySpan.get(node.id)?.map((i) => wholeLogs.logs[i].log.body)
+        : undefined,
+    [wholeLogs],
   )
   const mask = useMemo(
     () => (tree ? computeMask(tree, filters, { critical: path?.ids, logsOf }) : undefined),
