@@ -173,3 +173,33 @@ export async function pushLogs(ingestUrl: string, lines: readonly LogSpec[]): Pr
 export function nsAt(ms: number, extraNs = 0): string {
   return (BigInt(Math.floor(ms)) * 1_000_000n + BigInt(extraNs)).toString()
 }
+
+/** An OTLP/JSON request of one trace whose spans (`op 0`, `op 1`, …) start at the given nanoseconds and last 1 µs. */
+export function traceRequest(service: string, traceId: string, starts: bigint[]): string {
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [
+          {
+            spans: starts.map((start, i) => ({
+              traceId,
+              spanId: (i + 1).toString(16).padStart(16, '0'),
+              name: `op ${i}`,
+              kind: 2,
+              startTimeUnixNano: `${start}`,
+              endTimeUnixNano: `${start + 1000n}`,
+            })),
+          },
+        ],
+      },
+    ],
+  })
+}
+
+/** POSTs a JSON body; the status and the parsed answer (undefined when empty). */
+export async function postJson(url: string, body: string): Promise<{ status: number; body: any }> {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  const text = await r.text()
+  return { status: r.status, body: text ? JSON.parse(text) : undefined }
+}

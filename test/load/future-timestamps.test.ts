@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
+import { postJson, traceRequest } from '../helpers/telemetry.js'
 
 const DAY_NS = 86_400_000_000_000n
 const HOUR_NS = 3_600_000_000_000n
@@ -18,35 +19,6 @@ afterEach(async () => {
   await c?.stop()
   c = undefined
 })
-
-/** An OTLP/JSON request of one trace whose spans start at the given times. */
-function traceRequest(service: string, traceId: string, starts: bigint[]): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [
-          {
-            spans: starts.map((start, i) => ({
-              traceId,
-              spanId: (i + 1).toString(16).padStart(16, '0'),
-              name: `op ${i}`,
-              kind: 2,
-              startTimeUnixNano: `${start}`,
-              endTimeUnixNano: `${start + 1000n}`,
-            })),
-          },
-        ],
-      },
-    ],
-  })
-}
-
-async function post(url: string, body: string): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-  const text = await r.text()
-  return { status: r.status, body: text ? JSON.parse(text) : undefined }
-}
 
 /** The poisoned request and 20 innocent ones, all at once, so that they share a batch. */
 async function poisonAndInnocents(collector: RunningCollector, tag: string) {
@@ -65,7 +37,10 @@ async function poisonAndInnocents(collector: RunningCollector, tag: string) {
     ),
   )
   const url = `${collector.ingestUrl}/v1/traces`
-  const [bad, ...good] = await Promise.all([post(url, poisoned), ...innocent.map((b) => post(url, b))])
+  const [bad, ...good] = await Promise.all([
+    postJson(url, poisoned),
+    ...innocent.map((b) => postJson(url, b)),
+  ])
   return { bad, good, innocentIds }
 }
 
@@ -92,7 +67,7 @@ describe('spans too far in the future', () => {
   it('within --max-future are kept, up to the limit', async () => {
     c = await startCollector({ args: ['--max-future', '2h'] })
     const soon = traceRequest('soon', 'e0'.repeat(16), [nowNs() + HOUR_NS, nowNs() + 3n * HOUR_NS])
-    const r = await post(`${c.ingestUrl}/v1/traces`, soon)
+    const r = await postJson(`${c.ingestUrl}/v1/traces`, soon)
     expect(r.status).toBe(200)
     expect(r.body.partialSuccess.rejectedSpans).toBe('1')
     expect(r.body.partialSuccess.errorMessage).toMatch(/1 item more than 2h in the future/)
@@ -101,7 +76,7 @@ describe('spans too far in the future', () => {
   it('in a Loki push get a 400 naming them, and the push’s other lines are stored', async () => {
     c = await startCollector()
     const marker = `future-${Date.now()}`
-    const r = await post(
+    const r = await postJson(
       `${c.ingestUrl}/loki/api/v1/push`,
       JSON.stringify({
         streams: [

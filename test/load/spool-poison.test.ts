@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RunningCollector, startCollector, tempDir } from '../helpers/collector.js'
 import { type FakeClickHouse, startFakeClickHouse } from '../helpers/fake-clickhouse.js'
+import { postJson, traceRequest } from '../helpers/telemetry.js'
 
 let fake: FakeClickHouse | undefined
 let c: RunningCollector | undefined
@@ -19,34 +20,6 @@ afterAll(async () => {
 })
 
 const DAY_NS = 86_400_000_000_000n
-
-function traceRequest(service: string, traceId: string, starts: bigint[]): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [
-          {
-            spans: starts.map((start, i) => ({
-              traceId,
-              spanId: (i + 1).toString(16).padStart(16, '0'),
-              name: `op ${i}`,
-              kind: 2,
-              startTimeUnixNano: `${start}`,
-              endTimeUnixNano: `${start + 1000n}`,
-            })),
-          },
-        ],
-      },
-    ],
-  })
-}
-
-async function post(url: string, body: string): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-  const text = await r.text()
-  return { status: r.status, body: text ? JSON.parse(text) : undefined }
-}
 
 const countOf = async (service: string) =>
   Number(
@@ -70,7 +43,7 @@ describe('a batch that storage refuses as bad data, in server mode', () => {
     const now = BigInt(Date.now()) * 1_000_000n
     const url = `${c.ingestUrl}/v1/traces`
     const [bad, ...good] = await Promise.all([
-      post(
+      postJson(
         url,
         traceRequest(
           'poisoned',
@@ -79,7 +52,7 @@ describe('a batch that storage refuses as bad data, in server mode', () => {
         ),
       ),
       ...Array.from({ length: 5 }, (_, i) =>
-        post(url, traceRequest('innocent', `${i + 1}`.padStart(32, 'b'), [now, now + 1n])),
+        postJson(url, traceRequest('innocent', `${i + 1}`.padStart(32, 'b'), [now, now + 1n])),
       ),
     ])
     expect(bad.status).toBe(400)
@@ -90,7 +63,7 @@ describe('a batch that storage refuses as bad data, in server mode', () => {
     expect(spooled(join(spoolDir, 'spans'))).toEqual([])
     expect((await fetch(`${c.ingestUrl}/health`)).status).toBe(200)
     // And ingest goes on as usual.
-    expect((await post(url, traceRequest('after', 'c'.repeat(32), [now]))).status).toBe(200)
+    expect((await postJson(url, traceRequest('after', 'c'.repeat(32), [now]))).status).toBe(200)
     expect(await countOf('after')).toBe(1)
   }, 120_000)
 })

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { REPO_ROOT } from '../helpers/collector.js'
 
 export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
@@ -31,4 +31,30 @@ export function ensureUiBuilt(): void {
     stdio: 'inherit',
     env: { ...process.env, NODE_ENV: 'production' },
   })
+}
+
+/**
+ * Collects what hostile telemetry must never cause on a page: dialogs (dismissed), uncaught page errors
+ * and Content-Security-Policy violations (from the console and the `securitypolicyviolation` event).
+ */
+export async function recordTrouble(
+  page: Page,
+  into: { dialogs: string[]; pageErrors: string[]; cspViolations: string[] },
+): Promise<void> {
+  page.on('dialog', (d) => {
+    into.dialogs.push(d.message())
+    void d.dismiss()
+  })
+  page.on('pageerror', (e) => into.pageErrors.push(String(e)))
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) into.cspViolations.push(m.text())
+  })
+  await page.exposeFunction('__cspViolation', (v: string) => into.cspViolations.push(v))
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as unknown as { __cspViolation(v: string): void }).__cspViolation(
+        `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`,
+      ),
+    ),
+  )
 }

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
 import { type LogSpec, nsAt, pushLogs, type SentTrace, traceSender } from '../helpers/telemetry.js'
-import { CHROMIUM, ensureUiBuilt, launchBrowser, SCREENSHOTS } from './browser.js'
+import { CHROMIUM, ensureUiBuilt, launchBrowser, recordTrouble, SCREENSHOTS } from './browser.js'
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1;alert(1)"> 42'
 const SERVICE = 'logs-ui-shop'
@@ -100,22 +100,7 @@ describe.skipIf(!CHROMIUM)('the logs page in a browser', () => {
     })
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
-    page.on('dialog', (d) => {
-      dialogs.push(d.message())
-      void d.dismiss()
-    })
-    page.on('pageerror', (e) => pageErrors.push(String(e)))
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text())
-    })
-    await page.exposeFunction('__cspViolation', (v: string) => cspViolations.push(v))
-    await page.addInitScript(() =>
-      document.addEventListener('securitypolicyviolation', (e) =>
-        (window as unknown as { __cspViolation(v: string): void }).__cspViolation(
-          `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`,
-        ),
-      ),
-    )
+    await recordTrouble(page, { dialogs, pageErrors, cspViolations })
     mkdirSync(SCREENSHOTS, { recursive: true })
   })
 

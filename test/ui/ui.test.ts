@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
 import { nsAt, pushLogs, type SentTrace, traceSender } from '../helpers/telemetry.js'
-import { CHROMIUM, ensureUiBuilt, launchBrowser, SCREENSHOTS } from './browser.js'
+import { CHROMIUM, ensureUiBuilt, launchBrowser, recordTrouble, SCREENSHOTS } from './browser.js'
 
 // The web UI in a real Chromium, served by a real collector that stored telemetry sent through the real
 // ingestion path (OpenTelemetry SDK exporters over OTLP/HTTP, pino-loki-shaped Loki pushes).
@@ -94,22 +94,7 @@ describe.skipIf(!CHROMIUM)('web UI in a browser', () => {
     })
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-    page.on('dialog', (d) => {
-      dialogs.push(d.message())
-      void d.dismiss()
-    })
-    page.on('pageerror', (e) => pageErrors.push(String(e)))
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text())
-    })
-    await page.exposeFunction('__cspViolation', (v: string) => cspViolations.push(v))
-    await page.addInitScript(() =>
-      document.addEventListener('securitypolicyviolation', (e) =>
-        (window as unknown as { __cspViolation(v: string): void }).__cspViolation(
-          `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`,
-        ),
-      ),
-    )
+    await recordTrouble(page, { dialogs, pageErrors, cspViolations })
     mkdirSync(SCREENSHOTS, { recursive: true })
   })
 
