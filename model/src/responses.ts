@@ -182,16 +182,8 @@ export const LogVolumeAnswer = Type.Object({
 })
 export type LogVolumeAnswer = Static<typeof LogVolumeAnswer>
 
-export const LogPatternExample = Type.Object({
-  timestampNs: ns('Unix ns'),
-  timestamp: iso('ISO-8601'),
-  service: Type.String(),
-  severityText: Type.String(),
-  severityNumber: Type.Number(),
-  body: Type.String(),
-  traceId: Type.String(),
-  spanId: Type.String(),
-})
+/** A pattern's newest line: a log line without its flags and attribute maps. */
+export const LogPatternExample = Type.Omit(LogRecord, ['traceFlags', 'attributes', 'resource'])
 export type LogPatternExample = Static<typeof LogPatternExample>
 
 export const LogPattern = Type.Object({
