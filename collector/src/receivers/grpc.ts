@@ -19,7 +19,8 @@ import { exportResponseProto } from './otlp-response.js'
 
 const identity = (b: Buffer) => b
 
-function exportMethod(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+/** A unary method of raw protobuf bytes: decoding is the receiver's, not grpc-js's. */
+export function exportMethod(path: string): grpc.MethodDefinition<Buffer, Buffer> {
   return {
     path,
     requestStream: false,

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireGrpcToken } from '../../src/receivers/grpc.js'
+import { exportMethod, requireGrpcToken } from '../../src/receivers/grpc.js'
 
 const METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export'
 const identity = (b: Buffer) => b
@@ -14,16 +14,7 @@ let handled = 0
 
 beforeAll(async () => {
   server = new grpc.Server({ interceptors: requireGrpcToken('s3cret') })
-  const method = {
-    path: METHOD,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  }
-  server.addService({ Export: method } as grpc.ServiceDefinition, {
+  server.addService({ Export: exportMethod(METHOD) } as grpc.ServiceDefinition, {
     Export: (_call: unknown, reply: grpc.sendUnaryData<Buffer>) => {
       handled++
       reply(null, Buffer.alloc(0))
