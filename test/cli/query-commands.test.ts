@@ -9,11 +9,17 @@ import { type Shop, sendShop } from '../../collector/test/query/shop-fixture.js'
 import {
   CLI,
   eventually,
-  freePort,
   REPO_ROOT,
   type RunningCollector,
   startCollector,
 } from '../helpers/collector.js'
+
+/**
+ * A port nothing listens on. A free ephemeral port (bound, then released) can be taken by another test
+ * worker's server before the CLI connects, which answered instead of refusing (seen in CI); tests bind
+ * only ephemeral ports, never port 2 (port 1 is one fetch refuses to call).
+ */
+const NOTHING_LISTENS = 2
 
 let collector: RunningCollector
 let shop: Shop
@@ -246,7 +252,7 @@ describe('skein logs --follow', () => {
   })
 
   it('stops with one clear line and a non-zero exit when the server cannot be reached', async () => {
-    const port = await freePort()
+    const port = NOTHING_LISTENS
     const r = await skein(['logs', '--follow', '--url', `http://127.0.0.1:${port}`])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^skein: cannot reach Skein at .* \(ECONNREFUSED\)/)
@@ -255,7 +261,7 @@ describe('skein logs --follow', () => {
 
 describe('failures', () => {
   it('says so in one line and exits non-zero when the server cannot be reached', async () => {
-    const port = await freePort()
+    const port = NOTHING_LISTENS
     for (const cmd of [['slow'], ['traces'], ['trace', 'a'.repeat(32)], ['logs']]) {
       const r = await skein([...cmd, '--url', `http://127.0.0.1:${port}`])
       expect(r.code).toBe(1)
