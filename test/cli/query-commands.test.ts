@@ -6,13 +6,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Shop, sendShop } from '../../collector/test/query/shop-fixture.js'
-import {
-  CLI,
-  eventually,
-  REPO_ROOT,
-  type RunningCollector,
-  startCollector,
-} from '../helpers/collector.js'
+import { CLI, eventually, REPO_ROOT, type RunningCollector, startCollector } from '../helpers/collector.js'
 
 /**
  * A port nothing listens on. A free ephemeral port (bound, then released) can be taken by another test
