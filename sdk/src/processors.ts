@@ -22,8 +22,8 @@ const SQL_SYSTEMS: ReadonlyMap<string, SqlDialect> = new Map([
   ['db2', 'standard'],
   ['ibm.db2', 'standard'],
   ['trino', 'standard'],
-  ['clickhouse', 'standard'],
-  ['other_sql', 'standard'],
+  ['clickhouse', 'backslash'],
+  ['other_sql', 'backslash'],
   ['mysql', 'mysql'],
   ['mariadb', 'mysql'],
 ])

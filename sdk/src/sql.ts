@@ -8,8 +8,15 @@
  * One pass over char codes, no regular expressions: it runs for every database span.
  */
 
-/** How a dialect quotes: MySQL takes `"…"` as a string literal, the others as an identifier. */
-export type SqlDialect = 'standard' | 'mysql'
+/**
+ * How a dialect quotes.
+ * - `standard`: a quote inside `'…'` is doubled and a backslash is a character (PostgreSQL since 9.1,
+ *   SQL Server, Oracle, SQLite, DB2, Trino); `E'…'` strings take backslash escapes.
+ * - `backslash`: as standard, but a backslash also escapes inside `'…'` (ClickHouse, and SQL of an
+ *   unknown system: reading a backslash as an escape can only mask more).
+ * - `mysql`: backslash escapes, and `"…"` is a string literal rather than an identifier.
+ */
+export type SqlDialect = 'standard' | 'backslash' | 'mysql'
 
 const QUOTE = 39 // '
 const DQUOTE = 34 // "
@@ -112,9 +119,9 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'standard'): stri
       const end = sql.indexOf('*/', i + 2)
       i = end === -1 ? sql.length : end + 2
     } else if (c === QUOTE) {
-      // A backslash escapes in MySQL strings and in PostgreSQL's E'…'; elsewhere a backslash before
-      // the closing quote is a character, but treating it as an escape only ever masks more.
-      replace(i, endOfQuoted(sql, i, QUOTE, true))
+      // In standard SQL `'\'` is a one-character string: reading that backslash as an escape would
+      // run the literal on to the end of the statement and mask the rest of it.
+      replace(i, endOfQuoted(sql, i, QUOTE, dialect !== 'standard'))
     } else if (c === DQUOTE) {
       if (dialect === 'mysql') replace(i, endOfQuoted(sql, i, DQUOTE, true))
       else i = endOfQuoted(sql, i, DQUOTE, false)
@@ -131,10 +138,11 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'standard'): stri
         while (isDigit(sql.charCodeAt(i))) i++
       }
     } else if (isWordStart(c)) {
-      // A string prefix (E'…', N'…', X'…', B'…', U&'…') belongs to the literal it introduces.
+      // A string prefix (E'…', N'…', X'…', B'…') belongs to the literal it introduces; only E'…'
+      // takes backslash escapes in standard SQL.
       const lower = c | 32
       if (next === QUOTE && (lower === 101 || lower === 110 || lower === 120 || lower === 98)) {
-        replace(i, endOfQuoted(sql, i + 1, QUOTE, true))
+        replace(i, endOfQuoted(sql, i + 1, QUOTE, lower === 101 || dialect !== 'standard'))
         continue
       }
       i++

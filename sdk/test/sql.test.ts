@@ -21,7 +21,13 @@ describe('sanitizeSql', () => {
     expect(sanitizeSql('UPDATE t SET price = 12.50, ratio = .5, big = 1e10, neg = -3')).toBe(
       'UPDATE t SET price = ?, ratio = ?, big = ?, neg = -?',
     )
-    expect(sanitizeSql("SELECT 'it''s', 'a\\'b', 0xFF, X'0A', E'\\n', N'x'")).toBe('SELECT ?, ?, ?, ?, ?, ?')
+    expect(sanitizeSql("SELECT 'it''s', 0xFF, X'0A', E'\\n', E'a\\'b', N'x'")).toBe('SELECT ?, ?, ?, ?, ?, ?')
+  })
+
+  it('reads a backslash as a character in standard strings, and as an escape in MySQL and ClickHouse', () => {
+    expect(sanitizeSql("SELECT '\\', 'secret' FROM t")).toBe('SELECT ?, ? FROM t')
+    expect(sanitizeSql("SELECT 'a\\'b', 'c' FROM t", 'mysql')).toBe('SELECT ?, ? FROM t')
+    expect(sanitizeSql("SELECT 'a\\'b', 'c' FROM t", 'backslash')).toBe('SELECT ?, ? FROM t')
   })
 
   it('masks dollar-quoted strings but keeps $n placeholders', () => {
@@ -41,20 +47,27 @@ describe('sanitizeSql', () => {
     expect(sanitizeSql("SELECT 'unterminated secret")).toBe('SELECT ?')
   })
 
-  it('never lets a string or number literal through, whatever it contains', () => {
-    const literal = fc.oneof(
-      fc.string({ minLength: 1 }).map((s) => `'${s.replaceAll("'", "''")}'`),
-      fc.string({ minLength: 1 }).map((s) => `E'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`),
-      fc.nat().map(String),
-      fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }).map(String),
-    )
-    fc.assert(
-      fc.property(literal, (sql) => {
-        expect(sanitizeSql(`SELECT * FROM t WHERE c = ${sql} ORDER BY id`)).toBe(
-          'SELECT * FROM t WHERE c = ? ORDER BY id',
-        )
-      }),
-    )
+  describe.each([
+    ['standard', (s: string) => `'${s.replaceAll("'", "''")}'`],
+    ['backslash', (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`],
+    ['mysql', (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`],
+  ] as const)('in the %s dialect', (dialect, quote) => {
+    it('never lets a string or number literal through, whatever it contains', () => {
+      const literal = fc.oneof(
+        fc.string({ minLength: 1 }).map(quote),
+        fc.string({ minLength: 1 }).map((s) => `E'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`),
+        fc.nat().map(String),
+        fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }).map(String),
+      )
+      fc.assert(
+        fc.property(literal, (sql) => {
+          expect(sanitizeSql(`SELECT * FROM t WHERE c = ${sql} ORDER BY id`, dialect)).toBe(
+            'SELECT * FROM t WHERE c = ? ORDER BY id',
+          )
+        }),
+        { numRuns: 500 },
+      )
+    })
   })
 
   it('never throws, whatever the input', () => {
