@@ -246,6 +246,22 @@ export function fastReadCodecs(o: SchemaOptions): string[] {
   )
 }
 
+/**
+ * Insert deduplication for the write-ahead log's replays (pipeline/wal.ts): each insert carries an
+ * `insert_deduplication_token` derived from its log segment, and a segment inserted but not yet removed
+ * when the process died is inserted again on start-up. A plain MergeTree remembers no inserts unless told
+ * to (a Replicated one keeps `replicated_deduplication_window` by default, so a cluster needs nothing);
+ * the view's target table too, as the insert dedupes its dependent views
+ * (`deduplicate_blocks_in_dependent_materialized_views`). Checked on chDB: a second insert with the same
+ * token stores nothing, in the table or through the view.
+ */
+export function insertDeduplication(o: SchemaOptions): string[] {
+  if (o.cluster) return []
+  return ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs'].map(
+    (name) => `ALTER TABLE ${table(o, name)} MODIFY SETTING non_replicated_deduplication_window = 1000`,
+  )
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -263,6 +279,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description: 'LZ4 for the attribute, scope and event columns: a trace reads 1.4x faster',
     statements: fastReadCodecs,
+  },
+  {
+    version: 5,
+    description: 'insert deduplication window on the span and log tables: replays of the log store once',
+    statements: insertDeduplication,
   },
 ]
 
