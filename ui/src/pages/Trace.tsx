@@ -223,11 +223,18 @@ export function TracePage() {
     [tree, goTo],
   )
 
+  // The selection lives in the URL and is drawn a moment after goTo: a second Enter pressed before
+  // that steps on from where the first one went, not again from the span still drawn as selected.
+  const lastStep = useRef<{ from: string | undefined; to: string }>(undefined)
   const step = useCallback(
     (direction: 1 | -1) => {
       if (!tree || !mask) return
-      const target = stepMatch(tree, mask.matches, selectedId, direction)
-      if (target) goTo(target)
+      const pending = lastStep.current
+      const origin = pending && pending.from === selectedId ? pending.to : selectedId
+      const target = stepMatch(tree, mask.matches, origin, direction)
+      if (!target) return
+      lastStep.current = { from: selectedId, to: target.id }
+      goTo(target)
     },
     [tree, mask, selectedId, goTo],
   )
