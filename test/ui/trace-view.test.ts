@@ -156,7 +156,8 @@ describe.skipIf(!CHROMIUM)('trace view in a browser: minimap, search, folds', ()
     // Two quick Enters, the second pressed before the first one's step is drawn, take two steps: both
     // are dispatched in one task, so no render can come between them.
     await search.evaluate((input) => {
-      for (let i = 0; i < 2; i++) input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+      for (let i = 0; i < 2; i++)
+        input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
     })
     await expect.poll(() => count.textContent()).toBe(`3 of ${QUERIES + 2}`)
     const firstQuery = sent.spans.find((s) => s.spec.name === 'SELECT orders')!.spanId
