@@ -67,6 +67,15 @@ export const ERR = {
     'INVALID_ARGUMENT',
     'the webhook URL is not one alerts may send to',
   ),
+  /** A TraceQL or LogQL query (the Tempo and Loki read APIs) that does not parse. */
+  BAD_QUERY: def('SKEIN_ERR_BAD_QUERY', 400, 'INVALID_ARGUMENT', 'the query does not parse'),
+  /** A TraceQL or LogQL construct outside the subset Skein answers; the message names it. */
+  UNSUPPORTED_QUERY: def(
+    'SKEIN_ERR_UNSUPPORTED_QUERY',
+    400,
+    'INVALID_ARGUMENT',
+    'the query uses a construct Skein does not support',
+  ),
   /** Storage refused the rows of a request as invalid (after decoding accepted them). */
   STORAGE_REJECTED: def('SKEIN_ERR_STORAGE_REJECTED', 400, 'INVALID_ARGUMENT', 'storage refused the data'),
   UNAUTHORIZED: def('SKEIN_ERR_UNAUTHORIZED', 401, 'UNAUTHENTICATED', 'missing or wrong bearer token'),
