@@ -8,6 +8,7 @@
 export * from './alerts.js'
 export * from './answer.js'
 export * from './compact.js'
+export * from './compare.js'
 export * from './levels.js'
 export * from './openapi.js'
 export * from './params.js'

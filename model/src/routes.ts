@@ -6,6 +6,7 @@
 import Type, { type TObject, type TSchema } from 'typebox'
 import { EventsAnswer, RuleInput, RulePatch, RulesAnswer, RuleView, SilenceInput } from './alerts.js'
 import { COMPACT_MEDIA_TYPE } from './compact.js'
+import { CompareAnswer, CompareQuery, TraceDiffAnswer, TraceDiffPath } from './compare.js'
 import {
   AlertEventsQuery,
   AlertRulePath,
@@ -146,6 +147,28 @@ export const ROUTES = {
     tags: ['traces'],
     params: SpanPath,
     response: { 200: SpanDetailAnswer },
+    errors: BY_ID,
+  }),
+  compare: route({
+    method: 'GET',
+    url: '/api/v1/compare',
+    summary: 'What sets a selection of requests (slow, failing, with an attribute) apart from the rest',
+    description:
+      "The compared spans are a service's entry spans (kind Server or Consumer, or roots) in the range, of an operation if given. The selection (duration bounds, status, attributes: at least one) is compared with the rest (or all, baseline=all): attribute key=value pairs over-represented in it, descendant operations by path that occur more often, more times or take longer in its traces, and log patterns of its traces. Ranked by a test statistic (two-proportion z, Welch t); past the sample sizes, a uniform sample of traces, whose size the answer gives.",
+    tags: ['traces'],
+    querystring: CompareQuery,
+    response: { 200: CompareAnswer },
+    errors: READ,
+  }),
+  diffTraces: route({
+    method: 'GET',
+    url: '/api/v1/traces/:a/diff/:b',
+    summary: 'Two traces matched span by span: what only one has, what got slower',
+    description:
+      'Spans are matched by path (service: name from the root, with a sibling index among siblings of the same service and name). deltaMs is b minus a.',
+    tags: ['traces'],
+    params: TraceDiffPath,
+    response: { 200: TraceDiffAnswer },
     errors: BY_ID,
   }),
   searchLogs: route({

@@ -14,13 +14,16 @@ import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { COMPACT_MEDIA_TYPE, openApiDocument, ROUTES } from '@skein/model'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { compatRoutes } from '../compat/routes.js'
 import type { Config } from '../config.js'
 import { asSkeinError, clip, type SkeinError, skeinError, toHttp } from '../errors.js'
 import { clientErrorHandler, frameworkErrors, fromFastifyError } from '../http/errors.js'
 import { allowHosts, publicRoutes, requireToken } from '../http/guard.js'
 import { SECURITY_HEADERS, securityHeaders } from '../http/headers.js'
+import { compareParams, compareRequests } from './compare.js'
 import type { Db } from './db.js'
 import { dependencies, dependenciesParams } from './dependencies.js'
+import { diffTraces } from './diff.js'
 import { latencyParams, operationLatency } from './latency.js'
 import { logSearchParams, searchLogs } from './logs.js'
 import { listOperations, operationsParams } from './operations.js'
@@ -169,6 +172,14 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     handler: (req) => getTraceSpan(db, req.params.traceId.toLowerCase(), req.params.spanId.toLowerCase()),
   })
   api.route({
+    ...declared(ROUTES.compare),
+    handler: (req) => compareRequests(db, compareParams(req.query)),
+  })
+  api.route({
+    ...declared(ROUTES.diffTraces),
+    handler: (req) => diffTraces(db, req.params.a.toLowerCase(), req.params.b.toLowerCase()),
+  })
+  api.route({
     ...declared(ROUTES.searchLogs),
     handler: (req) => searchLogs(db, logSearchParams(req.query)),
   })
@@ -197,6 +208,8 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     handler: (req) => dependencies(db, dependenciesParams(req.query)),
   })
 
+  // Tempo's and Loki's read APIs (/tempo/…, /loki/api/v1/…), for Grafana's and Perses' data sources.
+  compatRoutes(app, db)
   for (const register of deps.extraRoutes ?? []) register(app)
   // Any other path under /api is an API 404, behind the token like the API itself.
   app.all('/api/*', apiNotFound)

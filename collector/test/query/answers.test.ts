@@ -108,6 +108,16 @@ describe('answers of the query API', () => {
     expect(
       (await expectAnswer('dependencies', '/api/v1/dependencies?lookback=4h')).edges.length,
     ).toBeGreaterThan(0)
+    const compared = await expectAnswer(
+      'compare',
+      '/api/v1/compare?service=gateway&minDurationMs=200&lookback=4h&baseline=all',
+    )
+    expect(compared.selection.count).toBeGreaterThan(0)
+    const diff = await expectAnswer(
+      'diffTraces',
+      `/api/v1/traces/${shop.orders.traceId}/diff/${shop.failedOrder.traceId}`,
+    )
+    expect(diff.spans.length).toBeGreaterThan(0)
     await expectAnswer('openapi', '/api/v1/openapi.json')
   })
 
