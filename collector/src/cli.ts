@@ -7,6 +7,7 @@ import { registerServe } from './cli/serve.js'
 import { registerSlow } from './cli/slow.js'
 import { registerTrace } from './cli/trace.js'
 import { registerTraces } from './cli/traces.js'
+import { registerWhy } from './cli/why.js'
 
 const program = new Command()
 program
@@ -25,6 +26,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerTrace,
   registerLogs,
   registerAlerts,
+  registerWhy,
 ]
 for (const register of COMMANDS) register(program)
 

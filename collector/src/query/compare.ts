@@ -535,8 +535,11 @@ function label(span: { service: string; name: string }): string {
 
 /** The slowest selection traces, and baseline traces nearest the baseline's median. */
 function examples(compared: readonly ComparedRow[]): CompareAnswer['exampleTraceIds'] {
-  const sel = compared.filter((c) => c.s).sort((a, b) => Number(b.durationNs) - Number(a.durationNs))
-  const base = compared.filter((c) => c.b).sort((a, b) => Number(a.durationNs) - Number(b.durationNs))
+  // Ties broken by id: the same data gives the same examples, whatever order the rows came in.
+  const order = (a: ComparedRow, b: ComparedRow) =>
+    Number(a.durationNs) - Number(b.durationNs) || a.traceId.localeCompare(b.traceId)
+  const sel = compared.filter((c) => c.s).sort((a, b) => order(b, a))
+  const base = compared.filter((c) => c.b).sort(order)
   const mid = Math.floor(base.length / 2)
   const around = base.slice(Math.max(0, mid - Math.floor(EXAMPLES / 2)), mid + Math.ceil(EXAMPLES / 2))
   const ids = (rows: ComparedRow[]) => [...new Set(rows.map((r) => r.traceId))].slice(0, EXAMPLES)
