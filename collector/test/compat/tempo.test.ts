@@ -1,0 +1,226 @@
+/**
+ * Skein as Tempo for Grafana's Tempo data source: requests shaped as Grafana's Go data source sends them
+ * (protobuf `Accept` for a trace by id, `start`/`end` in Unix seconds, `q` in TraceQL, `tags` in logfmt)
+ * on a real collector holding a shop's traces sent with the OTLP exporter. Protobuf answers are decoded
+ * with OTLP's schema (test/helpers/otlp-proto.ts) and compared with what was sent.
+ */
+import { parser } from '@grafana/lezer-traceql'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
+import { decodeTempoTrace, decodeTempoTraceV2 } from '../../../test/helpers/otlp-proto.js'
+import { type Shop, sendShop } from '../query/shop-fixture.js'
+
+let collector: RunningCollector
+let shop: Shop
+let tempo: string
+let range: string
+
+beforeAll(async () => {
+  collector = await startCollector()
+  shop = await sendShop(collector.ingestUrl)
+  tempo = `${collector.apiUrl}/tempo`
+  range = `start=${Math.floor(shop.base / 1000) - 60}&end=${Math.ceil(Date.now() / 1000)}`
+})
+afterAll(async () => {
+  await collector?.stop()
+})
+
+/** Every TraceQL query of this file parses with the grammar Grafana's editor uses. */
+function parses(q: string): string {
+  let bad = false
+  parser.parse(q).iterate({
+    enter(n) {
+      if (n.type.isError) bad = true
+    },
+  })
+  expect(bad, `${q} parses with @grafana/lezer-traceql`).toBe(false)
+  return q
+}
+
+async function traceql(q: string, extra = ''): Promise<any[]> {
+  const url = `${tempo}/api/search?q=${encodeURIComponent(parses(q))}&${range}&limit=20&spss=3${extra}`
+  const { status, body } = await getJson(url)
+  expect(status, JSON.stringify(body)).toBe(200)
+  return body.traces
+}
+const ids = (traces: any[]) => traces.map((t) => t.traceID)
+
+describe('Tempo API: status', () => {
+  it('answers the echo and build info that Grafana checks a data source with', async () => {
+    const echo = await fetch(`${tempo}/api/echo`)
+    expect(echo.status).toBe(200)
+    expect(await echo.text()).toBe('echo')
+    const { body } = await getJson(`${tempo}/api/status/buildinfo`)
+    expect(body.version).toMatch(/^2\.\d+\.\d+$/)
+  })
+})
+
+describe('Tempo API: a trace by id', () => {
+  it('answers v2 in protobuf with every span as sent: ids, parents, services, names, kinds, durations, attributes', async () => {
+    const o = shop.orders
+    const res = await fetch(`${tempo}/api/v2/traces/${o.traceId}`, {
+      headers: { Accept: 'application/protobuf' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('application/protobuf')
+    const spans = decodeTempoTraceV2(new Uint8Array(await res.arrayBuffer()))
+    expect(spans.map((s) => s.spanId).sort()).toEqual(o.spans.map((s) => s.spanId).sort())
+    for (const sent of o.spans) {
+      const got = spans.find((s) => s.spanId === sent.spanId)
+      expect(got).toMatchObject({
+        traceId: o.traceId,
+        parentSpanId: sent.parentSpanId,
+        name: sent.spec.name,
+        service: sent.spec.service,
+        startNs: sent.startNs,
+        durationNs: String(Math.round(sent.spec.ms * 1e6)),
+        // OTLP numbers: SpanKind server 2, client 3, internal 1 (the API's + 1).
+        kind: (sent.spec.kind ?? 0) + 1,
+      })
+      expect(got?.resource['deployment.environment']).toBe('test')
+      for (const [k, v] of Object.entries(sent.spec.attributes ?? {}))
+        expect(got?.attributes[k]).toBe(String(v))
+    }
+  })
+
+  it('answers v1 in protobuf as a Trace, and gives the error status and its message', async () => {
+    const f = shop.failedOrder
+    const res = await fetch(`${tempo}/api/traces/${f.traceId}`, {
+      headers: { Accept: 'application/protobuf' },
+    })
+    const spans = decodeTempoTrace(new Uint8Array(await res.arrayBuffer()))
+    const failed = spans.find((s) => s.spanId === f.span('GET /orders/:id').spanId)
+    expect(failed).toMatchObject({ statusCode: 2, statusMessage: 'boom', attributes: { tenant: 'acme' } })
+  })
+
+  it('answers in OTLP JSON otherwise (base64 ids, enum names, nanoseconds as strings)', async () => {
+    const o = shop.orders
+    const { status, body } = await getJson(`${tempo}/api/traces/${o.traceId}`)
+    expect(status).toBe(200)
+    const spans = body.batches.flatMap((b: any) => b.scopeSpans.flatMap((s: any) => s.spans))
+    const root = spans.find((s: any) => s.name === 'GET /orders')
+    expect(Buffer.from(root.traceId, 'base64').toString('hex')).toBe(o.traceId)
+    expect(root).toMatchObject({ kind: 'SPAN_KIND_SERVER', startTimeUnixNano: o.spans[0].startNs })
+    const v2 = await getJson(`${tempo}/api/v2/traces/${o.traceId}`)
+    expect(v2.body.trace.resourceSpans.length).toBe(body.batches.length)
+  })
+
+  it('says 404 for an unknown id and 400 for an id that is not hex', async () => {
+    expect((await fetch(`${tempo}/api/v2/traces/${'ab'.repeat(16)}`)).status).toBe(404)
+    const bad = await getJson(`${tempo}/api/v2/traces/not-an-id`)
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.message).toContain('traceID')
+  })
+})
+
+describe('Tempo API: TraceQL search', () => {
+  it('answers with Tempo shapes: ids, root, string nanoseconds, integer durationMs, spanSets of matched spans', async () => {
+    const [t, ...rest] = await traceql('{ resource.service.name = "payments" && status = error }')
+    expect(rest).toEqual([])
+    const c = shop.checkout
+    expect(t).toMatchObject({
+      traceID: c.traceId,
+      rootServiceName: 'gateway',
+      rootTraceName: 'POST /checkout',
+      startTimeUnixNano: c.spans[0].startNs,
+      durationMs: 1000,
+    })
+    expect(Number.isInteger(t.durationMs)).toBe(true)
+    expect(t.spanSets[0].matched).toBe(1)
+    expect(t.spanSets[0].spans[0]).toMatchObject({
+      spanID: c.span('charge').spanId,
+      startTimeUnixNano: c.span('charge').startNs,
+      durationNanos: '800000000',
+    })
+    expect(t.serviceStats).toEqual({ gateway: { spanCount: 1 }, payments: { spanCount: 1, errorCount: 1 } })
+  })
+
+  it('matches the planted child only under its planted parent (> child, >> descendant)', async () => {
+    const q1 = '{ resource.service.name = "orders" } > { resource.service.name = "db" }'
+    expect(ids(await traceql(q1))).toEqual([shop.orders.traceId])
+    const [t] = await traceql(q1)
+    expect(t.spanSets[0].spans.map((s: any) => s.spanID)).toEqual([shop.orders.span('SELECT orders').spanId])
+    // db is a grandchild of gateway: not a child, but a descendant.
+    expect(await traceql('{ resource.service.name = "gateway" } > { resource.service.name = "db" }')).toEqual(
+      [],
+    )
+    expect(
+      ids(await traceql('{ resource.service.name = "gateway" } >> { resource.service.name = "db" }')),
+    ).toEqual([shop.orders.traceId])
+  })
+
+  it('combines spansets with && and ||, and filters on intrinsics and attributes', async () => {
+    expect(ids(await traceql('{ name = "charge" } || { name = "query" }'))).toEqual([
+      shop.search.traceId,
+      shop.checkout.traceId,
+    ])
+    expect(await traceql('{ name = "charge" } && { name = "query" }')).toEqual([])
+    expect(ids(await traceql('{ span.tenant = "acme" && kind = server }'))).toEqual([
+      shop.failedOrder.traceId,
+    ])
+    expect(ids(await traceql('{ duration > 700ms }'))).toEqual([shop.checkout.traceId])
+    expect(ids(await traceql('{ name =~ "GET /orders.*" && duration >= 250ms }'))).toEqual([
+      shop.failedOrder.traceId,
+    ])
+    expect(ids(await traceql('{ rootName = "GET /search" }'))).toEqual([shop.search.traceId])
+    expect(ids(await traceql('{ traceDuration > 400ms && rootServiceName = "gateway" }'))).toEqual([
+      shop.search.traceId,
+      shop.checkout.traceId,
+    ])
+    expect(ids(await traceql('{ .http.route = "/orders/:id" }'))).toEqual([
+      shop.failedOrder.traceId,
+      shop.orders.traceId,
+    ])
+  })
+
+  it('takes tags in logfmt and Go durations, as the older search form sends them', async () => {
+    const url = `${tempo}/api/search?tags=${encodeURIComponent('service.name="orders" tenant=acme')}&minDuration=100ms&${range}`
+    const { body } = await getJson(url)
+    expect(ids(body.traces)).toEqual([shop.failedOrder.traceId])
+  })
+
+  it('refuses what the subset does not cover with a 400 naming it, and what does not parse with a 400 saying where', async () => {
+    for (const [q, part] of [
+      ['{ name = "a" } | count() > 2', 'count()'],
+      ['{ name = "a" } | select(span.foo)', 'select'],
+      ['{ event.name = "x" }', 'event'],
+      ['{ name = "a" } << { name = "b" }', '<<'],
+    ]) {
+      const { status, body } = await getJson(`${tempo}/api/search?q=${encodeURIComponent(q)}&${range}`)
+      expect(status, q).toBe(400)
+      expect(body.error.code).toBe('SKEIN_ERR_UNSUPPORTED_QUERY')
+      expect(body.error.message).toContain(part)
+    }
+    const { status, body } = await getJson(
+      `${tempo}/api/search?q=${encodeURIComponent('{ name = }')}&${range}`,
+    )
+    expect(status).toBe(400)
+    expect(body.error.code).toBe('SKEIN_ERR_BAD_QUERY')
+  })
+})
+
+describe('Tempo API: tags', () => {
+  it('lists tag names by scope (v2) and all together (v1)', async () => {
+    const { body } = await getJson(`${tempo}/api/v2/search/tags?${range}`)
+    const scope = (name: string) => body.scopes.find((s: any) => s.name === name).tags
+    expect(scope('resource')).toEqual(expect.arrayContaining(['service.name', 'deployment.environment']))
+    expect(scope('span')).toEqual(expect.arrayContaining(['http.route', 'tenant']))
+    expect(scope('intrinsic')).toEqual(expect.arrayContaining(['name', 'status', 'duration', 'kind']))
+    const v1 = await getJson(`${tempo}/api/search/tags?${range}`)
+    expect(v1.body.tagNames).toEqual(expect.arrayContaining(['service.name', 'http.route', 'tenant']))
+  })
+
+  it('lists the values of a tag, typed in v2', async () => {
+    const v2 = await getJson(`${tempo}/api/v2/search/tag/resource.service.name/values?${range}`)
+    expect(v2.body.tagValues).toEqual(
+      expect.arrayContaining([
+        { type: 'string', value: 'gateway' },
+        { type: 'string', value: 'payments' },
+      ]),
+    )
+    const status = await getJson(`${tempo}/api/v2/search/tag/status/values?${range}`)
+    expect(status.body.tagValues).toContainEqual({ type: 'keyword', value: 'error' })
+    const v1 = await getJson(`${tempo}/api/search/tag/tenant/values?${range}`)
+    expect(v1.body.tagValues).toEqual(['acme'])
+  })
+})
