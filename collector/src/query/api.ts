@@ -15,7 +15,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { COMPACT_MEDIA_TYPE, openApiDocument, ROUTES } from '@skein/model'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { compatRoutes } from '../compat/routes.js'
-import { compatRoutes } from '../compat/routes.js'
 import type { Config } from '../config.js'
 import { asSkeinError, clip, type SkeinError, skeinError, toHttp } from '../errors.js'
 import { clientErrorHandler, frameworkErrors, fromFastifyError } from '../http/errors.js'
@@ -209,8 +208,6 @@ export async function createApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     handler: (req) => dependencies(db, dependenciesParams(req.query)),
   })
 
-  // Tempo's and Loki's read APIs (/tempo/…, /loki/api/v1/…), for Grafana's and Perses' data sources.
-  compatRoutes(app, db)
   // Tempo's and Loki's read APIs (/tempo/…, /loki/api/v1/…), for Grafana's and Perses' data sources.
   compatRoutes(app, db)
   for (const register of deps.extraRoutes ?? []) register(app)
