@@ -5,8 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Db } from '../query/db.js'
+import { lokiRoutes } from './loki.js'
 import { tempoRoutes } from './tempo.js'
 
 export function compatRoutes(app: FastifyInstance, db: Db): void {
   tempoRoutes(app, db)
+  lokiRoutes(app, db)
 }

@@ -6,7 +6,12 @@
  */
 import { parser } from '@grafana/lezer-traceql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
+import {
+  eventually,
+  getJson,
+  type RunningCollector,
+  startCollector,
+} from '../../../test/helpers/collector.js'
 import { decodeTempoTrace, decodeTempoTraceV2 } from '../../../test/helpers/otlp-proto.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
 
@@ -20,6 +25,11 @@ beforeAll(async () => {
   shop = await sendShop(collector.ingestUrl)
   tempo = `${collector.apiUrl}/tempo`
   range = `start=${Math.floor(shop.base / 1000) - 60}&end=${Math.ceil(Date.now() / 1000)}`
+  // Acknowledged spans reach the store a moment later (the write-ahead log's writer).
+  await eventually(async () => {
+    const { body } = await getJson(`${tempo}/api/search?q=${encodeURIComponent('{}')}&${range}&limit=100`)
+    return body.traces?.length === 5
+  })
 })
 afterAll(async () => {
   await collector?.stop()
