@@ -173,10 +173,13 @@ function pipeline(node: SyntaxNode, q: string, sel: LogSelection): void {
       pipeline(c, q, sel)
       continue
     }
-    if (c.name !== 'PipelineStage') return unsupported('this pipeline stage', textOf(q, c))
+    if (c.name !== 'PipelineStage') unsupported('this pipeline stage', textOf(q, c))
     const stage = children(c).filter((x) => x.name !== 'Pipe')
     const s = stage[0]
-    if (!s || stage.length !== 1) return unsupported('this pipeline stage', textOf(q, c))
+    if (!s || stage.length !== 1) {
+      unsupported('this pipeline stage', textOf(q, c))
+      return
+    }
     switch (s.name) {
       case 'LineFilters':
         lineFilters(s, q, sel.lineFilters)
@@ -248,7 +251,7 @@ function rangeAggregation(node: SyntaxNode, q: string): LogQuery {
   const fn = op?.firstChild?.name
   if (fn !== 'CountOverTime' && fn !== 'Rate')
     return unsupported(`the function ${op ? textOf(q, op) : '?'}`, textOf(q, node))
-  if (!inner || inner.name !== 'LogRangeExpr') return unsupported('this range expression', textOf(q, node))
+  if (inner?.name !== 'LogRangeExpr') return unsupported('this range expression', textOf(q, node))
   const range = children(inner).find((c) => c.name === 'Range')
   const dur = range?.firstChild ? parseGoDuration(textOf(q, range.firstChild)) : undefined
   if (dur === undefined || dur <= 0n)
@@ -344,8 +347,7 @@ export function parseLogQL(q: string): LogQuery {
     },
   })
   const expr = tree.topNode.firstChild
-  if (!expr || expr.name !== 'Expr' || !expr.firstChild)
-    throw skeinError('BAD_QUERY', 'LogQL: the query is empty')
+  if (expr?.name !== 'Expr' || !expr.firstChild) throw skeinError('BAD_QUERY', 'LogQL: the query is empty')
   const top = expr.firstChild
   if (top.name === 'LogExpr') return { kind: 'logs', selection: logExpr(top, q) }
   if (top.name === 'MetricExpr') return metric(top, q)
