@@ -4,36 +4,21 @@
  * rows as a JSON push. Each stream is read into the JSON push shape and handed to `decodeLokiJson`, so
  * both forms get one set of checks, one mapping and Loki's error wording.
  *
- * logproto (pkg/push/push.proto):
- *   PushRequest   { repeated StreamAdapter streams = 1; }
- *   StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; uint64 hash = 3; }
- *   EntryAdapter  { google.protobuf.Timestamp timestamp = 1; string line = 2;
- *                   repeated LabelPairAdapter structuredMetadata = 3; repeated LabelPairAdapter parsed = 4; }
- *   LabelPairAdapter { string name = 1; string value = 2; }
- *   Timestamp     { int64 seconds = 1; int32 nanos = 2; }
+ * The messages of logproto (pkg/push/push.proto) are declared below as the decoder reads them.
  * `labels` is the Prometheus text form of the stream's labels: `{app="shop", env="prod"}`.
  */
 import { clip, skeinError } from '../errors.js'
 import type { Decoded, LogRow } from '../rows.js'
 import { decodeLokiJson, type LokiOptions } from './loki.js'
-import { ProtoReader, WIRE_LEN, WIRE_VARINT, wireTypes } from './protobuf.js'
+import { ProtoReader, protoMessage } from './protobuf.js'
 
-const REQ_STREAMS = (1 << 3) | WIRE_LEN
-const ST_LABELS = (1 << 3) | WIRE_LEN
-const ST_ENTRIES = (2 << 3) | WIRE_LEN
-const EN_TIMESTAMP = (1 << 3) | WIRE_LEN
-const EN_LINE = (2 << 3) | WIRE_LEN
-const EN_METADATA = (3 << 3) | WIRE_LEN
-const TS_SECONDS = (1 << 3) | WIRE_VARINT
-const TS_NANOS = (2 << 3) | WIRE_VARINT
-const LP_NAME = (1 << 3) | WIRE_LEN
-const LP_VALUE = (2 << 3) | WIRE_LEN
-
-const REQ_FIELDS = wireTypes({ 1: WIRE_LEN })
-const ST_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_VARINT })
-const EN_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN, 4: WIRE_LEN })
-const TS_FIELDS = wireTypes({ 1: WIRE_VARINT, 2: WIRE_VARINT })
-const LP_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN })
+const PUSH_REQUEST = protoMessage('message PushRequest { repeated StreamAdapter streams = 1; }')
+const STREAM = protoMessage(`message StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2;
+  uint64 hash = 3; }`)
+const ENTRY = protoMessage(`message EntryAdapter { Timestamp timestamp = 1; string line = 2;
+  repeated LabelPairAdapter structuredMetadata = 3; repeated LabelPairAdapter parsed = 4; }`)
+const TIMESTAMP = protoMessage('message Timestamp { int64 seconds = 1; int32 nanos = 2; }')
+const LABEL_PAIR = protoMessage('message LabelPairAdapter { string name = 1; string value = 2; }')
 
 type Entry = [string, string] | [string, string, Record<string, string>]
 
@@ -46,10 +31,9 @@ export function decodeLokiProto(buf: Uint8Array, opts: LokiOptions): Decoded<Log
   const end = r.len
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === REQ_STREAMS) {
-      const len = r.length(end, 'PushRequest.streams')
-      streams.push(readStream(r, r.pos + len, streams.length, labelSets))
-    } else r.other(tag, end, REQ_FIELDS, 'PushRequest')
+    if (tag === PUSH_REQUEST.tag.streams) {
+      streams.push(readStream(r, r.sub(end, PUSH_REQUEST.what.streams), streams.length, labelSets))
+    } else r.other(tag, end, PUSH_REQUEST)
   }
   return decodeLokiJson({ streams }, opts)
 }
@@ -59,11 +43,9 @@ function readStream(r: ProtoReader, end: number, i: number, labelSets: Map<strin
   const values: Entry[] = []
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === ST_ENTRIES) {
-      const len = r.length(end, 'StreamAdapter.entries')
-      values.push(readEntry(r, r.pos + len))
-    } else if (tag === ST_LABELS) labels = r.string(end, 'StreamAdapter.labels')
-    else r.other(tag, end, ST_FIELDS, 'StreamAdapter')
+    if (tag === STREAM.tag.entries) values.push(readEntry(r, r.sub(end, STREAM.what.entries)))
+    else if (tag === STREAM.tag.labels) labels = r.string(end, STREAM.what.labels)
+    else r.other(tag, end, STREAM)
   }
   if (labels === undefined) throw skeinError('BAD_LOKI', `streams[${i}]: no labels`)
   let stream = labelSets.get(labels)
@@ -80,16 +62,13 @@ function readEntry(r: ProtoReader, end: number): Entry {
   let meta: Record<string, string> | undefined
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === EN_LINE) line = r.string(end, 'EntryAdapter.line')
-    else if (tag === EN_TIMESTAMP) {
-      const len = r.length(end, 'EntryAdapter.timestamp')
-      ts = readTimestamp(r, r.pos + len)
-    } else if (tag === EN_METADATA) {
-      const len = r.length(end, 'EntryAdapter.structuredMetadata')
-      const [name, value] = readLabelPair(r, r.pos + len)
+    if (tag === ENTRY.tag.line) line = r.string(end, ENTRY.what.line)
+    else if (tag === ENTRY.tag.timestamp) ts = readTimestamp(r, r.sub(end, ENTRY.what.timestamp))
+    else if (tag === ENTRY.tag.structuredMetadata) {
+      const [name, value] = readLabelPair(r, r.sub(end, ENTRY.what.structuredMetadata))
       meta ??= {}
       meta[name] = value
-    } else r.other(tag, end, EN_FIELDS, 'EntryAdapter')
+    } else r.other(tag, end, ENTRY)
   }
   return meta ? [ts, line, meta] : [ts, line]
 }
@@ -98,28 +77,24 @@ function readEntry(r: ProtoReader, end: number): Entry {
 function readTimestamp(r: ProtoReader, end: number): string {
   let sLo = 0
   let sHi = 0
-  let nLo = 0
-  let nHi = 0
+  // An int32 is read as its low 32 bits (a negative one comes sign-extended to 10 bytes).
+  let nanos = 0
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === TS_SECONDS) {
+    if (tag === TIMESTAMP.tag.nanos) nanos = r.varint32(end)
+    else if (tag === TIMESTAMP.tag.seconds) {
       r.varint64(end)
-      sLo = r.lo >>> 0
-      sHi = r.hi >>> 0
-    } else if (tag === TS_NANOS) {
-      r.varint64(end)
-      nLo = r.lo >>> 0
-      nHi = r.hi >>> 0
-    } else r.other(tag, end, TS_FIELDS, 'Timestamp')
+      sLo = r.lo
+      sHi = r.hi
+    } else r.other(tag, end, TIMESTAMP)
   }
   // The usual case, without BigInt: seconds after 2001 and below 2^53, nanos within a second.
-  if (sHi < 0x200000 && nHi === 0 && nLo < 1e9) {
+  if (sHi < 0x200000 && nanos < 1e9) {
     const seconds = sHi * 4294967296 + sLo
-    if (seconds >= 1e9) return `${seconds}${String(nLo).padStart(9, '0')}`
+    if (seconds >= 1e9) return `${seconds}${String(nanos).padStart(9, '0')}`
   }
   const seconds = BigInt.asIntN(64, (BigInt(sHi) << 32n) | BigInt(sLo))
-  const nanos = BigInt.asIntN(32, BigInt(nLo))
-  return String(seconds * 1_000_000_000n + nanos)
+  return String(seconds * 1_000_000_000n + BigInt.asIntN(32, BigInt(nanos)))
 }
 
 function readLabelPair(r: ProtoReader, end: number): [string, string] {
@@ -127,9 +102,9 @@ function readLabelPair(r: ProtoReader, end: number): [string, string] {
   let value = ''
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === LP_NAME) name = r.string(end, 'LabelPairAdapter.name')
-    else if (tag === LP_VALUE) value = r.string(end, 'LabelPairAdapter.value')
-    else r.other(tag, end, LP_FIELDS, 'LabelPairAdapter')
+    if (tag === LABEL_PAIR.tag.name) name = r.string(end, LABEL_PAIR.what.name)
+    else if (tag === LABEL_PAIR.tag.value) value = r.string(end, LABEL_PAIR.what.value)
+    else r.other(tag, end, LABEL_PAIR)
   }
   return [name, value]
 }

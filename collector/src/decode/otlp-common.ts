@@ -10,41 +10,17 @@
  */
 import { skeinError } from '../errors.js'
 import type { StrMap } from '../rows.js'
-import {
-  badProtobuf,
-  i64ToDecimal,
-  MAX_DEPTH,
-  type ProtoReader,
-  WIRE_I64,
-  WIRE_LEN,
-  WIRE_VARINT,
-  wireTypes,
-} from './protobuf.js'
+import { badProtobuf, i64ToDecimal, MAX_DEPTH, type ProtoReader, protoMessage } from './protobuf.js'
 
-// Tags (field << 3 | wire type) of common.proto, named by message and field.
-const KV_KEY = (1 << 3) | 2
-const KV_VALUE = (2 << 3) | 2
-const AV_STRING = (1 << 3) | 2
-const AV_BOOL = (2 << 3) | 0
-const AV_INT = (3 << 3) | 0
-const AV_DOUBLE = (4 << 3) | 1
-const AV_ARRAY = (5 << 3) | 2
-const AV_KVLIST = (6 << 3) | 2
-const AV_BYTES = (7 << 3) | 2
-const LIST_VALUES = (1 << 3) | 2
-
-// Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
-const KV_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN })
-const AV_FIELDS = wireTypes({
-  1: WIRE_LEN,
-  2: WIRE_VARINT,
-  3: WIRE_VARINT,
-  4: WIRE_I64,
-  5: WIRE_LEN,
-  6: WIRE_LEN,
-  7: WIRE_LEN,
-})
-const LIST_FIELDS = wireTypes({ 1: WIRE_LEN })
+// opentelemetry/proto/common/v1/common.proto (AnyValue's fields are one oneof there).
+const KEY_VALUE = protoMessage('message KeyValue { string key = 1; AnyValue value = 2; }')
+const ANY_VALUE = protoMessage(`message AnyValue { string string_value = 1; bool bool_value = 2;
+  int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; KeyValueList kvlist_value = 6;
+  bytes bytes_value = 7; }`)
+const ARRAY_VALUE = protoMessage('message ArrayValue { repeated AnyValue values = 1; }')
+const KEY_VALUE_LIST = protoMessage('message KeyValueList { repeated KeyValue values = 1; }')
+const AV = ANY_VALUE.tag
+const AV_WHAT = ANY_VALUE.what
 
 /** Hex of the all-zero ids: well-formed, and taken by every reader to mean "none". */
 export const ZERO_TRACE_ID = '0'.repeat(32)
@@ -75,11 +51,11 @@ export function readKeyValue(r: ProtoReader, end: number, map: StrMap, depth = 0
   let value = inJson ? 'null' : ''
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === KV_KEY) key = r.string(end, 'KeyValue.key')
-    else if (tag === KV_VALUE) {
-      const len = r.length(end, 'KeyValue.value')
-      value = inJson ? readValue(r, r.pos + len, depth, true, 'null') : readAnyValue(r, r.pos + len, depth)
-    } else r.other(tag, end, KV_FIELDS, 'KeyValue')
+    if (tag === KEY_VALUE.tag.key) key = r.string(end, KEY_VALUE.what.key)
+    else if (tag === KEY_VALUE.tag.value) {
+      const valueEnd = r.sub(end, KEY_VALUE.what.value)
+      value = inJson ? readValue(r, valueEnd, depth, true, 'null') : readAnyValue(r, valueEnd, depth)
+    } else r.other(tag, end, KEY_VALUE)
   }
   setAttr(map, key, value)
 }
@@ -88,9 +64,9 @@ export function readKeyValue(r: ProtoReader, end: number, map: StrMap, depth = 0
 export function readAnyValue(r: ProtoReader, end: number, depth: number): string {
   // Most values are a string_value alone: read here, small enough for V8 to inline into the attribute
   // loop, where the general reader is not (measured: 4% of decodeTracesProto's time without this).
-  if (r.pos < end && r.buf[r.pos] === AV_STRING) {
+  if (r.pos < end && r.buf[r.pos] === AV.string_value) {
     r.pos++
-    const s = r.string(end, 'AnyValue.string_value')
+    const s = r.string(end, AV_WHAT.string_value)
     return r.pos === end ? s : readValue(r, end, depth, false, s)
   }
   return readValue(r, end, depth, false, '')
@@ -105,42 +81,38 @@ function readValue(r: ProtoReader, end: number, depth: number, inJson: boolean, 
   while (r.pos < end) {
     const tag = r.tag(end)
     switch (tag) {
-      case AV_STRING: {
-        const s = r.string(end, 'AnyValue.string_value')
+      case AV.string_value: {
+        const s = r.string(end, AV_WHAT.string_value)
         out = inJson ? JSON.stringify(s) : s
         break
       }
-      case AV_BOOL:
+      case AV.bool_value:
         r.varint64(end)
         out = r.lo !== 0 || r.hi !== 0 ? 'true' : 'false'
         break
-      case AV_INT:
+      case AV.int_value:
         r.varint64(end)
         out = i64ToDecimal(r.hi, r.lo)
         break
-      case AV_DOUBLE: {
+      case AV.double_value: {
         const d = r.double(end)
         out = inJson ? doubleJson(d) : String(d)
         break
       }
-      case AV_ARRAY: {
-        const len = r.length(end, 'AnyValue.array_value')
-        out = readArrayJson(r, r.pos + len, depth + 1)
+      case AV.array_value:
+        out = readArrayJson(r, r.sub(end, AV_WHAT.array_value), depth + 1)
         break
-      }
-      case AV_KVLIST: {
-        const len = r.length(end, 'AnyValue.kvlist_value')
-        out = readKvListJson(r, r.pos + len, depth + 1)
+      case AV.kvlist_value:
+        out = readKvListJson(r, r.sub(end, AV_WHAT.kvlist_value), depth + 1)
         break
-      }
-      case AV_BYTES: {
-        const start = r.bytes(end, 'AnyValue.bytes_value')
+      case AV.bytes_value: {
+        const start = r.bytes(end, AV_WHAT.bytes_value)
         const b64 = r.base64(start, r.pos)
         out = inJson ? `"${b64}"` : b64
         break
       }
       default:
-        r.other(tag, end, AV_FIELDS, 'AnyValue')
+        r.other(tag, end, ANY_VALUE)
     }
   }
   return out
@@ -152,12 +124,11 @@ function readArrayJson(r: ProtoReader, end: number, depth: number): string {
   let first = true
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === LIST_VALUES) {
-      const len = r.length(end, 'ArrayValue.values')
-      const v = readValue(r, r.pos + len, depth, true, 'null')
+    if (tag === ARRAY_VALUE.tag.values) {
+      const v = readValue(r, r.sub(end, ARRAY_VALUE.what.values), depth, true, 'null')
       out += first ? v : `,${v}`
       first = false
-    } else r.other(tag, end, LIST_FIELDS, 'ArrayValue')
+    } else r.other(tag, end, ARRAY_VALUE)
   }
   return `${out}]`
 }
@@ -167,10 +138,9 @@ function readKvListJson(r: ProtoReader, end: number, depth: number): string {
   const entries: StrMap = {}
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === LIST_VALUES) {
-      const len = r.length(end, 'KeyValueList.values')
-      readKeyValue(r, r.pos + len, entries, depth, true)
-    } else r.other(tag, end, LIST_FIELDS, 'KeyValueList')
+    if (tag === KEY_VALUE_LIST.tag.values) {
+      readKeyValue(r, r.sub(end, KEY_VALUE_LIST.what.values), entries, depth, true)
+    } else r.other(tag, end, KEY_VALUE_LIST)
   }
   return kvListJson(entries)
 }

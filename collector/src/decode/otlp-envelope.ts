@@ -24,7 +24,7 @@ import {
   str,
   withPath,
 } from './otlp-common.js'
-import { ProtoReader, WIRE_LEN, WIRE_VARINT, wireTypes } from './protobuf.js'
+import { type ProtoMessage, ProtoReader, protoMessage } from './protobuf.js'
 
 /** Reads one leaf message (`r` up to `end`) and pushes its row on `out.rows`, or counts it in `out.rejected`. */
 export type ProtoLeaf<R> = (r: ProtoReader, end: number, out: Decoded<R>) => void
@@ -78,15 +78,18 @@ interface EnvelopeColumns {
   scopeSchemaUrl: number
 }
 
-/** Field names for protobuf errors ('ResourceSpans.scope_spans'), built once rather than per message. */
+/**
+ * The envelope's messages under the signal's names, and field names for protobuf errors
+ * ('ResourceSpans.scope_spans'), built once rather than per message.
+ */
 interface ProtoNames {
-  request: string
+  request: ProtoMessage<string>
   requestResources: string
-  resource: string
+  resource: ProtoMessage<string>
   resourceResource: string
   resourceScopes: string
   resourceSchemaUrl: string
-  scope: string
+  scope: ProtoMessage<string>
   scopeScope: string
   scopeLeaves: string
   scopeSchemaUrl: string
@@ -123,13 +126,13 @@ function signal<R>(spec: SignalSpec<R>): Signal<R> {
       scopeSchemaUrl: at('ScopeSchemaUrl'),
     },
     proto: {
-      request,
+      request: { ...REQUEST, name: request },
       requestResources: `${request}.${snake(resource)}`,
-      resource,
+      resource: { ...RESOURCE_MESSAGE, name: resource },
       resourceResource: `${resource}.resource`,
       resourceScopes: `${resource}.${snake(scope)}`,
       resourceSchemaUrl: `${resource}.schema_url`,
-      scope,
+      scope: { ...SCOPE_MESSAGE, name: scope },
       scopeScope: `${scope}.scope`,
       scopeLeaves: `${scope}.${leaves}`,
       scopeSchemaUrl: `${scope}.schema_url`,
@@ -190,28 +193,18 @@ function fillScope(rows: unknown[][], first: number, at: EnvelopeColumns, scope:
 // ---------------------------------------------------------------------------------------------
 // Protobuf
 
-// Tags (field << 3 | wire type): the envelope's field numbers are the same in trace.proto and logs.proto.
-const REQ_RESOURCES = (1 << 3) | 2
-const RES_RESOURCE = (1 << 3) | 2
-const RES_SCOPES = (2 << 3) | 2
-const RES_SCHEMA_URL = (3 << 3) | 2
-const SCOPE_SCOPE = (1 << 3) | 2
-const SCOPE_LEAVES = (2 << 3) | 2
-const SCOPE_SCHEMA_URL = (3 << 3) | 2
-// Resource (resource.proto) and InstrumentationScope (common.proto).
-const RESOURCE_ATTRIBUTES = (1 << 3) | 2
-const IS_NAME = (1 << 3) | 2
-const IS_VERSION = (2 << 3) | 2
-const IS_ATTRIBUTES = (3 << 3) | 2
-
-// Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
-const REQ_FIELDS = wireTypes({ 1: WIRE_LEN })
-// Resource{Spans,Logs}: resource, scope_*, schema_url; Scope{Spans,Logs}: scope, leaves, schema_url.
-const ENVELOPE_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN })
-// Resource: attributes, dropped_attributes_count, entity_refs.
-const RESOURCE_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_VARINT, 3: WIRE_LEN })
-// InstrumentationScope: name, version, attributes, dropped_attributes_count.
-const IS_FIELDS = wireTypes({ 1: WIRE_LEN, 2: WIRE_LEN, 3: WIRE_LEN, 4: WIRE_VARINT })
+// The envelope's field numbers are the same in trace.proto and logs.proto; the walker uses these under the
+// signal's own names (Signal.proto), so that errors say 'ResourceSpans' or 'ResourceLogs'.
+const REQUEST = protoMessage('message ExportServiceRequest { repeated ResourceMessage resources = 1; }')
+const RESOURCE_MESSAGE = protoMessage(`message ResourceMessage { Resource resource = 1;
+  repeated ScopeMessage scopes = 2; string schema_url = 3; }`)
+const SCOPE_MESSAGE = protoMessage(`message ScopeMessage { InstrumentationScope scope = 1;
+  repeated Leaf leaves = 2; string schema_url = 3; }`)
+// resource.proto and common.proto.
+const RESOURCE = protoMessage(`message Resource { repeated KeyValue attributes = 1;
+  uint32 dropped_attributes_count = 2; repeated EntityRef entity_refs = 3; }`)
+const SCOPE = protoMessage(`message InstrumentationScope { string name = 1; string version = 2;
+  repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }`)
 
 /**
  * Decodes an Export{Trace,Logs}ServiceRequest in protobuf into rows of the signal's table. Leaves the
@@ -223,10 +216,9 @@ function walkProto<R>(buf: Uint8Array, sig: Signal<R>): Decoded<R> {
   const end = r.len
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === REQ_RESOURCES) {
-      const len = r.length(end, sig.proto.requestResources)
-      readResourceMessage(r, r.pos + len, sig, out)
-    } else r.other(tag, end, REQ_FIELDS, sig.proto.request)
+    if (tag === REQUEST.tag.resources) {
+      readResourceMessage(r, r.sub(end, sig.proto.requestResources), sig, out)
+    } else r.other(tag, end, sig.proto.request)
   }
   return out
 }
@@ -238,15 +230,11 @@ function readResourceMessage<R>(r: ProtoReader, end: number, sig: Signal<R>, out
   let schemaUrl = ''
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === RES_SCOPES) {
-      const len = r.length(end, names.resourceScopes)
-      readScopeMessage(r, r.pos + len, sig, out)
-    } else if (tag === RES_RESOURCE) {
-      const len = r.length(end, names.resourceResource)
-      readResource(r, r.pos + len, attrs)
-    } else if (tag === RES_SCHEMA_URL && sig.at.resourceSchemaUrl >= 0) {
+    if (tag === RESOURCE_MESSAGE.tag.scopes) readScopeMessage(r, r.sub(end, names.resourceScopes), sig, out)
+    else if (tag === RESOURCE_MESSAGE.tag.resource) readResource(r, r.sub(end, names.resourceResource), attrs)
+    else if (tag === RESOURCE_MESSAGE.tag.schema_url && sig.at.resourceSchemaUrl >= 0) {
       schemaUrl = r.string(end, names.resourceSchemaUrl)
-    } else r.other(tag, end, ENVELOPE_FIELDS, names.resource)
+    } else r.other(tag, end, names.resource)
   }
   fillResource(out.rows as unknown[][], first, sig.at, attrs, schemaUrl)
 }
@@ -259,15 +247,11 @@ function readScopeMessage<R>(r: ProtoReader, end: number, sig: Signal<R>, out: D
   let schemaUrl = ''
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === SCOPE_LEAVES) {
-      const len = r.length(end, names.scopeLeaves)
-      readLeaf(r, r.pos + len, out)
-    } else if (tag === SCOPE_SCOPE) {
-      const len = r.length(end, names.scopeScope)
-      readScope(r, r.pos + len, scope)
-    } else if (tag === SCOPE_SCHEMA_URL && sig.at.scopeSchemaUrl >= 0) {
+    if (tag === SCOPE_MESSAGE.tag.leaves) readLeaf(r, r.sub(end, names.scopeLeaves), out)
+    else if (tag === SCOPE_MESSAGE.tag.scope) readScope(r, r.sub(end, names.scopeScope), scope)
+    else if (tag === SCOPE_MESSAGE.tag.schema_url && sig.at.scopeSchemaUrl >= 0) {
       schemaUrl = r.string(end, names.scopeSchemaUrl)
-    } else r.other(tag, end, ENVELOPE_FIELDS, names.scope)
+    } else r.other(tag, end, names.scope)
   }
   fillScope(out.rows as unknown[][], first, sig.at, scope, schemaUrl)
 }
@@ -279,10 +263,8 @@ function readScopeMessage<R>(r: ProtoReader, end: number, sig: Signal<R>, out: D
 function readResource(r: ProtoReader, end: number, attrs: StrMap): void {
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === RESOURCE_ATTRIBUTES) {
-      const len = r.length(end, 'Resource.attributes')
-      readKeyValue(r, r.pos + len, attrs)
-    } else r.other(tag, end, RESOURCE_FIELDS, 'Resource')
+    if (tag === RESOURCE.tag.attributes) readKeyValue(r, r.sub(end, RESOURCE.what.attributes), attrs)
+    else r.other(tag, end, RESOURCE)
   }
 }
 
@@ -290,12 +272,11 @@ function readResource(r: ProtoReader, end: number, attrs: StrMap): void {
 function readScope(r: ProtoReader, end: number, scope: Scope): void {
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === IS_NAME) scope.name = r.string(end, 'InstrumentationScope.name')
-    else if (tag === IS_VERSION) scope.version = r.string(end, 'InstrumentationScope.version')
-    else if (tag === IS_ATTRIBUTES) {
-      const len = r.length(end, 'InstrumentationScope.attributes')
-      readKeyValue(r, r.pos + len, scope.attributes)
-    } else r.other(tag, end, IS_FIELDS, 'InstrumentationScope')
+    if (tag === SCOPE.tag.name) scope.name = r.string(end, SCOPE.what.name)
+    else if (tag === SCOPE.tag.version) scope.version = r.string(end, SCOPE.what.version)
+    else if (tag === SCOPE.tag.attributes)
+      readKeyValue(r, r.sub(end, SCOPE.what.attributes), scope.attributes)
+    else r.other(tag, end, SCOPE)
   }
 }
 

@@ -30,15 +30,24 @@ import {
   ZERO_TRACE_ID,
 } from './otlp-common.js'
 import { decoders, reject } from './otlp-envelope.js'
-import {
-  type ProtoReader,
-  u64ToDecimal,
-  WIRE_I32,
-  WIRE_I64,
-  WIRE_LEN,
-  WIRE_VARINT,
-  wireTypes,
-} from './protobuf.js'
+import { type ProtoReader, protoMessage } from './protobuf.js'
+
+const REJECT_TRACE_ID = 'log record with an invalid trace id (must be empty or 16 bytes)'
+const REJECT_SPAN_ID = 'log record with an invalid span id (must be empty or 8 bytes)'
+
+// opentelemetry/proto/logs/v1/logs.proto (field 4 is reserved; event_name has no column in the exporter's
+// table; severity_number is an enum, int32 on the wire).
+const LOG_RECORD = protoMessage(`message LogRecord {
+  fixed64 time_unix_nano = 1; fixed64 observed_time_unix_nano = 11; int32 severity_number = 2;
+  string severity_text = 3; AnyValue body = 5; repeated KeyValue attributes = 6;
+  uint32 dropped_attributes_count = 7; fixed32 flags = 8; bytes trace_id = 9; bytes span_id = 10;
+  string event_name = 12; }`)
+
+const SEVERITY_NAMES: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 }
+for (const [i, n] of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].entries()) {
+  SEVERITY_NAMES[`SEVERITY_NUMBER_${n}`] = i * 4 + 1
+  for (let k = 2; k <= 4; k++) SEVERITY_NAMES[`SEVERITY_NUMBER_${n}${k}`] = i * 4 + k
+}
 
 /**
  * Decoders of an OTLP ExportLogsServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
@@ -53,95 +62,31 @@ export const { proto: decodeLogsProto, json: decodeLogsJson } = decoders<LogRow>
   readJson: jsonLogRecord,
 })
 
-const REJECT_TRACE_ID = 'log record with an invalid trace id (must be empty or 16 bytes)'
-const REJECT_SPAN_ID = 'log record with an invalid span id (must be empty or 8 bytes)'
-
-// Tags (field << 3 | wire type), from opentelemetry/proto/logs/v1/logs.proto.
-const LR_TIME = (1 << 3) | 1
-const LR_SEVERITY_NUMBER = (2 << 3) | 0
-const LR_SEVERITY_TEXT = (3 << 3) | 2
-const LR_BODY = (5 << 3) | 2
-const LR_ATTRIBUTES = (6 << 3) | 2
-const LR_FLAGS = (8 << 3) | 5
-const LR_TRACE_ID = (9 << 3) | 2
-const LR_SPAN_ID = (10 << 3) | 2
-const LR_OBSERVED_TIME = (11 << 3) | 1
-
-// Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
-// LogRecord (field 4 is reserved; event_name 12 has no column in the exporter's table).
-const LR_FIELDS = wireTypes({
-  1: WIRE_I64,
-  2: WIRE_VARINT,
-  3: WIRE_LEN,
-  5: WIRE_LEN,
-  6: WIRE_LEN,
-  7: WIRE_VARINT,
-  8: WIRE_I32,
-  9: WIRE_LEN,
-  10: WIRE_LEN,
-  11: WIRE_I64,
-  12: WIRE_LEN,
-})
-
-const SEVERITY_NAMES: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 }
-for (const [i, n] of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].entries()) {
-  SEVERITY_NAMES[`SEVERITY_NUMBER_${n}`] = i * 4 + 1
-  for (let k = 2; k <= 4; k++) SEVERITY_NAMES[`SEVERITY_NUMBER_${n}${k}`] = i * 4 + k
-}
-
 function readLogRecord(r: ProtoReader, end: number, out: Decoded<LogRow>): void {
   // The row is filled by name as the fields come (a later occurrence of a field wins, as in protobuf).
   const row = newLogRow()
   const attrs: StrMap = {}
-  let timeHi = 0
-  let timeLo = 0
-  let observedHi = 0
-  let observedLo = 0
+  const T = LOG_RECORD.tag
+  const W = LOG_RECORD.what
+  let timeAt = -1
+  let observedAt = -1
   while (r.pos < end) {
     const tag = r.tag(end)
-    switch (tag) {
-      case LR_TIME:
-        r.fixed64(end)
-        timeHi = r.hi
-        timeLo = r.lo
-        break
-      case LR_OBSERVED_TIME:
-        r.fixed64(end)
-        observedHi = r.hi
-        observedLo = r.lo
-        break
-      case LR_SEVERITY_NUMBER:
-        row[L.SeverityNumber] = r.varint32(end)
-        break
-      case LR_SEVERITY_TEXT:
-        row[L.SeverityText] = r.string(end, 'LogRecord.severity_text')
-        break
-      case LR_BODY: {
-        const len = r.length(end, 'LogRecord.body')
-        row[L.Body] = readAnyValue(r, r.pos + len, 0)
-        break
-      }
-      case LR_ATTRIBUTES: {
-        const len = r.length(end, 'LogRecord.attributes')
-        readKeyValue(r, r.pos + len, attrs)
-        break
-      }
-      case LR_FLAGS:
-        row[L.TraceFlags] = r.fixed32(end) & 0xff
-        break
-      case LR_TRACE_ID:
-        row[L.TraceId] = r.id(end, 'LogRecord.trace_id')
-        break
-      case LR_SPAN_ID:
-        row[L.SpanId] = r.id(end, 'LogRecord.span_id')
-        break
-      default:
-        r.other(tag, end, LR_FIELDS, 'LogRecord')
-    }
+    // In the order the OTel SDKs write the fields, as the switch this replaced had them.
+    if (tag === T.time_unix_nano) timeAt = r.fixed64At(end)
+    else if (tag === T.observed_time_unix_nano) observedAt = r.fixed64At(end)
+    else if (tag === T.severity_number) row[L.SeverityNumber] = r.varint32(end)
+    else if (tag === T.severity_text) row[L.SeverityText] = r.string(end, W.severity_text)
+    else if (tag === T.body) row[L.Body] = readAnyValue(r, r.sub(end, W.body), 0)
+    else if (tag === T.attributes) readKeyValue(r, r.sub(end, W.attributes), attrs)
+    else if (tag === T.trace_id) row[L.TraceId] = r.id(end, W.trace_id)
+    else if (tag === T.span_id) row[L.SpanId] = r.id(end, W.span_id)
+    else if (tag === T.flags) row[L.TraceFlags] = r.fixed32(end) & 0xff
+    else r.other(tag, end, LOG_RECORD)
   }
   if (!idsStand(row, out)) return
-  const useObserved = timeHi === 0 && timeLo === 0
-  row[L.Timestamp] = useObserved ? u64ToDecimal(observedHi, observedLo) : u64ToDecimal(timeHi, timeLo)
+  const time = r.u64At(timeAt)
+  row[L.Timestamp] = time !== '0' ? time : r.u64At(observedAt)
   row[L.LogAttributes] = attrs
   out.rows.push(row)
 }

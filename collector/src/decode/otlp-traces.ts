@@ -23,16 +23,7 @@ import {
   ZERO_TRACE_ID,
 } from './otlp-common.js'
 import { decoders, reject } from './otlp-envelope.js'
-import {
-  durationNs,
-  type ProtoReader,
-  u64ToDecimal,
-  WIRE_I32,
-  WIRE_I64,
-  WIRE_LEN,
-  WIRE_VARINT,
-  wireTypes,
-} from './protobuf.js'
+import { type ProtoReader, protoMessage } from './protobuf.js'
 
 /**
  * Decoders of an OTLP ExportTraceServiceRequest, in protobuf (bytes) and in OTLP/JSON (already parsed),
@@ -79,158 +70,72 @@ const REJECT_TRACE_ID = 'span with an invalid trace id (must be 16 bytes, not al
 const REJECT_SPAN_ID = 'span with an invalid span id (must be 8 bytes, not all zero)'
 const REJECT_PARENT_ID = 'span with an invalid parent span id (must be empty or 8 bytes)'
 
-// Tags (field << 3 | wire type), from opentelemetry/proto/trace/v1/trace.proto.
-const SPAN_TRACE_ID = (1 << 3) | 2
-const SPAN_SPAN_ID = (2 << 3) | 2
-const SPAN_TRACE_STATE = (3 << 3) | 2
-const SPAN_PARENT_SPAN_ID = (4 << 3) | 2
-const SPAN_NAME = (5 << 3) | 2
-const SPAN_KIND_TAG = (6 << 3) | 0
-const SPAN_START = (7 << 3) | 1
-const SPAN_END = (8 << 3) | 1
-const SPAN_ATTRIBUTES = (9 << 3) | 2
-const SPAN_EVENTS = (11 << 3) | 2
-const SPAN_LINKS = (13 << 3) | 2
-const SPAN_STATUS = (15 << 3) | 2
-const EVENT_TIME = (1 << 3) | 1
-const EVENT_NAME = (2 << 3) | 2
-const EVENT_ATTRIBUTES = (3 << 3) | 2
-const LINK_TRACE_ID = (1 << 3) | 2
-const LINK_SPAN_ID = (2 << 3) | 2
-const LINK_TRACE_STATE = (3 << 3) | 2
-const LINK_ATTRIBUTES = (4 << 3) | 2
-const STATUS_MESSAGE = (2 << 3) | 2
-const STATUS_CODE_TAG = (3 << 3) | 0
+// opentelemetry/proto/trace/v1/trace.proto (Event and Link are nested in Span there).
+const SPAN = protoMessage(`message Span {
+  bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5;
+  int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
+  repeated KeyValue attributes = 9; uint32 dropped_attributes_count = 10; repeated Event events = 11;
+  uint32 dropped_events_count = 12; repeated Link links = 13; uint32 dropped_links_count = 14;
+  Status status = 15; fixed32 flags = 16; }`)
+const EVENT = protoMessage(`message Span.Event { fixed64 time_unix_nano = 1; string name = 2;
+  repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }`)
+const LINK = protoMessage(`message Span.Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3;
+  repeated KeyValue attributes = 4; uint32 dropped_attributes_count = 5; fixed32 flags = 6; }`)
+// Field 1 is reserved.
+const STATUS = protoMessage('message Status { string message = 2; int32 code = 3; }')
 
-// Wire types of every field of each message, for wrong-wire-type detection (see ProtoReader.other).
-const SPAN_FIELDS = wireTypes({
-  1: WIRE_LEN,
-  2: WIRE_LEN,
-  3: WIRE_LEN,
-  4: WIRE_LEN,
-  5: WIRE_LEN,
-  6: WIRE_VARINT,
-  7: WIRE_I64,
-  8: WIRE_I64,
-  9: WIRE_LEN,
-  10: WIRE_VARINT,
-  11: WIRE_LEN,
-  12: WIRE_VARINT,
-  13: WIRE_LEN,
-  14: WIRE_VARINT,
-  15: WIRE_LEN,
-  16: WIRE_I32,
-})
-// Event: time_unix_nano, name, attributes, dropped_attributes_count.
-const EVENT_FIELDS = wireTypes({ 1: WIRE_I64, 2: WIRE_LEN, 3: WIRE_LEN, 4: WIRE_VARINT })
-// Link: trace_id, span_id, trace_state, attributes, dropped_attributes_count, flags.
-const LINK_FIELDS = wireTypes({
-  1: WIRE_LEN,
-  2: WIRE_LEN,
-  3: WIRE_LEN,
-  4: WIRE_LEN,
-  5: WIRE_VARINT,
-  6: WIRE_I32,
-})
-// Status: message, code (field 1 is reserved).
-const STATUS_FIELDS = wireTypes({ 2: WIRE_LEN, 3: WIRE_VARINT })
+// The row's nested columns (parallel arrays), which a new row shares empty until its first event or link.
+const EVENT_COLUMNS = [S['Events.Timestamp'], S['Events.Name'], S['Events.Attributes']]
+const LINK_COLUMNS = [S['Links.TraceId'], S['Links.SpanId'], S['Links.TraceState'], S['Links.Attributes']]
 
 function readSpan(r: ProtoReader, end: number, out: Decoded<SpanRow>): void {
   // The row is filled by name as the fields come (a later occurrence of a field wins, as in protobuf);
   // the ids are checked once the span is complete.
   const row = newSpanRow()
   const attrs: StrMap = {}
+  const T = SPAN.tag
+  const W = SPAN.what
   let kind = 0
-  let startHi = 0
-  let startLo = 0
-  let endHi = 0
-  let endLo = 0
+  let startAt = -1
+  let endAt = -1
   let statusCode = 0
-  // Until the first event or link, the row keeps the shared empty arrays.
   let events = false
   let links = false
   while (r.pos < end) {
     const tag = r.tag(end)
-    switch (tag) {
-      case SPAN_TRACE_ID:
-        row[S.TraceId] = r.id(end, 'Span.trace_id')
-        break
-      case SPAN_SPAN_ID:
-        row[S.SpanId] = r.id(end, 'Span.span_id')
-        break
-      case SPAN_TRACE_STATE:
-        row[S.TraceState] = r.string(end, 'Span.trace_state')
-        break
-      case SPAN_PARENT_SPAN_ID:
-        row[S.ParentSpanId] = r.id(end, 'Span.parent_span_id')
-        break
-      case SPAN_NAME:
-        row[S.SpanName] = r.string(end, 'Span.name')
-        break
-      case SPAN_KIND_TAG:
-        kind = r.varint32(end)
-        break
-      case SPAN_START:
-        r.fixed64(end)
-        startHi = r.hi
-        startLo = r.lo
-        break
-      case SPAN_END:
-        r.fixed64(end)
-        endHi = r.hi
-        endLo = r.lo
-        break
-      case SPAN_ATTRIBUTES: {
-        const len = r.length(end, 'Span.attributes')
-        readKeyValue(r, r.pos + len, attrs)
-        break
-      }
-      case SPAN_EVENTS: {
-        const len = r.length(end, 'Span.events')
-        if (!events) {
-          events = true
-          row[S['Events.Timestamp']] = []
-          row[S['Events.Name']] = []
-          row[S['Events.Attributes']] = []
-        }
-        readEvent(r, r.pos + len, row)
-        break
-      }
-      case SPAN_LINKS: {
-        const len = r.length(end, 'Span.links')
-        if (!links) {
-          links = true
-          row[S['Links.TraceId']] = []
-          row[S['Links.SpanId']] = []
-          row[S['Links.TraceState']] = []
-          row[S['Links.Attributes']] = []
-        }
-        readLink(r, r.pos + len, row)
-        break
-      }
-      case SPAN_STATUS: {
-        const len = r.length(end, 'Span.status')
-        const sEnd = r.pos + len
-        while (r.pos < sEnd) {
-          const t = r.tag(sEnd)
-          if (t === STATUS_MESSAGE) row[S.StatusMessage] = r.string(sEnd, 'Status.message')
-          else if (t === STATUS_CODE_TAG) statusCode = r.varint32(sEnd)
-          else r.other(t, sEnd, STATUS_FIELDS, 'Status')
-        }
-        break
-      }
-      default:
-        r.other(tag, end, SPAN_FIELDS, 'Span')
-    }
+    // A span has many attributes and one of each other field: attributes are asked for first.
+    if (tag === T.attributes) readKeyValue(r, r.sub(end, W.attributes), attrs)
+    else if (tag === T.trace_id) row[S.TraceId] = r.id(end, W.trace_id)
+    else if (tag === T.span_id) row[S.SpanId] = r.id(end, W.span_id)
+    else if (tag === T.parent_span_id) row[S.ParentSpanId] = r.id(end, W.parent_span_id)
+    else if (tag === T.name) row[S.SpanName] = r.string(end, W.name)
+    else if (tag === T.kind) kind = r.varint32(end)
+    else if (tag === T.start_time_unix_nano) startAt = r.fixed64At(end)
+    else if (tag === T.end_time_unix_nano) endAt = r.fixed64At(end)
+    else if (tag === T.status) statusCode = readStatus(r, r.sub(end, W.status), row, statusCode)
+    else if (tag === T.events) {
+      if (!events) events = ownColumns(row, EVENT_COLUMNS)
+      readEvent(r, r.sub(end, W.events), row)
+    } else if (tag === T.links) {
+      if (!links) links = ownColumns(row, LINK_COLUMNS)
+      readLink(r, r.sub(end, W.links), row)
+    } else if (tag === T.trace_state) row[S.TraceState] = r.string(end, W.trace_state)
+    else r.other(tag, end, SPAN)
   }
 
   if (!idsStand(row, out)) return
-  row[S.Timestamp] = u64ToDecimal(startHi, startLo)
+  row[S.Timestamp] = r.u64At(startAt)
   row[S.SpanKind] = kindName(kind)
   row[S.SpanAttributes] = attrs
-  row[S.Duration] = durationNs(startHi, startLo, endHi, endLo)
+  row[S.Duration] = r.durationAt(startAt, endAt)
   row[S.StatusCode] = statusName(statusCode)
   out.rows.push(row)
+}
+
+/** Gives the row arrays of its own in `columns` (in place of the shared empty ones); true. */
+function ownColumns(row: SpanRow, columns: readonly number[]): true {
+  for (const c of columns) (row as unknown[])[c] = []
+  return true
 }
 
 /**
@@ -247,45 +152,60 @@ function idsStand(row: SpanRow, out: Decoded<SpanRow>): boolean {
   return true
 }
 
-/** Appends an event to the row's Events columns (parallel arrays). */
+/** Reads a Status: its message into the row; returns its code (`code` if it sets none). */
+function readStatus(r: ProtoReader, end: number, row: SpanRow, code: number): number {
+  while (r.pos < end) {
+    const tag = r.tag(end)
+    if (tag === STATUS.tag.message) row[S.StatusMessage] = r.string(end, STATUS.what.message)
+    else if (tag === STATUS.tag.code) code = r.varint32(end)
+    else r.other(tag, end, STATUS)
+  }
+  return code
+}
+
+/** Reads an event into the row's Events columns. */
 function readEvent(r: ProtoReader, end: number, row: SpanRow): void {
-  let hi = 0
-  let lo = 0
+  let timeAt = -1
   let name = ''
   const attrs: StrMap = {}
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === EVENT_TIME) {
-      r.fixed64(end)
-      hi = r.hi
-      lo = r.lo
-    } else if (tag === EVENT_NAME) name = r.string(end, 'Span.Event.name')
-    else if (tag === EVENT_ATTRIBUTES) {
-      const len = r.length(end, 'Span.Event.attributes')
-      readKeyValue(r, r.pos + len, attrs)
-    } else r.other(tag, end, EVENT_FIELDS, 'Span.Event')
+    if (tag === EVENT.tag.time_unix_nano) timeAt = r.fixed64At(end)
+    else if (tag === EVENT.tag.name) name = r.string(end, EVENT.what.name)
+    else if (tag === EVENT.tag.attributes) readKeyValue(r, r.sub(end, EVENT.what.attributes), attrs)
+    else r.other(tag, end, EVENT)
   }
-  row[S['Events.Timestamp']].push(u64ToDecimal(hi, lo))
-  row[S['Events.Name']].push(name)
-  row[S['Events.Attributes']].push(attrs)
+  pushEvent(row, r.u64At(timeAt), name, attrs)
 }
 
-/** Appends a link to the row's Links columns (parallel arrays). */
+/** Reads a link into the row's Links columns. */
 function readLink(r: ProtoReader, end: number, row: SpanRow): void {
+  const T = LINK.tag
+  const W = LINK.what
   let traceId = ''
   let spanId = ''
   let state = ''
   const attrs: StrMap = {}
   while (r.pos < end) {
     const tag = r.tag(end)
-    if (tag === LINK_TRACE_ID) traceId = r.id(end, 'Span.Link.trace_id')
-    else if (tag === LINK_SPAN_ID) spanId = r.id(end, 'Span.Link.span_id')
-    else if (tag === LINK_TRACE_STATE) state = r.string(end, 'Span.Link.trace_state')
-    else if (tag === LINK_ATTRIBUTES) {
-      const len = r.length(end, 'Span.Link.attributes')
-      readKeyValue(r, r.pos + len, attrs)
-    } else r.other(tag, end, LINK_FIELDS, 'Span.Link')
+    if (tag === T.trace_id) traceId = r.id(end, W.trace_id)
+    else if (tag === T.span_id) spanId = r.id(end, W.span_id)
+    else if (tag === T.trace_state) state = r.string(end, W.trace_state)
+    else if (tag === T.attributes) readKeyValue(r, r.sub(end, W.attributes), attrs)
+    else r.other(tag, end, LINK)
   }
+  pushLink(row, traceId, spanId, state, attrs)
+}
+
+/** Appends an event to the row's Events columns, which must be the row's own (`ownColumns`). */
+function pushEvent(row: SpanRow, time: string, name: string, attrs: StrMap): void {
+  row[S['Events.Timestamp']].push(time)
+  row[S['Events.Name']].push(name)
+  row[S['Events.Attributes']].push(attrs)
+}
+
+/** Appends a link to the row's Links columns, which must be the row's own (`ownColumns`). */
+function pushLink(row: SpanRow, traceId: string, spanId: string, state: string, attrs: StrMap): void {
   row[S['Links.TraceId']].push(traceId)
   row[S['Links.SpanId']].push(spanId)
   row[S['Links.TraceState']].push(state)
@@ -315,41 +235,12 @@ function jsonSpan(v: unknown, out: Decoded<SpanRow>): void {
   jsonAttributes(s.attributes, attrs, 'attributes')
   row[S.SpanAttributes] = attrs
 
-  const evTs: string[] = []
-  const evName: string[] = []
-  const evAttrs: StrMap[] = []
   const events = arrayOrNone(s.events, 'events')
-  for (let i = 0; i < events.length; i++) {
-    const e = objectOrNone(events[i], `events[${i}]`) ?? {}
-    evTs.push(u64(field(e, 'timeUnixNano', 'time_unix_nano'), `events[${i}].timeUnixNano`))
-    evName.push(str(e.name, `events[${i}].name`))
-    const a: StrMap = {}
-    jsonAttributes(e.attributes, a, `events[${i}].attributes`)
-    evAttrs.push(a)
-  }
-  row[S['Events.Timestamp']] = evTs
-  row[S['Events.Name']] = evName
-  row[S['Events.Attributes']] = evAttrs
-
-  const lkTrace: string[] = []
-  const lkSpan: string[] = []
-  const lkState: string[] = []
-  const lkAttrs: StrMap[] = []
+  if (events.length > 0) ownColumns(row, EVENT_COLUMNS)
+  for (let i = 0; i < events.length; i++) jsonEvent(events[i], `events[${i}]`, row)
   const links = arrayOrNone(s.links, 'links')
-  for (let i = 0; i < links.length; i++) {
-    const l = objectOrNone(links[i], `links[${i}]`) ?? {}
-    // Link ids are not validated (the exporter stores what it gets), only normalized.
-    lkTrace.push(lowerHex(str(field(l, 'traceId', 'trace_id'), `links[${i}].traceId`)))
-    lkSpan.push(lowerHex(str(field(l, 'spanId', 'span_id'), `links[${i}].spanId`)))
-    lkState.push(str(field(l, 'traceState', 'trace_state'), `links[${i}].traceState`))
-    const a: StrMap = {}
-    jsonAttributes(l.attributes, a, `links[${i}].attributes`)
-    lkAttrs.push(a)
-  }
-  row[S['Links.TraceId']] = lkTrace
-  row[S['Links.SpanId']] = lkSpan
-  row[S['Links.TraceState']] = lkState
-  row[S['Links.Attributes']] = lkAttrs
+  if (links.length > 0) ownColumns(row, LINK_COLUMNS)
+  for (let i = 0; i < links.length; i++) jsonLink(links[i], `links[${i}]`, row)
 
   const status = objectOrNone(s.status, 'status')
   row[S.StatusCode] = statusName(
@@ -360,4 +251,26 @@ function jsonSpan(v: unknown, out: Decoded<SpanRow>): void {
   row[S.SpanName] = str(s.name, 'name')
   row[S.SpanKind] = kindName(enumValue(s.kind ?? undefined, SPAN_KIND_NAMES, 'kind'))
   out.rows.push(row)
+}
+
+/** Reads an OTLP/JSON event (at `at`, for errors) into the row's Events columns. */
+function jsonEvent(v: unknown, at: string, row: SpanRow): void {
+  const e = objectOrNone(v, at) ?? {}
+  const time = u64(field(e, 'timeUnixNano', 'time_unix_nano'), `${at}.timeUnixNano`)
+  const name = str(e.name, `${at}.name`)
+  const attrs: StrMap = {}
+  jsonAttributes(e.attributes, attrs, `${at}.attributes`)
+  pushEvent(row, time, name, attrs)
+}
+
+/** Reads an OTLP/JSON link (at `at`, for errors) into the row's Links columns. */
+function jsonLink(v: unknown, at: string, row: SpanRow): void {
+  const l = objectOrNone(v, at) ?? {}
+  // Link ids are not validated (the exporter stores what it gets), only normalized.
+  const traceId = lowerHex(str(field(l, 'traceId', 'trace_id'), `${at}.traceId`))
+  const spanId = lowerHex(str(field(l, 'spanId', 'span_id'), `${at}.spanId`))
+  const state = str(field(l, 'traceState', 'trace_state'), `${at}.traceState`)
+  const attrs: StrMap = {}
+  jsonAttributes(l.attributes, attrs, `${at}.attributes`)
+  pushLink(row, traceId, spanId, state, attrs)
 }

@@ -31,10 +31,70 @@ export function badProtobuf(message: string): never {
 }
 
 /**
- * Expected wire type per field number of a message (-1 for unknown fields), for
- * `ProtoReader.other`. Built once per message type at module load.
+ * A message as a decoder reads it, declared once in the words of its .proto:
+ *
+ *   const LINK = protoMessage(`message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3;
+ *     repeated KeyValue attributes = 4; uint32 dropped_attributes_count = 5; fixed32 flags = 6; }`)
+ *
+ * gives `LINK.tag.trace_id` (field number << 3 | wire type, to switch on), `LINK.what.trace_id`
+ * ('Link.trace_id', for errors) and `LINK.wires` (for `ProtoReader.other`), the field names checked by the
+ * compiler. The wire type follows from the type: scalars as protobuf encodes them, any other type is an
+ * embedded message. Enums are written `int32` (as on the wire) and repeated scalars are not packed here.
  */
-export function wireTypes(spec: Record<number, number>): Int8Array {
+export function protoMessage<const T extends string>(proto: T): ProtoMessage<FieldNames<T>> {
+  const head = /^\s*message\s+([\w.]+)\s*\{/.exec(proto)
+  if (head === null || !proto.trimEnd().endsWith('}')) throw new Error(`not a message: ${proto}`)
+  const name = head[1]
+  const tag: Record<string, number> = {}
+  const what: Record<string, string> = {}
+  const wires: Record<number, number> = {}
+  const decl = /(\w+)\s+(\w+)\s*=\s*(\d+)\s*;/g
+  for (let m = decl.exec(proto); m !== null; m = decl.exec(proto)) {
+    const [, type, field, number] = m
+    const wire = SCALAR_WIRES[type] ?? WIRE_LEN
+    tag[field] = (Number(number) << 3) | wire
+    what[field] = `${name}.${field}`
+    wires[Number(number)] = wire
+  }
+  return { name, tag, what, wires: wireTypes(wires) } as ProtoMessage<FieldNames<T>>
+}
+
+/** What `protoMessage` gives for a message with fields `F`. */
+export interface ProtoMessage<F extends string> {
+  /** The message's name as in the .proto, for errors. */
+  readonly name: string
+  /** Each field's tag: field number << 3 | wire type. */
+  readonly tag: Readonly<Record<F, number>>
+  /** Each field as errors name it: 'Message.field'. */
+  readonly what: Readonly<Record<F, string>>
+  /** Expected wire type per field number (-1 for none), for `ProtoReader.other`. */
+  readonly wires: Int8Array
+}
+
+/** The field names of a message's .proto text: the word before each `= <number>;`. */
+type FieldNames<T extends string> = T extends `${infer Decl};${infer Rest}`
+  ? (Decl extends `${infer Words} = ${string}` ? LastWord<Words> : never) | FieldNames<Rest>
+  : never
+type LastWord<S extends string> = S extends `${string} ${infer R}` ? LastWord<R> : S
+
+const SCALAR_WIRES: Record<string, number> = {
+  int32: WIRE_VARINT,
+  int64: WIRE_VARINT,
+  uint32: WIRE_VARINT,
+  uint64: WIRE_VARINT,
+  sint32: WIRE_VARINT,
+  sint64: WIRE_VARINT,
+  bool: WIRE_VARINT,
+  fixed64: WIRE_I64,
+  sfixed64: WIRE_I64,
+  double: WIRE_I64,
+  fixed32: WIRE_I32,
+  sfixed32: WIRE_I32,
+  float: WIRE_I32,
+}
+
+/** Expected wire type per field number of a message (-1 for unknown fields). */
+function wireTypes(spec: Record<number, number>): Int8Array {
   const max = Math.max(0, ...Object.keys(spec).map(Number))
   const t = new Int8Array(max + 1).fill(-1)
   for (const [f, w] of Object.entries(spec)) t[Number(f)] = w
@@ -158,6 +218,15 @@ export class ProtoReader {
     return n
   }
 
+  /**
+   * Reads the length prefix of an embedded message (checked as `length` does) and returns where the
+   * message ends, for its reader: `readEvent(r, r.sub(end, SPAN.what.events), row)`.
+   */
+  sub(end: number, what: string): number {
+    const n = this.length(end, what)
+    return this.pos + n
+  }
+
   /** Reads a varint of up to 64 bits into `lo`/`hi`. */
   varint64(end: number): void {
     const buf = this.buf
@@ -204,6 +273,37 @@ export class ProtoReader {
     this.lo = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0
     this.hi = (buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16) | (buf[p + 7] << 24)) >>> 0
     this.pos = p + 8
+  }
+
+  /**
+   * Steps over a fixed64 and returns its offset, for `u64At` or `durationAt` once the message is read
+   * (a timestamp is printed once, whichever occurrence of its field wins). -1 stands for an absent field.
+   */
+  fixed64At(end: number): number {
+    const p = this.pos
+    if (p + 8 > end) badProtobuf(`truncated fixed64 at byte ${p}`)
+    this.pos = p + 8
+    return p
+  }
+
+  /** Exact decimal string of the unsigned fixed64 at offset `at` (from `fixed64At`); '0' for -1. */
+  u64At(at: number): string {
+    if (at < 0) return '0'
+    return u64ToDecimal(this.u32At(at + 4), this.u32At(at))
+  }
+
+  /** `durationNs` of two fixed64s at offsets from `fixed64At` (-1: 0). */
+  durationAt(startAt: number, endAt: number): number {
+    const startHi = startAt < 0 ? 0 : this.u32At(startAt + 4)
+    const startLo = startAt < 0 ? 0 : this.u32At(startAt)
+    const endHi = endAt < 0 ? 0 : this.u32At(endAt + 4)
+    const endLo = endAt < 0 ? 0 : this.u32At(endAt)
+    return durationNs(startHi, startLo, endHi, endLo)
+  }
+
+  private u32At(p: number): number {
+    const buf = this.buf
+    return (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0
   }
 
   /** Reads 4 little-endian bytes, unsigned. */
@@ -298,12 +398,15 @@ export class ProtoReader {
   /**
    * For a tag the decoder did not handle itself: a known field with the wrong wire type is
    * malformed (as in the gogo-generated pdata unmarshalers); anything else is skipped (fields we
-   * do not store, and unknown fields for forward compatibility). `wires` comes from `wireTypes`.
+   * do not store, and unknown fields for forward compatibility).
    */
-  other(tag: number, end: number, wires: Int8Array, message: string): void {
+  other(tag: number, end: number, message: ProtoMessage<string>): void {
     const field = tag >>> 3
+    const wires = message.wires
     if (field < wires.length && wires[field] >= 0 && wires[field] !== (tag & 7)) {
-      badProtobuf(`wrong wire type ${WIRE_NAMES[tag & 7]} for ${message} field ${field} at byte ${this.pos}`)
+      badProtobuf(
+        `wrong wire type ${WIRE_NAMES[tag & 7]} for ${message.name} field ${field} at byte ${this.pos}`,
+      )
     }
     this.skip(tag, end)
   }
