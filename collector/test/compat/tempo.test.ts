@@ -5,6 +5,7 @@
  * with OTLP's schema (test/helpers/otlp-proto.ts) and compared with what was sent.
  */
 import { parser } from '@grafana/lezer-traceql'
+import { type TraceSearchForm, traceQLOf } from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   eventually,
@@ -181,6 +182,32 @@ describe('Tempo API: TraceQL search', () => {
       shop.failedOrder.traceId,
       shop.orders.traceId,
     ])
+  })
+
+  it('finds with the search form written as TraceQL (traceQLOf) the traces /api/v1/traces finds with the form', async () => {
+    const cases: [string, TraceSearchForm][] = [
+      ['service=orders&status=error', { service: 'orders', status: 'error' }],
+      ['minDurationMs=400', { minDurationMs: 400 }],
+      ['maxDurationMs=150&service=gateway', { maxDurationMs: 150, service: 'gateway' }],
+      [
+        'operation=GET+/orders/:id&attr=tenant%3Dacme',
+        { operation: 'GET /orders/:id', attrs: ['tenant=acme'] },
+      ],
+      [
+        'attr=deployment.environment%3Dtest&minDurationMs=100&maxDurationMs=300',
+        {
+          attrs: ['deployment.environment=test'],
+          minDurationMs: 100,
+          maxDurationMs: 300,
+        },
+      ],
+    ]
+    for (const [params, form] of cases) {
+      const api = await getJson(`${collector.apiUrl}/api/v1/traces?${params}&lookback=1h`)
+      const expected = api.body.traces.map((t: any) => t.traceId)
+      expect(expected.length, params).toBeGreaterThan(0)
+      expect(ids(await traceql(traceQLOf(form))), traceQLOf(form)).toEqual(expected)
+    }
   })
 
   it('takes tags in logfmt and Go durations, as the older search form sends them', async () => {
