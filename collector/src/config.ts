@@ -358,6 +358,12 @@ const DECLARED = {
     default: 'false',
     help: 'alert webhooks may go to loopback and private addresses (link-local and metadata never)',
   }),
+  /** Links in alert notifications (example traces, the comparison) start with it; see alerts/evidence.ts. */
+  publicUrl: url({
+    flag: '--public-url',
+    env: 'SKEIN_PUBLIC_URL',
+    help: "the address people open the UI at, for links in alert notifications (default: the UI's own address)",
+  }),
   uiDir: text({ flag: '--ui-dir', env: 'SKEIN_UI_DIR', help: 'folder of the built UI (default: ui/dist)' }),
   demo: bool({
     flag: '--demo',

@@ -4,6 +4,7 @@
  * these schemas are the shapes it stores and answers, and what the OpenAPI document shows.
  */
 import Type, { type Static } from 'typebox'
+import { AlertEvidence } from './compare.js'
 
 export const RuleKind = Type.Union([Type.Literal('errorRate'), Type.Literal('latency')])
 export type RuleKind = Static<typeof RuleKind>
@@ -172,6 +173,7 @@ export const AlertEvent = Type.Object({
   errors: Type.Number(),
   p95Ms: Type.Number(),
   notification: Type.Optional(NotificationOutcome),
+  evidence: Type.Optional(AlertEvidence),
 })
 export type AlertEvent = Static<typeof AlertEvent>
 

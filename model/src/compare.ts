@@ -197,3 +197,25 @@ export const TraceDiffAnswer = Type.Object({
   slower: Type.Number({ description: 'Matched spans slower in b by more than the threshold' }),
 })
 export type TraceDiffAnswer = Static<typeof TraceDiffAnswer>
+
+/** What a firing alert carries: the requests behind it, and what sets them apart (from /compare). */
+export const AlertEvidence = Type.Object({
+  exampleTraces: Type.Array(
+    Type.Object({
+      traceId: Type.String(),
+      url: Type.String({ description: "The trace in the UI, from the collector's --public-url" }),
+      durationMs: Type.Number(),
+      statusMessage: Type.String(),
+    }),
+    {
+      description: 'Requests of the selection: failing ones (error rate rules) or slower than the threshold',
+    },
+  ),
+  topErrors: Type.Array(Type.Object({ message: Type.String(), count: Type.Number() }), {
+    description: "The most frequent status messages of the service's failed spans in the window",
+  }),
+  attributes: Type.Array(CompareAttribute, { description: 'Top of /compare' }),
+  logs: Type.Array(CompareLogPattern, { description: 'Top of /compare' }),
+  compareUrl: Type.String({ description: 'The whole comparison in the UI' }),
+})
+export type AlertEvidence = Static<typeof AlertEvidence>

@@ -10,6 +10,7 @@
  */
 import type { LogFn } from '../log.js'
 import type { Db } from '../query/db.js'
+import { collectEvidence } from './evidence.js'
 import { type Measurement, measure, verdict } from './measure.js'
 import { NOTIFIER_DEFAULTS, type NotifierOptions, sendWebhook, webhookBody } from './notifier.js'
 import { isSilenced, type Rule, ruleTimes } from './rule.js'
@@ -24,6 +25,8 @@ export interface EvaluatorDeps {
   /** The clock; injected by tests. */
   now?: () => number
   notifier?: Partial<NotifierOptions>
+  /** The address people open the UI at: links in the evidence of firing notifications start with it. */
+  publicUrl: string
 }
 
 /**
@@ -60,16 +63,35 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     if (lastError.delete(key)) deps.log('info', `alerts: ${key} works again`)
   }
 
+  /**
+   * The evidence of a firing notification (or reminder), gathered in the webhook queue rather than in the
+   * pass: its queries take longer than a measurement, and must not delay the other rules. It is a help,
+   * not a condition: without it the notification still goes out.
+   */
+  async function evidenceFor(rule: Rule, event: AlertEvent, kind: EventKind): Promise<void> {
+    if (kind !== 'firing' && kind !== 'reminder') return
+    const key = `evidence of rule ${rule.id}`
+    try {
+      const windowMs = ruleTimes(rule).windowMs
+      event.evidence = await collectEvidence(deps.db, rule, windowMs, Date.parse(event.at), deps.publicUrl)
+      recovered(key)
+    } catch (e) {
+      report(key, `alerts: rule ${rule.id}: no evidence: ${(e as Error).message}`)
+    }
+  }
+
   function enqueue(rule: Rule, event: AlertEvent, kind: EventKind, m: Measurement, firingSince?: number) {
     const prev = queues.get(rule.id) ?? Promise.resolve()
-    const body = webhookBody(
-      rule,
-      kind as 'firing' | 'resolved' | 'reminder',
-      m,
-      Date.parse(event.at),
-      firingSince,
-    )
     const next = prev.then(async () => {
+      await evidenceFor(rule, event, kind)
+      const body = webhookBody(
+        rule,
+        kind as 'firing' | 'resolved' | 'reminder',
+        m,
+        Date.parse(event.at),
+        firingSince,
+        event.evidence,
+      )
       let detail: string | undefined
       const outcome = await sendWebhook(rule.webhookUrl, body, {
         ...notifierOptions,

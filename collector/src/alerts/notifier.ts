@@ -13,6 +13,7 @@
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
+import type { AlertEvidence } from '@skein/model'
 import type { Measurement } from './measure.js'
 import type { ErrorRateRule, LatencyRule, Rule } from './rule.js'
 import type { NotificationOutcome } from './store.js'
@@ -41,6 +42,8 @@ export interface WebhookBody {
   /** ISO-8601 since when the rule has been firing (for reminders and resolves). */
   firingSince?: string
   text: string
+  /** Firing notifications (and reminders): the requests behind the alert and what sets them apart. */
+  evidence?: AlertEvidence
 }
 
 export interface NotifierOptions {
@@ -82,12 +85,27 @@ export function notificationText(
   return `${tag} ${rule.name}: ${scope} ${measured} over ${rule.window} (${m.errors} errors in ${m.requests} requests)`
 }
 
+/** The evidence in a chat line: the first example's link and the top attribute, when there are. */
+export function evidenceText(evidence: AlertEvidence | undefined): string {
+  if (!evidence) return ''
+  const parts: string[] = []
+  const top = evidence.attributes[0]
+  if (top)
+    parts.push(
+      `most different: ${top.key}=${top.value} (${pct(top.selectionShare)} of them, ${pct(top.baselineShare)} of the rest)`,
+    )
+  if (evidence.topErrors[0]) parts.push(`top error: ${evidence.topErrors[0].message}`)
+  if (evidence.exampleTraces[0]) parts.push(`example: ${evidence.exampleTraces[0].url}`)
+  return parts.length ? ` — ${parts.join('; ')}` : ''
+}
+
 export function webhookBody(
   rule: Rule,
   kind: 'firing' | 'resolved' | 'reminder',
   m: Measurement,
   at: number,
   firingSince?: number,
+  evidence?: AlertEvidence,
 ): WebhookBody {
   const { webhookUrl: _secret, ...shown } = rule
   const body: WebhookBody = {
@@ -100,9 +118,10 @@ export function webhookBody(
     p95Ms: m.p95Ms,
     window: rule.window,
     at: new Date(at).toISOString(),
-    text: notificationText(rule, kind, m),
+    text: notificationText(rule, kind, m) + (kind === 'resolved' ? '' : evidenceText(evidence)),
   }
   if (firingSince !== undefined) body.firingSince = new Date(firingSince).toISOString()
+  if (evidence && kind !== 'resolved') body.evidence = evidence
   return body
 }
 

@@ -7,6 +7,7 @@
 import type { Config } from '../config.js'
 import type { CollectorPlugin } from '../server.js'
 import { createEvaluator, type Evaluator } from './evaluator.js'
+import { publicUrlOf } from './evidence.js'
 import { provisionRules } from './provision.js'
 import { registerAlertRoutes } from './routes.js'
 import { createRuleStore, type RuleStore } from './store.js'
@@ -36,6 +37,7 @@ export function alertsPlugin(config: Config): CollectorPlugin {
         intervalMs: config.alertIntervalMs,
         log,
         notifier: { allowPrivateAddresses: webhooks.allowPrivate },
+        publicUrl: publicUrlOf(config),
       })
       await evaluator.start()
     },

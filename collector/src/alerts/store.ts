@@ -11,6 +11,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
+import type { AlertEvidence } from '@skein/model'
 import type { Db } from '../query/db.js'
 import { p, sql } from '../query/sql.js'
 import type { SkeinInserter } from '../storage/storage.js'
@@ -42,6 +43,8 @@ export interface AlertEvent {
   p95Ms: number
   /** Absent for events that send nothing (pending, cancelled, disabled). */
   notification?: NotificationOutcome
+  /** Firing and reminder events: what the notification showed of the requests behind it. */
+  evidence?: AlertEvidence
 }
 
 export interface RuleStore {
@@ -55,6 +58,16 @@ export interface RuleStore {
   events(opts: { ruleId?: string; limit: number }): Promise<AlertEvent[]>
   /** Each rule's state as its events left it; rules without events are absent (ok). */
   states(): Promise<Map<string, RuleState>>
+}
+
+/**
+ * The Notification column is the event's delivery record: what went out and how it went. The evidence
+ * rides in the same JSON (`evidence` beside the outcome's fields), so that the alert history can show
+ * what the notification showed without a change of the table.
+ */
+function deliveryRecord(e: AlertEvent): string {
+  if (!e.notification && !e.evidence) return ''
+  return JSON.stringify({ ...e.notification, ...(e.evidence ? { evidence: e.evidence } : {}) })
 }
 
 export function newEventId(): string {
@@ -129,7 +142,7 @@ export function createRuleStore(db: Db, inserter: SkeinInserter): RuleStore {
         p.Float64(e.p95Ms),
         p.UInt64(e.requests),
         p.UInt64(e.errors),
-        p.String(e.notification ? JSON.stringify(e.notification) : ''),
+        p.String(deliveryRecord(e)),
         p.UInt64(version()),
       ])
     },
@@ -163,7 +176,13 @@ export function createRuleStore(db: Db, inserter: SkeinInserter): RuleStore {
           errors: Number(r.Errors),
           p95Ms: Number(r.P95Ms),
         }
-        if (r.Notification) e.notification = JSON.parse(r.Notification) as NotificationOutcome
+        if (r.Notification) {
+          const { evidence, ...notification } = JSON.parse(r.Notification) as NotificationOutcome & {
+            evidence?: AlertEvidence
+          }
+          if (notification.status) e.notification = notification
+          if (evidence) e.evidence = evidence
+        }
         return e
       })
     },
