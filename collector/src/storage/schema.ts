@@ -27,7 +27,11 @@ function onCluster(o: SchemaOptions): string {
 }
 
 /** Engine of a data table: plain MergeTree embedded or on one server, replicated on a cluster. */
-function engine(o: SchemaOptions, kind: 'MergeTree' | 'ReplacingMergeTree' = 'MergeTree', arg = ''): string {
+function engine(
+  o: SchemaOptions,
+  kind: 'MergeTree' | 'ReplacingMergeTree' | 'AggregatingMergeTree' = 'MergeTree',
+  arg = '',
+): string {
   if (!o.cluster) return `${kind}(${arg})`
   const args = [`'/clickhouse/tables/{shard}/{database}/{table}'`, `'{replica}'`]
   if (arg) args.push(arg)
@@ -262,6 +266,66 @@ export function insertDeduplication(o: SchemaOptions): string[] {
   )
 }
 
+/**
+ * Trace summaries for trace search (query/trace-search.ts): one row per trace and insert (and, once
+ * merged, per trace and minute of its first span), so that search filters and sorts traces without
+ * reading spans. A trace whose spans arrive in several inserts minutes apart has several rows; search
+ * aggregates them at read time (GROUP BY TraceId), and merges fold rows of the same trace and minute
+ * (AggregatingMergeTree: min/max/sum columns, the root as an argMin state, the (service, operation,
+ * status) keys of its spans as a union). The root is the span without a parent, else the earliest.
+ * Keys let a search ask "a span of this service with this operation and this status" of the summary;
+ * attribute filters still read spans. Start/LastStart are span starts, EndNs the last span end (ns).
+ * Ordered by (Minute, TraceId): a search reads its time range's rows on the key.
+ */
+export function traceSummaryTable(o: SchemaOptions): string[] {
+  // A plain MergeTree remembers no inserts unless told to: replays of the write-ahead log must not
+  // count a trace's spans twice (see insertDeduplication). Replicated tables dedupe already.
+  const dedup = o.cluster ? '' : ', non_replicated_deduplication_window = 1000'
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_trace_summary')}${onCluster(o)} (
+    Minute DateTime CODEC(Delta, ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    Start SimpleAggregateFunction(min, DateTime64(9)) CODEC(ZSTD(1)),
+    LastStart SimpleAggregateFunction(max, DateTime64(9)) CODEC(ZSTD(1)),
+    EndNs SimpleAggregateFunction(max, Int64) CODEC(ZSTD(1)),
+    SpanCount SimpleAggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
+    ErrorCount SimpleAggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
+    Root AggregateFunction(argMin, Tuple(String, String), Tuple(UInt8, DateTime64(9))) CODEC(ZSTD(1)),
+    Keys SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(String, String, String))) CODEC(ZSTD(1))
+) ENGINE = ${engine(o, 'AggregatingMergeTree')}
+PARTITION BY toDate(Minute)
+ORDER BY (Minute, TraceId)
+${ttl(o, 'Minute')}
+SETTINGS ttl_only_drop_parts = 1${dedup}`,
+    ...distributed(o, 'skein_trace_summary', 'cityHash64(TraceId)'),
+    // Local spans into local summaries: both sharded by cityHash64(TraceId), so on the same shard.
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(`${localName(o, 'skein_trace_summary')}_mv`)}${onCluster(o)}
+TO ${table(o, 'skein_trace_summary')}
+AS ${traceSummarySelect(table(o, 'otel_traces'))}`,
+    // Backfill: the spans stored before this migration (migrations run before the collector takes
+    // telemetry; a writer that inserts while it runs may see its spans counted twice). Through the
+    // Distributed tables on a cluster, so every shard's spans are read and their summaries sharded alike.
+    `INSERT INTO ${q(o.database)}.${q('skein_trace_summary')}
+${traceSummarySelect(`${q(o.database)}.${q('otel_traces')}`)}`,
+  ]
+}
+
+function traceSummarySelect(from: string): string {
+  return `SELECT
+    toStartOfMinute(min(Timestamp)) AS Minute,
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp) AS LastStart,
+    max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) AS EndNs,
+    count() AS SpanCount,
+    countIf(StatusCode = 'Error') AS ErrorCount,
+    argMinState((toString(ServiceName), toString(SpanName)), (toUInt8(ParentSpanId != ''), Timestamp)) AS Root,
+    groupUniqArray((toString(ServiceName), toString(SpanName), toString(StatusCode))) AS Keys
+FROM ${from}
+WHERE TraceId != ''
+GROUP BY TraceId`
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -284,6 +348,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     description: 'insert deduplication window on the span and log tables: replays of the log store once',
     statements: insertDeduplication,
+  },
+  {
+    version: 6,
+    description:
+      'trace summaries (skein_trace_summary + view, backfilled): trace search without reading spans',
+    statements: traceSummaryTable,
   },
 ]
 

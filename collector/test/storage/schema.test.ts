@@ -9,6 +9,7 @@ import {
   logsTable,
   MIGRATIONS,
   traceIdTsTable,
+  traceSummaryTable,
   tracesTable,
 } from '../../src/storage/schema.js'
 import { openStorage, type Storage } from '../../src/storage/storage.js'
@@ -163,6 +164,69 @@ describe('the schema', () => {
     expect(codec('otel_logs', 'Body')).toBe('CODEC(ZSTD(1))')
     expect(codec('otel_traces', 'Timestamp')).toContain('ZSTD(1)')
   })
+  it('keeps trace summaries: the view writes a row per trace and insert, the migration backfills older spans', async () => {
+    const sec = Math.floor(Date.now() / 1000)
+    const span = (
+      trace: string,
+      span: string,
+      parent: string,
+      s: number,
+      service: string,
+      status = 'Unset',
+    ) => ({
+      Timestamp: `${sec + s}000000000`,
+      TraceId: trace.repeat(32),
+      SpanId: span.repeat(16),
+      ParentSpanId: parent ? parent.repeat(16) : '',
+      SpanName: `op ${span}`,
+      ServiceName: service,
+      Duration: 1_000_000_000,
+      StatusCode: status,
+    })
+    const insert = (values: object[]) =>
+      storage.ingest.insert({ table: 'otel.otel_traces', values, format: 'JSONEachRow' })
+    const summaries = async (trace: string) => {
+      const rs = await storage.query.query({
+        query: `SELECT count() AS rows, toUnixTimestamp(min(Start)) AS start, toString(max(EndNs)) AS endNs,
+            toUInt32(sum(SpanCount)) AS spans, toUInt32(sum(ErrorCount)) AS errors, argMinMerge(Root) AS root,
+            arraySort(groupUniqArrayArray(Keys)) AS keys
+          FROM otel.skein_trace_summary WHERE TraceId = {t:String}`,
+        query_params: { t: trace.repeat(32) },
+        format: 'JSONEachRow',
+      })
+      return ((await rs.json()) as object[])[0]
+    }
+    // Through the view: the child first, the root (no parent) three minutes later, in its own insert.
+    await insert([span('e', '2', '1', 0, 'db', 'Error')])
+    await insert([span('e', '1', '', -180, 'gateway'), span('e', '3', '1', 60, 'db')])
+    const expected = {
+      rows: 2,
+      start: sec - 180,
+      endNs: String((BigInt(sec) + 61n) * 1_000_000_000n),
+      spans: 3,
+      errors: 1,
+      root: ['gateway', 'op 1'],
+      keys: [
+        ['db', 'op 2', 'Error'],
+        ['db', 'op 3', 'Unset'],
+        ['gateway', 'op 1', 'Unset'],
+      ],
+    }
+    expect(await summaries('e')).toEqual(expected)
+    // Spans stored before the summaries existed: the migration's backfill summarizes them.
+    await storage.ingest.command({ query: 'DROP VIEW otel.skein_trace_summary_mv' })
+    await storage.ingest.command({ query: 'TRUNCATE TABLE otel.skein_trace_summary' })
+    await insert([span('f', '1', '', 0, 'gateway', 'Error'), span('f', '2', '1', 1, 'db')])
+    for (const statement of traceSummaryTable(storage.schema))
+      await storage.ingest.command({ query: statement })
+    expect(await summaries('e')).toEqual({ ...expected, rows: 1 })
+    expect(await summaries('f')).toMatchObject({
+      rows: 1,
+      spans: 2,
+      errors: 1,
+      root: ['gateway', 'op 1'],
+    })
+  })
   it('records every migration once and can be applied again (idempotent)', async () => {
     const again = await openStorage(loadConfig({ dataDir }, {})).catch((e) => e)
     // A second engine on the same path in one process is refused by chDB; the real re-run is the restart test.
@@ -190,5 +254,24 @@ describe('cluster mode DDL', () => {
     expect(view).toContain('TO `otel`.`otel_traces_trace_id_ts_local`')
     expect(view).toContain('FROM `otel`.`otel_traces_local`')
     expect(logsTable(o)[1]).toContain('cityHash64(TraceId)')
+  })
+  it('creates the trace summaries replicated, distributed by trace id, filled from the local spans', () => {
+    const [local, dist, view, backfill] = traceSummaryTable(o)
+    expect(local).toContain(
+      'CREATE TABLE IF NOT EXISTS `otel`.`skein_trace_summary_local` ON CLUSTER `skein`',
+    )
+    expect(local).toContain(
+      "ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
+    )
+    expect(local).not.toContain('non_replicated_deduplication_window')
+    expect(dist).toContain(
+      'ENGINE = Distributed(`skein`, `otel`, `skein_trace_summary_local`, cityHash64(TraceId))',
+    )
+    expect(view).toContain('`otel`.`skein_trace_summary_local_mv` ON CLUSTER `skein`')
+    expect(view).toContain('TO `otel`.`skein_trace_summary_local`')
+    expect(view).toContain('FROM `otel`.`otel_traces_local`')
+    // The backfill reads every shard's spans and writes through the Distributed table.
+    expect(backfill).toContain('INSERT INTO `otel`.`skein_trace_summary`')
+    expect(backfill).toContain('FROM `otel`.`otel_traces`\n')
   })
 })

@@ -1,0 +1,174 @@
+/**
+ * Trace search from the trace summaries (skein_trace_summary) gives exactly the answers of the search
+ * over the spans alone (the reference): the same traces, in the same order, with the same root, bounds,
+ * counts and services. On the query tests' shop, and on traces whose spans arrive in several requests
+ * minutes apart (each request stored by an insert of its own, so each part a summary row of its own,
+ * the root's part last): the summary aggregates them at read time.
+ *
+ * Sent through a real collector (OTLP/HTTP protobuf exporter); then, the collector stopped, both searches
+ * run on its data dir in this process, the only way to run the reference next to the served one.
+ */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
+import { loadConfig } from '../../src/config.js'
+import { createDb, type Db } from '../../src/query/db.js'
+import { p, sql } from '../../src/query/sql.js'
+import { parseTraceSearchParams, searchTraces, searchTracesFromSpans } from '../../src/query/trace-search.js'
+import { openStorage, type Storage } from '../../src/storage/storage.js'
+import { type Shop, sendShop } from './shop-fixture.js'
+
+const MIN = 60_000
+let collector: RunningCollector
+let storage: Storage
+let db: Db
+let shop: Shop
+/** A job: gateway's root, a worker's span 3 min later, a db span 6 min later; sent db, worker, root. */
+let job: { traceId: string; rootMs: number }
+
+const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1e6]
+
+/**
+ * One service's spans of an existing trace, exported by the official SDK in a request of their own and
+ * acknowledged (so stored) before this resolves. `parent`: the trace's and the parent span's ids.
+ */
+async function sendPart(
+  ingestUrl: string,
+  service: string,
+  parent: { traceId: string; spanId: string },
+  spans: { name: string; atMs: number; ms: number; error?: boolean; kind?: SpanKind }[],
+): Promise<void> {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingestUrl}/v1/traces` }))],
+  })
+  const tracer = provider.getTracer('skein-summary-test')
+  const ctx = trace.setSpanContext(context.active(), { ...parent, traceFlags: 1 })
+  for (const s of spans) {
+    const span = tracer.startSpan(s.name, { kind: s.kind ?? SpanKind.INTERNAL, startTime: hr(s.atMs) }, ctx)
+    if (s.error) span.setStatus({ code: SpanStatusCode.ERROR, message: 'failed' })
+    span.end(hr(s.atMs + s.ms))
+  }
+  await provider.forceFlush()
+  await provider.shutdown()
+}
+
+beforeAll(async () => {
+  collector = await startCollector()
+  shop = await sendShop(collector.ingestUrl)
+  // The root's ids are made up front, so that its children can be sent (and stored) before it is.
+  const rootMs = shop.base + 42 * MIN
+  const rootIds = { traceId: 'c0ffee'.padEnd(32, '1'), spanId: 'beef'.padEnd(16, '2') }
+  await sendPart(collector.ingestUrl, 'db', rootIds, [{ name: 'COPY rows', atMs: rootMs + 6 * MIN, ms: 500 }])
+  await sendPart(collector.ingestUrl, 'worker', rootIds, [
+    { name: 'process batch', atMs: rootMs + 3 * MIN, ms: 2000, error: true },
+  ])
+  // The root itself, last: a span without a parent gets these ids through the SDK's id generator.
+  const root = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'gateway' }),
+    idGenerator: { generateTraceId: () => rootIds.traceId, generateSpanId: () => rootIds.spanId },
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.ingestUrl}/v1/traces` })),
+    ],
+  })
+  root
+    .getTracer('skein-summary-test')
+    .startSpan('POST /import', { kind: SpanKind.SERVER, startTime: hr(rootMs), root: true })
+    .end(hr(rootMs + 100))
+  await root.forceFlush()
+  await root.shutdown()
+  job = { traceId: rootIds.traceId, rootMs }
+  await collector.stop({ keepData: true })
+  storage = await openStorage(loadConfig({ dataDir: collector.dataDir, logLevel: 'silent' }, {}))
+  db = createDb(storage.queryClients, storage.table, 30_000, { sessionSettings: true })
+}, 60_000)
+afterAll(async () => {
+  await storage?.close()
+  if (collector) rmSync(join(collector.dataDir, '..'), { recursive: true, force: true })
+})
+
+/** `a=1&attr=x=y&attr=z=w` → the query object the API's parser takes (repeated keys as arrays). */
+function query(params: string): Record<string, string | string[]> {
+  const q: Record<string, string | string[]> = {}
+  for (const [k, v] of new URLSearchParams(params)) {
+    const had = q[k]
+    q[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v]
+  }
+  if (typeof q.attr === 'string') q.attr = [q.attr]
+  return q
+}
+
+const SEARCHES = [
+  '',
+  'lookback=4h',
+  'lookback=4h&limit=3',
+  'limit=2',
+  'service=payments',
+  'service=orders',
+  'service=db',
+  'service=worker&status=error',
+  'service=gateway&status=error',
+  'operation=GET+/orders/:id',
+  'service=orders&operation=GET+/orders/:id',
+  'service=gateway&operation=GET+/orders/:id',
+  'operation=COPY+rows',
+  'minDurationMs=400',
+  'maxDurationMs=150',
+  'minDurationMs=100&maxDurationMs=300',
+  'minDurationMs=499.9&maxDurationMs=500.1',
+  'minDurationMs=300000',
+  'status=error',
+  'status=ok',
+  'status=error&service=orders',
+  'attr=tenant=acme',
+  'attr=service.name=search',
+  `attr=${encodeURIComponent('http.route=/orders/:id')}&attr=tenant=acme`,
+  'attr=tenant=',
+  'attr=deployment.environment=test&minDurationMs=200',
+]
+
+describe('trace search from the summaries', () => {
+  it('has a summary row per request of the trace sent in parts, and one trace of them in the answer', async () => {
+    const rows = await db.rows<{ n: string }>(
+      sql`SELECT count() AS n FROM ${db.table('skein_trace_summary')} WHERE TraceId = ${p.String(job.traceId)}`,
+    )
+    expect(Number(rows[0].n)).toBe(3)
+    const [found] = (await searchTraces(db, parseTraceSearchParams(query('service=worker')))).traces
+    expect(found).toMatchObject({
+      traceId: job.traceId,
+      rootService: 'gateway',
+      rootName: 'POST /import',
+      spanCount: 3,
+      errorCount: 1,
+      services: ['db', 'gateway', 'worker'],
+      durationMs: 6 * MIN + 500,
+    })
+  })
+
+  it.each(SEARCHES)('answers %j exactly as the search over spans does', async (params) => {
+    const s = parseTraceSearchParams(query(params))
+    const [fromSummary, fromSpans] = await Promise.all([searchTraces(db, s), searchTracesFromSpans(db, s)])
+    expect(fromSummary).toEqual(fromSpans)
+  })
+
+  it('answers for each part of the trace sent in parts when the range holds only that part', async () => {
+    for (const [fromMin, toMin] of [
+      [-1, 1],
+      [2, 4],
+      [5, 7],
+    ]) {
+      const s = parseTraceSearchParams({
+        start: String(job.rootMs + fromMin * MIN),
+        end: String(job.rootMs + toMin * MIN),
+      })
+      const [fromSummary, fromSpans] = await Promise.all([searchTraces(db, s), searchTracesFromSpans(db, s)])
+      expect(fromSummary.traces.map((t) => t.traceId)).toContain(job.traceId)
+      expect(fromSummary).toEqual(fromSpans)
+    }
+  })
+})
