@@ -244,3 +244,14 @@ export function traceRequest(...spans: number[][]): Uint8Array {
   const scopeSpans = ld(2, ...spans.map((s) => ld(2, s)))
   return bytes(ld(1, scopeSpans))
 }
+
+/** What a row's resource and scope columns should say (positions from rows.ts: S or L). */
+export function expectEnvelope(
+  row: unknown[],
+  at: { ServiceName: number; ResourceAttributes: number; ScopeName: number; ScopeVersion: number },
+  want: { service: string; resource: Record<string, string>; scope: [name: string, version: string] },
+): void {
+  expect(row[at.ServiceName]).toBe(want.service)
+  expect(row[at.ResourceAttributes]).toMatchObject(want.resource)
+  expect([row[at.ScopeName], row[at.ScopeVersion]]).toEqual(want.scope)
+}

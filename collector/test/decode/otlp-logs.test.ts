@@ -2,7 +2,17 @@ import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-
 import { describe, expect, it } from 'vitest'
 import { decodeLogsJson, decodeLogsProto } from '../../src/decode/otlp-logs.js'
 import { L, type LogRow, UNKNOWN_SERVICE } from '../../src/rows.js'
-import { bytes, code, fixed64, hexBytes, ld, REMOTE_PARENT, recordLogs, tag } from './helpers.js'
+import {
+  bytes,
+  code,
+  expectEnvelope,
+  fixed64,
+  hexBytes,
+  ld,
+  REMOTE_PARENT,
+  recordLogs,
+  tag,
+} from './helpers.js'
 
 const records = await recordLogs()
 const protoBody = ProtobufLogsSerializer.serializeRequest(records)!
@@ -60,13 +70,11 @@ describe('decodeLogsProto, on a request from the real OTLP protobuf serializer',
   })
 
   it('fills resource, scope and schema urls', () => {
-    expect(warn[L.ServiceName]).toBe('billing')
-    expect(warn[L.ResourceAttributes]).toMatchObject({
-      'service.name': 'billing',
-      'deployment.environment': 'test',
+    expectEnvelope(warn, L, {
+      service: 'billing',
+      resource: { 'service.name': 'billing', 'deployment.environment': 'test' },
+      scope: ['billing-logger', '0.9.0'],
     })
-    expect(warn[L.ScopeName]).toBe('billing-logger')
-    expect(warn[L.ScopeVersion]).toBe('0.9.0')
     expect(warn[L.ScopeSchemaUrl]).toBe('https://opentelemetry.io/schemas/1.30.0')
     expect(warn[L.ResourceSchemaUrl]).toBe('')
     expect(warn[L.ScopeAttributes]).toEqual({})

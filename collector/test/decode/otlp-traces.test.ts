@@ -6,6 +6,7 @@ import {
   bytes,
   expectBadJson,
   expectBadProtobuf,
+  expectEnvelope,
   LINKED,
   ld,
   REMOTE_PARENT,
@@ -84,14 +85,11 @@ describe('decodeTracesProto, on a request from the real OTLP protobuf serializer
   })
 
   it('takes ServiceName and ResourceAttributes from the resource, scope from the instrumentation scope', () => {
-    expect(server[S.ServiceName]).toBe('orders')
-    expect(server[S.ResourceAttributes]).toMatchObject({
-      'service.name': 'orders',
-      'host.name': 'box-1',
-      'process.pid': '4242',
+    expectEnvelope(server, S, {
+      service: 'orders',
+      resource: { 'service.name': 'orders', 'host.name': 'box-1', 'process.pid': '4242' },
+      scope: ['skein-test', '1.2.3'],
     })
-    expect(server[S.ScopeName]).toBe('skein-test')
-    expect(server[S.ScopeVersion]).toBe('1.2.3')
   })
 
   it('keeps events as parallel arrays, timestamps to the nanosecond', () => {

@@ -1,7 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { durationNs, hexOf, i64ToDecimal, ProtoReader, u64ToDecimal } from '../../src/decode/protobuf.js'
-import { bytes, code, varint } from './helpers.js'
+import {
+  durationNs,
+  hexOf,
+  i64ToDecimal,
+  ProtoReader,
+  protoMessage,
+  u64ToDecimal,
+} from '../../src/decode/protobuf.js'
+import { bytes, code, fixed64, ld, tag, varint } from './helpers.js'
 
 const hi = (n: bigint) => Number(BigInt.asUintN(64, n) >> 32n)
 const lo = (n: bigint) => Number(BigInt.asUintN(32, n))
@@ -81,6 +88,31 @@ describe('ProtoReader', () => {
     expect(code(() => r.fixed32(r.len))).toBe('SKEIN_ERR_BAD_PROTOBUF')
   })
 
+  it('keeps a fixed64 by its offset and prints it, or the difference of two, once asked', () => {
+    const start = 1_795_722_832_951_000_123n
+    const r = new ProtoReader(bytes(fixed64(1, start), fixed64(2, start + 2n ** 32n + 5n)))
+    r.tag(r.len)
+    const startAt = r.fixed64At(r.len)
+    r.tag(r.len)
+    const endAt = r.fixed64At(r.len)
+    expect(r.pos).toBe(r.len)
+    expect([r.u64At(startAt), r.u64At(endAt), r.u64At(-1)]).toEqual([
+      '1795722832951000123',
+      '1795722837245967424',
+      '0',
+    ])
+    expect(r.durationAt(startAt, endAt)).toBe(2 ** 32 + 5)
+    expect(r.durationAt(endAt, startAt)).toBe(0)
+    expect(code(() => new ProtoReader(bytes([1, 2, 3])).fixed64At(3))).toBe('SKEIN_ERR_BAD_PROTOBUF')
+  })
+
+  it('reads an embedded message up to the end its length prefix gives', () => {
+    const r = new ProtoReader(bytes(ld(1, 'abc'), [9]))
+    r.tag(r.len)
+    expect(r.sub(r.len, 'm.f')).toBe(5)
+    expect(code(() => new ProtoReader(bytes([9, 1])).sub(2, 'm.f'))).toBe('SKEIN_ERR_BAD_PROTOBUF')
+  })
+
   it('decodes strings as UTF-8 and hex with a table', () => {
     const s = 'héllo, 世界 🎉'
     const r = new ProtoReader(bytes(varint(Buffer.byteLength(s)), [...Buffer.from(s)]))
@@ -119,5 +151,41 @@ describe('ProtoReader', () => {
   it('checks a length against the enclosing message, not just the buffer', () => {
     const r = new ProtoReader(bytes([5, 1, 2, 3, 4, 5, 6, 7]))
     expect(() => r.length(4, 'inner')).toThrow(/length 5 of inner at byte 0 exceeds the 3 bytes left/)
+  })
+})
+
+describe('protoMessage', () => {
+  const LINK = protoMessage(`message Span.Link { bytes trace_id = 1; string trace_state = 3;
+    repeated KeyValue attributes = 4; uint32 dropped_attributes_count = 5; fixed32 flags = 6;
+    fixed64 t = 7; double d = 8; sint64 s = 9; }`)
+
+  it('gives each field its tag, wire type from its .proto type, and its name for errors', () => {
+    expect(LINK.name).toBe('Span.Link')
+    expect(LINK.tag).toEqual({
+      trace_id: (1 << 3) | 2,
+      trace_state: (3 << 3) | 2,
+      attributes: (4 << 3) | 2,
+      dropped_attributes_count: (5 << 3) | 0,
+      flags: (6 << 3) | 5,
+      t: (7 << 3) | 1,
+      d: (8 << 3) | 1,
+      s: (9 << 3) | 0,
+    })
+    expect(LINK.what.flags).toBe('Span.Link.flags')
+    expect([...LINK.wires]).toEqual([-1, 2, -1, 2, 2, 0, 5, 1, 1, 0])
+  })
+
+  it('makes ProtoReader.other refuse a known field of the wrong wire type and skip an unknown one', () => {
+    const wrong = new ProtoReader(bytes(tag(6, 0), varint(1)))
+    expect(() => wrong.other(wrong.tag(wrong.len), wrong.len, LINK)).toThrow(
+      /wrong wire type varint for Span.Link field 6/,
+    )
+    const unknown = new ProtoReader(bytes(tag(12, 0), varint(1)))
+    unknown.other(unknown.tag(unknown.len), unknown.len, LINK)
+    expect(unknown.pos).toBe(unknown.len)
+  })
+
+  it('refuses text that is not a message', () => {
+    expect(() => protoMessage('enum Kind { A = 0; }')).toThrow(/not a message/)
   })
 })

@@ -9,6 +9,13 @@ import {
   retentionCutoffNs,
 } from '../../src/decode/index.js'
 
+/** A decoder's result of `[time, name]` rows, as the cut-offs take it. */
+const decoded = (rows: [string, string][], rejected = 0, rejectReason?: string) => ({
+  rows,
+  rejected,
+  rejectReason,
+})
+
 const span = (over: Record<string, unknown>) => ({
   resourceSpans: [
     { scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'x', ...over }] }] },
@@ -75,15 +82,12 @@ describe('the retention cut-off', () => {
   it('rejects rows older than it, counts them, and keeps the rest in order', () => {
     const cutoff = '1799913600000000000'
     const d = rejectExpired(
-      {
-        rows: [
-          ['1799913600000000000', 'at the cut-off'],
-          ['1799913599999999999', 'a nanosecond before'],
-          ['1800000000000000000', 'now'],
-          ['1000000000000000000', 'years before'],
-        ] as [string, string][],
-        rejected: 0,
-      },
+      decoded([
+        ['1799913600000000000', 'at the cut-off'],
+        ['1799913599999999999', 'a nanosecond before'],
+        ['1800000000000000000', 'now'],
+        ['1000000000000000000', 'years before'],
+      ]),
       cutoff,
       1,
     )
@@ -94,17 +98,13 @@ describe('the retention cut-off', () => {
   })
 
   it('adds to what the decoder rejected and keeps its first reason', () => {
-    const d = rejectExpired(
-      { rows: [['1000000000000000000', 'old']] as [string, string][], rejected: 3, rejectReason: 'bad id' },
-      '1799913600000000000',
-      1,
-    )
+    const d = rejectExpired(decoded([['1000000000000000000', 'old']], 3, 'bad id'), '1799913600000000000', 1)
     expect(d).toEqual({ rows: [], rejected: 4, rejectReason: 'bad id', expired: 1 })
   })
 
   it('leaves a request with nothing expired as it was', () => {
-    const rows = [['1800000000000000000', 'now']] as [string, string][]
-    expect(rejectExpired({ rows, rejected: 0 }, '1799913600000000000', 1)).toEqual({
+    const rows: [string, string][] = [['1800000000000000000', 'now']]
+    expect(rejectExpired(decoded(rows), '1799913600000000000', 1)).toEqual({
       rows,
       rejected: 0,
       expired: 0,
@@ -119,15 +119,12 @@ describe('the future cut-off (issue 18.4)', () => {
 
   it('rejects rows after it, counts them, names the limit, and keeps the rest in order', () => {
     const d = rejectFuture(
-      {
-        rows: [
-          ['1800003600000000000', 'at the cut-off'],
-          ['1800003600000000001', 'a nanosecond after'],
-          ['1800000000000000000', 'now'],
-          ['1900000000000000000', 'years ahead'],
-        ] as [string, string][],
-        rejected: 0,
-      },
+      decoded([
+        ['1800003600000000000', 'at the cut-off'],
+        ['1800003600000000001', 'a nanosecond after'],
+        ['1800000000000000000', 'now'],
+        ['1900000000000000000', 'years ahead'],
+      ]),
       '1800003600000000000',
       '1h',
     )
@@ -138,11 +135,7 @@ describe('the future cut-off (issue 18.4)', () => {
   })
 
   it('adds to what was rejected before and keeps its first reason', () => {
-    const d = rejectFuture(
-      { rows: [['1900000000000000000', 'ahead']] as [string, string][], rejected: 1, rejectReason: 'old' },
-      '1800003600000000000',
-      '1h',
-    )
+    const d = rejectFuture(decoded([['1900000000000000000', 'ahead']], 1, 'old'), '1800003600000000000', '1h')
     expect(d).toEqual({ rows: [], rejected: 2, rejectReason: 'old', future: 1 })
   })
 })
