@@ -105,6 +105,36 @@ describe('skein traces', () => {
   })
 })
 
+describe('skein traces --query', () => {
+  it('searches with TraceQL through the Tempo API, behind the same token, and prints how many spans matched', async () => {
+    const r = await q(
+      'traces',
+      '--query',
+      '{ resource.service.name = "gateway" } >> { resource.service.name = "db" }',
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const [header, row, ...rest] = r.stdout.trimEnd().split('\n')
+    expect(header).toMatch(/^START \(UTC\)\s+DURATION\s+MATCHED\s+ROOT\s+TRACE$/)
+    expect(row).toMatch(new RegExp(`100\\.0ms\\s+1\\s+gateway: GET /orders\\s+${shop.orders.traceId}$`))
+    expect(rest).toEqual([])
+    const body = await json('traces', '--query', '{ status = error }', '--min', '500ms')
+    expect(body.traces.map((t: any) => t.traceID)).toEqual([shop.checkout.traceId])
+    const noToken = await skein(['traces', '--query', '{}', '--url', collector.apiUrl])
+    expect(noToken.code).not.toBe(0)
+    expect(noToken.stderr).toContain('401')
+  })
+
+  it("refuses --query with the form's flags, and passes the server's 400 for unsupported TraceQL on", async () => {
+    const both = await q('traces', '--query', '{}', '--service', 'orders')
+    expect(both.code).not.toBe(0)
+    expect(both.stderr).toContain('--query takes the place of --service')
+    const bad = await q('traces', '--query', '{ name = "a" } | count() > 1')
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(bad.stderr).toContain('SKEIN_ERR_UNSUPPORTED_QUERY')
+  })
+})
+
 describe('skein trace', () => {
   it("prints the call tree with each span's log lines beneath it", async () => {
     const r = await q('trace', shop.orders.traceId)

@@ -31,10 +31,14 @@ export function withClientFlags(cmd: Command): Command {
 
 export type Params = Record<string, string | number | boolean | readonly string[] | undefined>
 
-export function apiUrl(base: string, path: string, params: Params = {}): URL {
+/**
+ * `prefix`: /api/v1, Skein's own API; /tempo for the Tempo API that answers TraceQL (`skein traces
+ * --query`).
+ */
+export function apiUrl(base: string, path: string, params: Params = {}, prefix = '/api/v1'): URL {
   let url: URL
   try {
-    url = new URL(`/api/v1${path}`, base)
+    url = new URL(`${prefix}${path}`, base)
   } catch {
     throw new CliError(`invalid --url ${JSON.stringify(base)}: expected a URL such as ${DEFAULT_URL}`)
   }
@@ -53,9 +57,9 @@ export async function apiRequest<T>(
   flags: ClientFlags,
   method: string,
   path: string,
-  options: { params?: Params; body?: unknown } = {},
+  options: { params?: Params; body?: unknown; prefix?: string } = {},
 ): Promise<T | undefined> {
-  const url = apiUrl(flags.url, path, options.params)
+  const url = apiUrl(flags.url, path, options.params, options.prefix)
   const headers: Record<string, string> = { accept: 'application/json' }
   if (options.body !== undefined) headers['content-type'] = 'application/json'
   if (flags.token) headers.authorization = `Bearer ${flags.token}`
@@ -88,8 +92,13 @@ export async function apiRequest<T>(
 }
 
 /** GET a JSON document from the API. */
-export async function apiGet<T>(flags: ClientFlags, path: string, params?: Params): Promise<T> {
-  const body = await apiRequest<T>(flags, 'GET', path, { params })
+export async function apiGet<T>(
+  flags: ClientFlags,
+  path: string,
+  params?: Params,
+  prefix?: string,
+): Promise<T> {
+  const body = await apiRequest<T>(flags, 'GET', path, { params, prefix })
   if (body === undefined)
     throw new CliError(
       `the API at ${apiUrl(flags.url, path).origin} did not answer JSON; is --url pointing at Skein's API port?`,
