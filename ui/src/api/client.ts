@@ -1,4 +1,5 @@
 import type {
+  CompareQuery,
   LogPatternsQuery,
   LogSearchQuery,
   LogVolumeQuery,
@@ -14,6 +15,7 @@ import type {
   AlertRule,
   AlertRuleInput,
   ApiErrorShape,
+  CompareAnswer,
   DependencyEdge,
   LogPatternsAnswer,
   LogRecord,
@@ -26,6 +28,7 @@ import type {
   SpanDetail,
   TimeRange,
   Trace,
+  TraceDiffAnswer,
   TraceSummary,
 } from './types'
 
@@ -98,6 +101,7 @@ export type LogQuery = WithRange<LogSearchQuery>
 export type LogVolumeParams = WithRange<LogVolumeQuery>
 export type LogPatternsParams = WithRange<LogPatternsQuery>
 export type SlowQuery = WithRange<SlowSpansQuery>
+export type CompareParams = WithRange<CompareQuery>
 
 /**
  * The one typed client for /api/v1. `baseUrl` is empty in the browser (same origin as the collector). With
@@ -191,6 +195,16 @@ export function createApi(baseUrl = '', auth?: ApiAuth) {
         {},
         { signal },
       ).then((d) => ({ traceId: d.traceId ?? traceId, spans: d.spans ?? [], logs: d.logs ?? [] })),
+    /** What sets a selection of a service's requests apart from the others (/compare). */
+    compare: ({ range, ...q }: CompareParams, signal?: AbortSignal) =>
+      request<CompareAnswer>('/compare', { ...q, ...rangeParams(range) }, { signal }),
+    /** Two traces matched span by span. */
+    traceDiff: (a: string, b: string, signal?: AbortSignal) =>
+      request<TraceDiffAnswer>(
+        `/traces/${encodeURIComponent(a)}/diff/${encodeURIComponent(b)}`,
+        {},
+        { signal },
+      ),
     logs: ({ range, ...q }: LogQuery, signal?: AbortSignal) =>
       request<{ logs: LogRecord[] }>('/logs', { ...q, ...rangeParams(range) }, { signal }).then(
         (r) => r.logs ?? [],

@@ -4,9 +4,16 @@
  */
 export type {
   AlertEvent,
+  AlertEvidence,
   AlertState,
   Attributes,
+  CompareAnswer,
+  CompareAttribute,
+  CompareLogPattern,
+  CompareOperation,
   DependencyEdge,
+  DiffEntry,
+  DiffSpan,
   LevelCounts,
   LogPattern,
   LogPatternsAnswer,
@@ -26,6 +33,7 @@ export type {
   SpanEvent,
   SpanLink,
   TraceAnswer as Trace,
+  TraceDiffAnswer,
   TraceSummary,
 } from '@skein/model'
 

@@ -5,8 +5,21 @@ import { dateFromNs, formatClock, formatDurationMs, formatRelative, shortId } fr
 import { ServiceTag } from './ServiceTag'
 import './TraceResults.css'
 
-/** Search results; duration bars share one scale (the slowest trace listed) so rows compare at a glance. */
-export function TraceResults({ traces, now = new Date() }: { traces: TraceSummary[]; now?: Date }) {
+/**
+ * Search results; duration bars share one scale (the slowest trace listed) so rows compare at a glance.
+ * With `onPick`, each row has a box to pick it (two picked traces can be diffed).
+ */
+export function TraceResults({
+  traces,
+  now = new Date(),
+  picked = [],
+  onPick,
+}: {
+  traces: TraceSummary[]
+  now?: Date
+  picked?: readonly string[]
+  onPick?: (traceId: string) => void
+}) {
   const max = Math.max(0, ...traces.map((t) => t.durationMs || 0))
   return (
     <div className="tr-list" data-testid="trace-results">
@@ -21,6 +34,22 @@ export function TraceResults({ traces, now = new Date() }: { traces: TraceSummar
             data-testid="trace-row"
             data-trace-id={t.traceId}
           >
+            {onPick && (
+              <input
+                type="checkbox"
+                className="tr-pick"
+                aria-label="Pick this trace to diff it with another"
+                data-testid="trace-pick"
+                checked={picked.includes(t.traceId)}
+                readOnly
+                onClick={(e) => {
+                  // The row is a link: picking must not open the trace.
+                  e.preventDefault()
+                  e.stopPropagation()
+                  onPick(t.traceId)
+                }}
+              />
+            )}
             <div className="tr-main">
               <div className="tr-title">
                 <span className="tr-root-service" style={{ color: serviceColor(t.rootService) }}>

@@ -4,6 +4,7 @@ import { api } from '../api/client'
 import { AttrFilters } from '../components/AttrFilters'
 import { EChart } from '../components/EChart'
 import { OperationSelect } from '../components/OperationSelect'
+import { SearchCompare, usePicks } from '../components/SearchCompare'
 import { ServiceSelect } from '../components/ServiceSelect'
 import { Empty, ErrorState, Loading } from '../components/States'
 import { TimeRangePicker } from '../components/TimeRangePicker'
@@ -33,6 +34,7 @@ export function SearchPage() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: the query string is the identity of the filters
   const filters = useMemo(() => parseSearchFilters(params), [key])
 
+  const picks = usePicks()
   const [draft, setDraft] = useState<SearchFilters>(filters)
   const [minText, setMinText] = useState(filters.minDurationMs?.toString() ?? '')
   const [maxText, setMaxText] = useState(filters.maxDurationMs?.toString() ?? '')
@@ -198,6 +200,7 @@ export function SearchPage() {
               }}
             />
           </div>
+          <SearchCompare filters={filters} traces={q.data} />
           <div className="card">
             <div className="card-head">
               <h2>
@@ -208,7 +211,7 @@ export function SearchPage() {
                 {q.loading && ' · refreshing…'}
               </span>
             </div>
-            <TraceResults traces={q.data} />
+            <TraceResults traces={q.data} picked={picks.picked} onPick={picks.toggle} />
           </div>
         </>
       )}
