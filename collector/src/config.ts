@@ -241,54 +241,53 @@ const DECLARED = {
     help: 'Loki lines longer than this are truncated and marked',
   }),
   /**
-   * Inserts per signal run side by side (on a server, the client's pool runs them). Default 1: with group
-   * commit one insert at a time makes the largest batches; measured on the embedded engine, 1M spans
-   * over OTLP/HTTP in alternated runs, 61–64k spans/s against 56–61k with 2, and less merging.
+   * Log segments per signal inserted side by side (on a server, the client's pool runs them). Default 1:
+   * one insert at a time makes the largest inserts (a segment grows while the previous one is inserted).
    */
   insertConcurrency: int({
     flag: '--insert-concurrency',
     env: 'SKEIN_INSERT_CONCURRENCY',
     default: '1',
-    help: 'inserts per signal run side by side',
+    help: 'log segments per signal inserted side by side',
   }),
-  /** A batch is flushed at this many rows... */
+  /** A log segment is inserted at this many rows... */
   batchRows: int({
     flag: '--batch-rows',
     env: 'SKEIN_BATCH_ROWS',
-    default: '10000',
-    help: 'rows per insert',
+    default: '100000',
+    help: 'rows per insert: a write-ahead log segment is sealed and inserted at this many rows',
   }),
-  /** ...or after this long. */
+  /** ...or once this old, when the insert stage is free: the read-after-write lag at idle. */
   batchDelayMs: duration({
     flag: '--batch-delay',
     env: 'SKEIN_BATCH_DELAY',
-    default: '200ms',
-    help: 'longest wait before an insert',
+    default: '500ms',
+    help: 'longest wait before an idle log segment is inserted: data is queryable about this long after its 2xx',
   }),
-  /** Rows held in memory per signal (queued + in flight) before new requests are refused with 503. */
+  /** Rows waiting in memory for their write to the log, per signal, before new requests are refused with 503. */
   maxQueueRows: int({
     flag: '--max-queue-rows',
     env: 'SKEIN_MAX_QUEUE_ROWS',
     default: '200000',
-    help: 'rows held per signal before 503',
+    help: 'rows waiting in memory for their log write, per signal, before 503',
   }),
-  /** Estimated bytes held in memory per signal before new requests are refused with 503. */
+  /** Bytes waiting in memory for their write to the log, per signal, before new requests are refused with 503. */
   maxQueueBytes: bytes({
     flag: '--max-queue-bytes',
     env: 'SKEIN_MAX_QUEUE_BYTES',
     default: '256MiB',
-    help: 'bytes held per signal before 503',
+    help: 'bytes waiting in memory for their log write, per signal, before 503',
   }),
-  spoolDir: text({
-    flag: '--spool-dir',
-    env: 'SKEIN_SPOOL_DIR',
-    help: 'server mode: on-disk spool for batches storage did not take (default <data-dir>/spool)',
+  walDir: text({
+    flag: '--wal-dir',
+    env: 'SKEIN_WAL_DIR',
+    help: 'write-ahead log directory: what was acknowledged and is not yet stored (default <data-dir>/wal)',
   }),
-  spoolMaxBytes: bytes({
-    flag: '--spool-max-bytes',
-    env: 'SKEIN_SPOOL_MAX_BYTES',
+  walMaxBytes: bytes({
+    flag: '--wal-max-bytes',
+    env: 'SKEIN_WAL_MAX_BYTES',
     default: '1GiB',
-    help: 'largest spool; past it ingest answers 503',
+    help: 'largest write-ahead log (storage down or slow); past it ingest answers 503',
   }),
   /**
    * Bound of the memory the process allocated (anonymous RSS): above 85% of it, new ingest requests get
@@ -392,14 +391,14 @@ type Values<T> = Flat<
 >
 
 /** Options that `derive` turns into other fields. */
-type Derived = 'clickhouseUrl' | 'clickhouseUser' | 'clickhousePassword' | 'spoolDir' | 'maxInflightBytes'
+type Derived = 'clickhouseUrl' | 'clickhouseUser' | 'clickhousePassword' | 'walDir' | 'maxInflightBytes'
 
 export type Config = Flat<
   Omit<Values<Declared>, Derived> & {
     /** Server mode; unset: the embedded engine. */
     clickhouse?: { url: string; user: string; password: string }
-    /** Server mode: where batches that storage did not take wait (default <data-dir>/spool). */
-    spoolDir: string
+    /** The write-ahead log: acknowledged rows not yet stored (default <data-dir>/wal). */
+    walDir: string
     /** Request-body bytes read or decoded at once; past it, requests get 503 before their body is read. */
     maxInflightBytes: number
   }
@@ -425,7 +424,7 @@ export function loadConfig(flags: RawFlags = {}, env: NodeJS.ProcessEnv = proces
 
 /** The steps after parsing: options that default to or fold into others, and checks across options. */
 function derive(values: Values<Declared>): Config {
-  const { clickhouseUrl, clickhouseUser, clickhousePassword, spoolDir, maxInflightBytes, ...rest } = values
+  const { clickhouseUrl, clickhouseUser, clickhousePassword, walDir, maxInflightBytes, ...rest } = values
   if (rest.cluster !== undefined && clickhouseUrl === undefined)
     throw skeinError('CONFIG', '--clickhouse-cluster needs --clickhouse-url (a cluster is not embedded)')
   if (rest.headerTimeoutMs > rest.readTimeoutMs) {
@@ -441,7 +440,7 @@ function derive(values: Values<Declared>): Config {
       clickhouseUrl === undefined
         ? undefined
         : { url: clickhouseUrl, user: clickhouseUser, password: clickhousePassword },
-    spoolDir: resolve(spoolDir ?? join(rest.dataDir, 'spool')),
+    walDir: resolve(walDir ?? join(rest.dataDir, 'wal')),
     maxInflightBytes: maxInflightBytes ?? Math.floor(rest.memoryLimitBytes / 16),
   }
 }

@@ -1,9 +1,15 @@
 /**
  * Self-metrics of the collector, exposed at `GET /metrics` in the Prometheus text format: items received,
  * stored, refused (backpressure) and rejected (bad input) per signal, batch sizes, flush latency, queue
- * depth and storage errors. Plain counters: cheap enough for the hot path.
+ * depth and storage errors, and the write-ahead log's state (bytes, oldest unflushed age, rows per insert). Plain counters: cheap enough for the hot path.
  */
 type Counter = Map<string, number>
+
+export interface WalState {
+  bytes: number
+  oldestAgeMs: number
+  segments: number
+}
 
 function inc(c: Counter, key: string, n = 1): void {
   c.set(key, (c.get(key) ?? 0) + n)
@@ -20,6 +26,11 @@ export class Metrics {
   private readonly flushMsSum: Counter = new Map()
   private readonly depthProbes = new Map<string, () => { rows: number; bytes: number }>()
   private memoryProbe: (() => { used: number; inflight: number }) | undefined
+  private readonly walProbes = new Map<string, () => WalState>()
+  private readonly walRejectedRows: Counter = new Map()
+  private readonly walCorruptRecords: Counter = new Map()
+  private readonly walTornTails: Counter = new Map()
+  private readonly walWriteErrors: Counter = new Map()
 
   receivedItems(signal: string, n: number): void {
     inc(this.received, signal, n)
@@ -46,6 +57,26 @@ export class Metrics {
   }
   watchDepth(signal: string, probe: () => { rows: number; bytes: number }): void {
     this.depthProbes.set(signal, probe)
+  }
+  /** The write-ahead log of a signal: bytes on disk, age of its oldest row not yet stored, segments. */
+  watchWal(signal: string, probe: () => WalState): void {
+    this.walProbes.set(signal, probe)
+  }
+  /** Rows storage refused as bad data, moved to the log's `rejected/`. */
+  walRejected(signal: string, rows: number): void {
+    inc(this.walRejectedRows, signal, rows)
+  }
+  /** A record that failed its checksum in the middle of a segment, skipped. */
+  walCorrupt(signal: string): void {
+    inc(this.walCorruptRecords, signal)
+  }
+  /** A segment's torn tail cut at start-up. */
+  walTornTail(signal: string): void {
+    inc(this.walTornTails, signal)
+  }
+  /** A write or fsync of the log that failed (its requests were refused with 503). */
+  walWriteError(signal: string, _rows: number): void {
+    inc(this.walWriteErrors, signal)
   }
   /** The memory limiter's view: memory in use as it measures it, request-body bytes in flight. */
   watchMemory(probe: () => { used: number; inflight: number }): void {
@@ -97,6 +128,45 @@ export class Metrics {
       'Total time spent inserting batches, ms',
       'counter',
       this.flushMsSum,
+    )
+    out.push(
+      '# HELP skein_insert_rows Rows per insert into storage (sum / count is the mean)',
+      '# TYPE skein_insert_rows summary',
+    )
+    for (const [signal, n] of this.batches) {
+      out.push(`skein_insert_rows_sum{signal="${signal}"} ${this.stored.get(signal) ?? 0}`)
+      out.push(`skein_insert_rows_count{signal="${signal}"} ${n}`)
+    }
+    const wal = [...this.walProbes].map(([signal, probe]) => [signal, probe()] as const)
+    const gauge = (name: string, help: string, value: (w: WalState) => number) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`)
+      for (const [signal, w] of wal) out.push(`${name}{signal="${signal}"} ${value(w)}`)
+    }
+    gauge('skein_wal_bytes', 'Bytes in the write-ahead log (acknowledged, not yet stored)', (w) => w.bytes)
+    gauge('skein_wal_segments', 'Sealed log segments waiting for their insert', (w) => w.segments)
+    gauge(
+      'skein_wal_oldest_unflushed_age_seconds',
+      'Age of the oldest acknowledged row not yet stored',
+      (w) => w.oldestAgeMs / 1000,
+    )
+    family(
+      'skein_wal_rejected_rows_total',
+      'Rows storage refused as bad data, moved to the log directory rejected/',
+      'counter',
+      this.walRejectedRows,
+    )
+    family(
+      'skein_wal_corrupt_records_total',
+      'Log records that failed their checksum in the middle of a segment, skipped',
+      'counter',
+      this.walCorruptRecords,
+    )
+    family('skein_wal_torn_tails_total', 'Torn segment tails cut at start-up', 'counter', this.walTornTails)
+    family(
+      'skein_wal_write_errors_total',
+      'Log writes or fsyncs that failed (their requests answered 503)',
+      'counter',
+      this.walWriteErrors,
     )
     out.push(
       '# HELP skein_queue_rows Rows held in memory (queued and in flight)',

@@ -89,6 +89,8 @@ export async function startCollector(
   const storage = await openStorage(config)
   let ready = true
   const pipeline = createPipeline(storage, config, metrics, log)
+  // What a previous run acknowledged and left in the write-ahead log goes in before new ingest.
+  await pipeline.replayed
   const db = createDb(storage.queryClients, storage.table, config.queryTimeoutMs, {
     sessionSettings: storage.mode === 'embedded',
   })

@@ -81,13 +81,13 @@ describe('loadConfig', () => {
     )
   })
 
-  it('derives --max-inflight-bytes from --memory-limit and the spool from the data directory, unless given', () => {
+  it('derives --max-inflight-bytes from --memory-limit and the log directory from the data directory, unless given', () => {
     const c = loadConfig({ memoryLimit: '1GiB', dataDir: '/var/skein' }, {})
     expect(c.maxInflightBytes).toBe(64 * 1024 * 1024)
-    expect(c.spoolDir).toBe('/var/skein/spool')
-    const given = loadConfig({ memoryLimit: '1GiB', maxInflightBytes: '1MiB', spoolDir: '/spool' }, {})
+    expect(c.walDir).toBe('/var/skein/wal')
+    const given = loadConfig({ memoryLimit: '1GiB', maxInflightBytes: '1MiB', walDir: '/wal' }, {})
     expect(given.maxInflightBytes).toBe(1024 * 1024)
-    expect(given.spoolDir).toBe('/spool')
+    expect(given.walDir).toBe('/wal')
   })
 
   it('gathers the ClickHouse server options once a URL is given', () => {

@@ -166,3 +166,20 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }
+
+/**
+ * Resolves once the collector has stored everything it acknowledged: a 2xx means the rows are in its
+ * write-ahead log, and they are queryable once the log has gone into storage (`skein_wal_bytes` 0 for
+ * every signal in `/metrics`). Tests that query what they just sent wait for this.
+ */
+export async function stored(ingestUrl: string, timeoutMs = 15_000): Promise<void> {
+  await eventually(
+    async () => {
+      const text = await (await fetch(`${ingestUrl}/metrics`)).text()
+      const bytes = [...text.matchAll(/^skein_wal_bytes\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]))
+      return bytes.length > 0 && bytes.every((b) => b === 0)
+    },
+    timeoutMs,
+    20,
+  )
+}

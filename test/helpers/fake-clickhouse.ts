@@ -5,8 +5,13 @@
  * @clickhouse/client uses — query text in the body or in `?query=` with data in the body, `param_*`
  * bindings, `/ping` — and can be taken down and brought back to simulate an outage.
  */
+
+import { rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
+import { join } from 'node:path'
+
+const BINARY_INSERT = /FORMAT RowBinaryWithNamesAndTypes\s*$/i
 
 export interface FakeClickHouse {
   url: string
@@ -32,6 +37,25 @@ export async function startFakeClickHouse(dataDir: string, port = 0): Promise<Fa
     return Buffer.concat(chunks)
   }
 
+  /**
+   * An insert whose body is binary (the collector's write-ahead log sends RowBinaryWithNamesAndTypes):
+   * the chDB connection carries text bodies only, so the body goes through a file, as the embedded
+   * collector's own inserts do.
+   */
+  let files = 0
+  async function insertBinary(query: string, body: Buffer, params: Record<string, string>): Promise<Buffer> {
+    const path = join(dataDir, `..`, `fake-insert-${process.pid}-${++files}.bin`)
+    writeFileSync(path, body)
+    try {
+      return await run(
+        query.replace(BINARY_INSERT, `SELECT * FROM file('${path}', 'RowBinaryWithNamesAndTypes')`),
+        params,
+      )
+    } finally {
+      rmSync(path, { force: true })
+    }
+  }
+
   const server: Server = createServer(async (req, res) => {
     if (isDown) {
       req.socket.destroy()
@@ -44,12 +68,18 @@ export async function startFakeClickHouse(dataDir: string, port = 0): Promise<Fa
     }
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
-    const body = Buffer.concat(chunks).toString('utf8')
+    const raw = Buffer.concat(chunks)
+    const body = raw.toString('utf8')
     const params: Record<string, string> = {}
     for (const [k, v] of url.searchParams) if (k.startsWith('param_')) params[k.slice(6)] = v
     const urlQuery = url.searchParams.get('query')
     try {
-      const out = urlQuery ? await run(urlQuery, params, body) : await run(body, params)
+      const out =
+        urlQuery && BINARY_INSERT.test(urlQuery)
+          ? await insertBinary(urlQuery, raw, params)
+          : urlQuery
+            ? await run(urlQuery, params, body)
+            : await run(body, params)
       if (isDown) {
         req.socket.destroy()
         return

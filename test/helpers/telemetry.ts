@@ -8,6 +8,7 @@ import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-t
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { stored } from './collector.js'
 
 export interface SpanSpec {
   service: string
@@ -124,6 +125,7 @@ export function traceSender(
     },
     async flush() {
       await Promise.all([...providers.values()].map((p) => p.forceFlush()))
+      await stored(ingestUrl)
     },
     async shutdown() {
       await Promise.all([...providers.values()].map((p) => p.shutdown()))
@@ -145,7 +147,7 @@ export interface LogSpec {
 
 const PINO_LEVEL = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const
 
-/** POSTs lines as Loki push JSON, one stream per line like pino-loki; throws unless stored (204). */
+/** POSTs lines as Loki push JSON, one stream per line like pino-loki; throws unless acknowledged (204); resolves once stored. */
 export async function pushLogs(ingestUrl: string, lines: readonly LogSpec[]): Promise<void> {
   const streams = lines.map((l) => {
     const level = l.level ?? 'info'
@@ -167,6 +169,7 @@ export async function pushLogs(ingestUrl: string, lines: readonly LogSpec[]): Pr
     body: JSON.stringify({ streams }),
   })
   if (res.status !== 204) throw new Error(`Loki push answered ${res.status}: ${await res.text()}`)
+  await stored(ingestUrl)
 }
 
 /** ms since the epoch → ns decimal string, exact for whole ms plus an optional ns part. */

@@ -3,7 +3,13 @@
  * and long lines truncated and marked rather than dropped. Backpressure answers 503 + Retry-After.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
+import {
+  eventually,
+  getJson,
+  type RunningCollector,
+  startCollector,
+  stored as storedAll,
+} from '../helpers/collector.js'
 
 let collector: RunningCollector
 
@@ -86,8 +92,8 @@ describe('backpressure', () => {
   it('answers 503 with Retry-After once the queue bound is reached, and nothing acked is lost', async () => {
     const c = await startCollector({ args: ['--max-queue-rows', '5'] })
     try {
-      // Twenty pushes of five lines at once against a bound of five rows held: the first is taken, and
-      // the others arrive while its insert runs.
+      // Twenty pushes of five lines at once against a bound of five rows waiting for their log write: the
+      // first is taken, and the others arrive while its write and fsync run.
       const push = (n: number) =>
         fetch(`${c.ingestUrl}/loki/api/v1/push`, {
           method: 'POST',
@@ -109,6 +115,7 @@ describe('backpressure', () => {
       expect(refused.length + stored.length).toBe(20)
       expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThan(0)
       expect((await refused[0].json()).error.code).toBe('SKEIN_ERR_BACKPRESSURE')
+      await storedAll(c.ingestUrl)
       const metrics = await (await fetch(`${c.ingestUrl}/metrics`)).text()
       expect(metrics).toContain(`skein_stored_items_total{signal="logs"} ${stored.length * 5}`)
       expect(metrics).toContain(`skein_refused_items_total{signal="logs"} ${refused.length * 5}`)

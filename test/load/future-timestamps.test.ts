@@ -4,10 +4,11 @@
  * That code was classed as transient, so the batch was retried and never isolated, and the 20 innocent
  * requests batched with it got 503 on every retry. Now rows too far in the future are refused at ingest
  * (`--max-future`, OTLP partial success, Loki 400, counted as rejected), and when they get through (a
- * larger `--max-future`), the engine's refusal is bad data: only that request fails, with a 400.
+ * larger `--max-future`), the engine's refusal is bad data: the write-ahead log's insert stage splits the
+ * insert until the engine takes each part, and no request waits on it.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
+import { eventually, getJson, type RunningCollector, startCollector, stored } from '../helpers/collector.js'
 import { postJson, traceRequest } from '../helpers/telemetry.js'
 
 const DAY_NS = 86_400_000_000_000n
@@ -103,15 +104,20 @@ describe('spans too far in the future', () => {
 })
 
 describe('a request the engine refuses for its partitions (101 days in one insert)', () => {
-  it('fails alone with a 400, while the 20 requests batched with it are stored', async () => {
-    // A --max-future that lets the 101 days through, so that the engine is the one to refuse them.
+  it('is acknowledged, and stored with the 20 requests logged beside it by splitting the insert', async () => {
+    // A --max-future that lets the 101 days through, so that the engine is the one to refuse them. The
+    // request is durable in the write-ahead log once answered; the insert stage meets the engine's
+    // refusal (bad data, not an outage), splits the segment until each insert spans fewer than 101 days,
+    // and stores every row: nothing is refused, nothing retried forever, health stays ready.
     c = await startCollector({ args: ['--max-future', '1000d'] })
     const { bad, good } = await poisonAndInnocents(c, 'partitions')
     expect(good.map((r) => r.status)).toEqual(Array(20).fill(200))
-    expect(bad.status).toBe(400)
-    expect(bad.body.error.code).toBe('SKEIN_ERR_STORAGE_REJECTED')
-    expect(bad.body.error.message).toMatch(/Too many partitions for single INSERT block/)
-    expect(await eventually(async () => (await storedTraces(c!, 'partitions-innocent')) === 20)).toBe(true)
+    expect(bad.status).toBe(200)
+    await stored(c.ingestUrl)
+    expect(await storedTraces(c, 'partitions-innocent')).toBe(20)
+    const m = await (await fetch(`${c.ingestUrl}/metrics`)).text()
+    expect(m).toMatch(/skein_stored_items_total\{signal="spans"\} 301\n/)
+    expect(m).not.toMatch(/skein_wal_rejected_rows_total\{/)
     expect((await fetch(`${c.ingestUrl}/health`)).status).toBe(200)
   }, 60_000)
 })

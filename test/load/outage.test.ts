@@ -1,13 +1,14 @@
 /**
- * Server mode through a storage outage: inserts are retried, then spooled on disk and acknowledged;
- * health turns unready while storage is down; a collector killed during the outage and restarted loses
- * nothing it acknowledged. The ClickHouse server here is an HTTP endpoint executing the SQL on chDB
+ * Server mode through a storage outage: requests are acknowledged once in the write-ahead log, which
+ * grows while storage is down; health turns unready while it is; a collector killed during the outage and
+ * restarted stores what it acknowledged exactly once (the segment inserted on recovery is not stored
+ * again however often it is replayed). The ClickHouse server here is an HTTP endpoint executing the SQL on chDB
  * (test/helpers/fake-clickhouse.ts): a real ClickHouse server cannot run on these machines.
  */
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { eventually, type RunningCollector, startCollector, tempDir } from '../helpers/collector.js'
+import { eventually, type RunningCollector, startCollector, stored, tempDir } from '../helpers/collector.js'
 import { type FakeClickHouse, startFakeClickHouse } from '../helpers/fake-clickhouse.js'
 
 let fake: FakeClickHouse | undefined
@@ -58,32 +59,36 @@ const countOf = async (tag: string) =>
     )[0].n,
   )
 
+const segments = (dir: string) => readdirSync(join(dir, 'spans')).filter((f) => f.endsWith('.wal'))
+
 describe('a storage outage in server mode', () => {
-  it('spools and acknowledges, reports unready, and loses nothing acked across a kill -9', async () => {
+  it('acknowledges into the log, reports unready, and stores what it acked once across a kill -9', async () => {
     fake = await startFakeClickHouse(join(tempDir(), 'clickhouse'))
-    const spoolDir = join(tempDir(), 'spool')
-    const args = ['--clickhouse-url', fake.url, '--spool-dir', spoolDir]
+    const walDir = join(tempDir(), 'wal')
+    const args = ['--clickhouse-url', fake.url, '--wal-dir', walDir]
     c = await startCollector({ args })
 
     expect(await send(c, 50, 'before')).toBe(200)
+    await stored(c.ingestUrl)
     expect(await countOf('before')).toBe(50)
 
     fake.down()
     for (let i = 0; i < 4; i++) expect(await send(c, 25, 'during')).toBe(200)
-    const health = await fetch(`${c.ingestUrl}/health`)
-    expect(health.status).toBe(503)
+    // Unready once the insert stage has met the outage (after the writer's retries).
+    await eventually(async () => (await fetch(`${c!.ingestUrl}/health`)).status === 503, 10_000)
     expect((await fetch(`${c.apiUrl}/health`)).status).toBe(503)
-    const spooled = readdirSync(join(spoolDir, 'spans')).filter((f) => f.endsWith('.batch'))
-    expect(spooled.length).toBeGreaterThan(0)
+    expect(segments(walDir).length).toBeGreaterThan(0)
+    const metrics = await (await fetch(`${c.ingestUrl}/metrics`)).text()
+    expect(Number(/skein_wal_bytes\{signal="spans"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0)
 
     // Killed without a chance to flush anything, while storage is still down.
     await c.kill()
     fake.up()
     c = await startCollector({ args })
-    await eventually(async () => (await countOf('during')) === 100, 20_000)
+    await stored(c.ingestUrl)
     expect(await countOf('during')).toBe(100)
     expect(await countOf('before')).toBe(50)
-    await eventually(async () => (await fetch(`${c!.ingestUrl}/health`)).status === 200, 10_000)
-    expect(readdirSync(join(spoolDir, 'spans')).filter((f) => f.endsWith('.batch'))).toEqual([])
+    expect((await fetch(`${c.ingestUrl}/health`)).status).toBe(200)
+    expect(segments(walDir)).toEqual([])
   }, 120_000)
 })

@@ -22,7 +22,7 @@ export interface ConnectionLimits {
 
 /**
  * Descriptors kept for everything that is not a client connection: the engine's files (parts being
- * written and merged: measured ≈ 60 open at idle), the spool, logs, connections to a ClickHouse server.
+ * written and merged: measured ≈ 60 open at idle), the write-ahead log, logs, connections to a ClickHouse server.
  */
 const RESERVED_FILES = 128
 /** The HTTP ingest, gRPC and API ports, and as much again kept free for connections accepted then closed. */

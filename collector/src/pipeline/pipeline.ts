@@ -1,29 +1,45 @@
 /**
- * The ingestion pipeline behind every receiver: one batcher (and writer) per table. Receivers decode a
- * request into rows and call `spans.consume` / `logs.consume`; nothing else of storage is visible to them.
+ * The ingestion pipeline behind every receiver, one per table: the write-ahead log (wal.ts), which a
+ * request's rows enter and which acknowledges them once fsynced, and the insert stage (loader.ts), which
+ * moves the log into storage. The same for every storage, embedded or server. Receivers decode a request
+ * into rows and call `spans.consume` / `logs.consume`; nothing else of storage is visible to them.
  */
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../config.js'
 import type { LogFn } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import { LOG_COLUMNS, type LogRow, SPAN_COLUMNS, type SpanRow } from '../rows.js'
+import { type RowBinaryTable, rowBinaryFor } from '../storage/rowbinary.js'
 import type { Storage } from '../storage/storage.js'
-import { Batcher } from './batcher.js'
+import { Loader } from './loader.js'
 import { MemoryLimiter } from './memory.js'
-import { SpoolingWriter } from './spool.js'
+import { Wal } from './wal.js'
 import { createWriter, poolWriters, type Writer } from './writer.js'
 
+/** What receivers hand rows to: resolves once they are durable, rejects with a coded error. */
+export interface Ingest<R> {
+  consume(rows: R[], bytes: number): Promise<void>
+}
+
 export interface Pipeline {
-  readonly spans: Batcher<SpanRow>
-  readonly logs: Batcher<LogRow>
+  readonly spans: Ingest<SpanRow>
+  readonly logs: Ingest<LogRow>
   /** Admission before a request's body is read: the in-flight budget and the memory bound. */
   readonly memory: MemoryLimiter
-  /** False while storage is known to be down (server mode, batches spooled). */
+  /**
+   * Resolves once what a previous run left in the log is stored (or storage turned out to be down, in
+   * which case it stays in the log and /health says unready). Ingest opens after it.
+   */
+  readonly replayed: Promise<void>
+  /** False while storage is known to be down (the log is growing). */
   healthy(): boolean
-  /** Flushes both batchers and waits for their inserts. Safe to call twice. */
+  /** Refuses new rows, writes what is pending, inserts what the log holds unless storage is down. */
   shutdown(): Promise<void>
 }
+
+/** A log segment is sealed at this size whatever its rows (a segment is read whole for its insert). */
+const SEGMENT_BYTES = 64 * 2 ** 20
 
 export function createPipeline(
   storage: Storage,
@@ -32,50 +48,63 @@ export function createPipeline(
   log: LogFn,
   writer?: Writer,
 ): Pipeline {
-  const spools: SpoolingWriter[] = []
-  /** Server mode: a spool in front of each signal's writer, so an outage does not lose acked data. */
-  const writerFor = (signal: string, clients: ClickHouseClient[]): Writer => {
-    if (writer) return writer
-    const client = clients[0]
-    const normal = poolWriters(clients.map((c) => createWriter(c, { stagingDir: storage.stagingDir })))
-    if (storage.mode !== 'server') return normal
-    const spool = new SpoolingWriter(normal, createWriter(client, { attempts: 1 }), {
-      dir: join(config.spoolDir, signal),
-      maxBytes: config.spoolMaxBytes / 2,
-      log,
-    })
-    spools.push(spool)
-    return spool
-  }
   const memory = new MemoryLimiter({
     limitBytes: config.memoryLimitBytes,
     inflightBytes: config.maxInflightBytes,
   })
-  const common = {
-    maxRows: config.batchRows,
-    delayMs: config.batchDelayMs,
-    maxQueueRows: config.maxQueueRows,
-    maxQueueBytes: config.maxQueueBytes,
-    metrics,
-    memoryPressure: () => memory.refusal() !== undefined,
-    maxInFlight: config.insertConcurrency,
+  const wals: Wal<unknown[]>[] = []
+  const loaders: Loader[] = []
+  /** The log's bytes of every table together are bounded; each table may use what the others leave. */
+  const free = () => config.walMaxBytes - wals.reduce((n, w) => n + w.bytes, 0)
+  const open = <R extends unknown[]>(signal: string, table: string, columns: readonly string[]) => {
+    const encoding = rowBinaryFor(columns) as RowBinaryTable
+    const wal: Wal<R> = new Wal<R>({
+      dir: join(config.walDir, signal),
+      signal,
+      encoding,
+      maxBytes: (): number => wal.bytes + free(),
+      segmentRows: config.batchRows,
+      segmentBytes: SEGMENT_BYTES,
+      sealAfterMs: config.batchDelayMs,
+      maxPendingRows: config.maxQueueRows,
+      maxPendingBytes: config.maxQueueBytes,
+      memoryPressure: () => memory.refusal() !== undefined,
+      metrics,
+      log,
+    })
+    const clients = signal === 'spans' ? storage.insertClients.spans : storage.insertClients.logs
+    const loader = new Loader(wal as Wal<unknown[]>, {
+      signal,
+      table,
+      columns,
+      encoding,
+      writer:
+        writer ??
+        poolWriters(
+          clients.map((c) =>
+            createWriter(c, {
+              stagingDir:
+                storage.mode === 'embedded' ? (storage.stagingDir ?? stagingIn(config.walDir)) : undefined,
+            }),
+          ),
+        ),
+      rejectedDir: join(config.walDir, 'rejected'),
+      concurrency: config.insertConcurrency,
+      metrics,
+      log,
+    })
+    wals.push(wal as Wal<unknown[]>)
+    loaders.push(loader)
+    metrics.watchDepth(signal, () => wal.depth)
+    metrics.watchWal(signal, () => ({
+      bytes: wal.bytes,
+      oldestAgeMs: wal.oldestAgeMs(),
+      segments: wal.waiting,
+    }))
+    return wal
   }
-  const spans = new Batcher<SpanRow>({
-    ...common,
-    writer: writerFor('spans', storage.insertClients.spans),
-    signal: 'spans',
-    table: storage.table('otel_traces'),
-    columns: SPAN_COLUMNS,
-  })
-  const logs = new Batcher<LogRow>({
-    ...common,
-    writer: writerFor('logs', storage.insertClients.logs),
-    signal: 'logs',
-    table: storage.table('otel_logs'),
-    columns: LOG_COLUMNS,
-  })
-  metrics.watchDepth('spans', () => spans.depth)
-  metrics.watchDepth('logs', () => logs.depth)
+  const spans = open<SpanRow>('spans', storage.table('otel_traces'), SPAN_COLUMNS)
+  const logs = open<LogRow>('logs', storage.table('otel_logs'), LOG_COLUMNS)
   metrics.watchMemory(() => {
     memory.refusal() // a fresh sample, if the last one is older than 50 ms
     return { used: memory.usedBytes, inflight: memory.inflightBytes }
@@ -85,12 +114,20 @@ export function createPipeline(
     spans,
     logs,
     memory,
-    healthy: () => spools.every((s) => s.healthy),
+    replayed: Promise.all(loaders.map((l) => l.replayed)).then(() => undefined),
+    healthy: () => loaders.every((l) => l.healthy),
     shutdown() {
-      done ??= Promise.all([spans.shutdown(), logs.shutdown()])
-        .then(() => Promise.all(spools.map((s) => s.shutdown())))
+      done ??= Promise.all(wals.map((w) => w.close()))
+        .then(() => Promise.all(loaders.map((l) => l.shutdown())))
         .then(() => memory.shutdown())
       return done
     },
   }
+}
+
+/** Where inserts are staged when the engine's staging directory could not be made: beside the log. */
+function stagingIn(walDir: string): string {
+  const dir = join(walDir, 'staging')
+  mkdirSync(dir, { recursive: true })
+  return dir
 }

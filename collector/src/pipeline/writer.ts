@@ -15,8 +15,11 @@
  * without closing, and `removeStaging()` removes this process's own on close.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { skeinError } from '../errors.js'
 import { isBadData } from '../storage/errors.js'
@@ -24,6 +27,16 @@ import { rowBinaryFor } from '../storage/rowbinary.js'
 
 export interface Writer {
   insert(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>
+  /**
+   * Inserts rows already in RowBinary (the write-ahead log's records), given as chunks, with an
+   * `insert_deduplication_token`: the same token again stores nothing (see loader.ts).
+   */
+  insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    chunks: readonly Buffer[],
+    token: string,
+  ): Promise<void>
 }
 
 export interface WriterOptions {
@@ -104,6 +117,31 @@ function stageRowBinary(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Settings of a log segment's insert: its token, and the same deduplication for the views it feeds
+ * (without it the trace-id view stored a replayed block twice, measured on chDB). In the statement's
+ * text: on the embedded engine a setting given aside becomes a `SET` statement of its own per insert.
+ */
+const dedupSettings = (token: string) =>
+  `SETTINGS insert_deduplication_token = ${literal(token)}, deduplicate_blocks_in_dependent_materialized_views = 1`
+
+/** Writes chunks into a new file of the staging directory. */
+async function stageChunks(dir: string, chunks: readonly Buffer[]): Promise<string> {
+  const path = join(dir, `${++stagedFiles}.rowbinary`)
+  try {
+    const file = await open(path, 'w')
+    try {
+      await file.writev(chunks as Buffer[])
+    } finally {
+      await file.close()
+    }
+  } catch (e) {
+    rmSync(path, { force: true })
+    throw e
+  }
+  return path
+}
+
 export function createWriter(client: ClickHouseClient, options: WriterOptions = {}): Writer {
   const attempts = options.attempts ?? 4
   const backoffMs = options.backoffMs ?? 100
@@ -126,6 +164,39 @@ export function createWriter(client: ClickHouseClient, options: WriterOptions = 
         )
       } finally {
         staged?.cleanup()
+      }
+    },
+    async insertRowBinary(table, columns, chunks, token) {
+      const rb = rowBinaryFor(columns)
+      if (!rb) throw new TypeError(`no RowBinary encoding for the columns of ${table}`)
+      const cols = columns.map((c) => `\`${c}\``).join(', ')
+      const into = `INSERT INTO ${table} (${cols}) ${dedupSettings(token)}`
+      if (!options.stagingDir) {
+        // A server: the rows in the request body, the header saying their names and types.
+        const query = `${into} FORMAT RowBinaryWithNamesAndTypes`
+        await withRetries(async () => {
+          const r = await client.exec({ query, values: Readable.from([rb.namesAndTypes, ...chunks]) })
+          r.stream.resume()
+          await finished(r.stream).catch(() => undefined)
+        }, table)
+        return
+      }
+      const dir = options.stagingDir
+      let path: string
+      try {
+        path = await stageChunks(dir, chunks)
+      } catch (e) {
+        throw skeinError(
+          'STORAGE_UNAVAILABLE',
+          `cannot stage an insert in ${dir}: ${(e as Error).message}`,
+          e,
+        )
+      }
+      try {
+        const query = `${into} SELECT * FROM file(${literal(path)}, 'RowBinary', ${literal(rb.structure)})`
+        await withRetries(() => client.command({ query }), table)
+      } finally {
+        rmSync(path, { force: true })
       }
     },
   }
@@ -177,6 +248,14 @@ export function poolWriters(writers: Writer[]): Writer {
       const w = await acquire()
       try {
         await w.insert(table, columns, rows)
+      } finally {
+        release(w)
+      }
+    },
+    async insertRowBinary(table, columns, chunks, token) {
+      const w = await acquire()
+      try {
+        await w.insertRowBinary(table, columns, chunks, token)
       } finally {
         release(w)
       }

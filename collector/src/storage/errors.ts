@@ -9,7 +9,7 @@
  *   answers 503 STORAGE_UNAVAILABLE with Retry-After (it was a 500), an insert is retried.
  * - `unavailable`: storage cannot be reached or is not itself (network, replicas, Keeper): as overloaded.
  * - `rejected`: the statement or its rows fail the same way however often they are sent: an insert's rows
- *   are bad data (STORAGE_REJECTED at once; the batcher isolates the request that caused it), a query
+ *   are bad data (STORAGE_REJECTED at once; the write-ahead log's insert stage splits them out, pipeline/loader.ts), a query
  *   that fails so is our bug (500 without details).
  * - `other`: none of these. An insert is retried (the rows are not known to be bad, so they are kept),
  *   a query answers 500.
@@ -37,11 +37,11 @@ const KIND_OF_CODE = new Map<number, StorageFailure>([
   ...[209, 210, 236, 242, 285, 319, 425, 999, 1000, 1001].map((c) => [c, 'unavailable'] as const),
   // UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, IP_ADDRESS_NOT_ALLOWED, ACCESS_DENIED,
   // AUTHENTICATION_FAILED: storage refuses *us*, not the rows. Called bad data, a wrong password would
-  // answer every insert 400 and exporters would drop the data; unavailable, it is retried (and spooled)
+  // answer every insert 400 and exporters would drop the data; unavailable, it is retried (the write-ahead log holds the rows)
   // until an operator fixes the credentials, and queries answer 503.
   ...[192, 193, 194, 195, 497, 516].map((c) => [c, 'unavailable'] as const),
   // READONLY: a write on a read-only connection, or by a read-only user. Not the rows' fault (an insert
-  // is retried, and spooled, until an operator fixes the user) nor a passing state (a query that meets it
+  // is retried, the log holding the rows, until an operator fixes the user) nor a passing state (a query that meets it
   // is our bug).
   [164, 'other'],
 ])

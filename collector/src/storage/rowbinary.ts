@@ -173,10 +173,14 @@ function encode(
   writers: readonly Writer[],
   rows: readonly (readonly unknown[])[],
   bytesPerRow: number,
+  reserve = 0,
+  ends?: Uint32Array,
 ): Buffer {
-  const o = new Out(Math.max(4096, rows.length * bytesPerRow))
+  const o = new Out(Math.max(4096, reserve + rows.length * bytesPerRow))
+  o.pos = reserve
   const n = writers.length
   for (let i = 0; i < rows.length; i++) {
+    if (ends && i > 0) ends[i - 1] = o.pos
     const row = rows[i]
     for (let c = 0; c < n; c++) {
       const v = row[c]
@@ -208,6 +212,7 @@ function encode(
       }
     }
   }
+  if (ends && rows.length > 0) ends[rows.length - 1] = o.pos
   return o.done()
 }
 
@@ -218,6 +223,21 @@ export interface RowBinaryTable {
   /** `name Type, …` for `file(…, 'RowBinary', structure)`. */
   structure: string
   encode(rows: readonly (readonly unknown[])[]): Buffer
+  /**
+   * Encodes rows after `reserve` bytes left for the caller (a log record's header) and writes where each
+   * row ends (a position in the returned buffer) into `ends`, which holds one entry a row.
+   */
+  encodeAfter(rows: readonly (readonly unknown[])[], reserve: number, ends: Uint32Array): Buffer
+  /** The header that makes RowBinary rows `RowBinaryWithNamesAndTypes`: column count, names, types. */
+  namesAndTypes: Buffer
+}
+
+function namesAndTypes(table: Columns): Buffer {
+  const o = new Out(1024)
+  o.varint(table.length)
+  for (const [name] of table) o.str(name)
+  for (const [, type] of table) o.str(type)
+  return Buffer.from(o.done())
 }
 
 function rowBinary(table: Columns, bytesPerRow: number): RowBinaryTable {
@@ -226,6 +246,8 @@ function rowBinary(table: Columns, bytesPerRow: number): RowBinaryTable {
     types: table.map(([, type]) => type),
     structure: table.map(([name, type]) => `\`${name}\` ${type}`).join(', '),
     encode: (rows) => encode(writers, rows, bytesPerRow),
+    encodeAfter: (rows, reserve, ends) => encode(writers, rows, bytesPerRow, reserve, ends),
+    namesAndTypes: namesAndTypes(table),
   }
 }
 
