@@ -12,6 +12,8 @@ const ServicesPage = lazy(() => import('./pages/Services').then((m) => ({ defaul
 const ServicePage = lazy(() => import('./pages/Service').then((m) => ({ default: m.ServicePage })))
 const ServiceMapPage = lazy(() => import('./pages/ServiceMap').then((m) => ({ default: m.ServiceMapPage })))
 const AlertsPage = lazy(() => import('./pages/Alerts').then((m) => ({ default: m.AlertsPage })))
+const ComparePage = lazy(() => import('./pages/Compare').then((m) => ({ default: m.ComparePage })))
+const TraceDiffPage = lazy(() => import('./pages/TraceDiff').then((m) => ({ default: m.TraceDiffPage })))
 
 function Page({ children }: { children: React.ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>
@@ -86,6 +88,22 @@ export const routes = [
         element: (
           <Page>
             <AlertsPage />
+          </Page>
+        ),
+      },
+      {
+        path: 'compare',
+        element: (
+          <Page>
+            <ComparePage />
+          </Page>
+        ),
+      },
+      {
+        path: 'diff/:a/:b',
+        element: (
+          <Page>
+            <TraceDiffPage />
           </Page>
         ),
       },

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { api } from '../api/client'
 import type { AlertRule, ApiErrorShape } from '../api/types'
+import { AlertEvidence } from '../components/AlertEvidence'
 import { AlertRuleForm } from '../components/AlertRuleForm'
 import { ServiceTag } from '../components/ServiceTag'
 import { Empty, ErrorState, Loading } from '../components/States'
@@ -203,6 +204,7 @@ export function AlertsPage() {
                         <th className="num">Error rate</th>
                         <th className="num">p95</th>
                         <th className="num">Requests</th>
+                        <th>Evidence</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -223,6 +225,7 @@ export function AlertsPage() {
                           <td className="num">{formatPercent(ev.errorRate)}</td>
                           <td className="num">{formatDurationMs(ev.p95Ms)}</td>
                           <td className="num">{ev.requests}</td>
+                          <td>{ev.evidence && <AlertEvidence evidence={ev.evidence} />}</td>
                         </tr>
                       ))}
                     </tbody>

@@ -5,6 +5,7 @@ import { OperationsTable } from '../components/OperationsTable'
 import { RedCharts } from '../components/RedCharts'
 import { Empty, ErrorState, Loading } from '../components/States'
 import { TimeRangePicker } from '../components/TimeRangePicker'
+import { WhyLinks } from '../components/WhyLinks'
 import { useApi } from '../hooks/useApi'
 import { serviceColor } from '../lib/colors'
 import { stepFor } from '../lib/step'
@@ -83,6 +84,7 @@ export function ServicePage() {
           <OperationsTable operations={ops.data} hideService onSelect={(o) => navigate(searchLink(o.name))} />
         )}
       </div>
+      {ops.data && ops.data.length > 0 && <WhyLinks service={name} operations={ops.data} range={range} />}
     </div>
   )
 }
