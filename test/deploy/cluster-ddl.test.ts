@@ -24,16 +24,25 @@ const created = (sql: string) =>
 const byName = new Map(statements.map((s) => [created(s), s]))
 
 /** Tables whose rows belong to a trace: they must be sharded by TraceId. */
-const TRACE_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs']
+const TRACE_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs', 'skein_trace_summary']
+/** Statements that move data (a migration's backfill): run once, through the Distributed tables. */
+const isData = (sql: string) => sql.startsWith('INSERT INTO ')
 
 describe('cluster-mode DDL', () => {
   it('matches the snapshot', () => {
     expect(statements.join(';\n\n')).toMatchSnapshot()
   })
 
-  it('runs every statement ON CLUSTER, the cluster named as in deploy/cluster', () => {
+  it('runs every DDL statement ON CLUSTER, the cluster named as in deploy/cluster', () => {
     expect(CLUSTER).toBe('skein')
-    for (const sql of statements) expect(sql.split('\n')[0]).toContain(` ON CLUSTER \`${CLUSTER}\``)
+    for (const sql of statements.filter((s) => !isData(s)))
+      expect(sql.split('\n')[0]).toContain(` ON CLUSTER \`${CLUSTER}\``)
+  })
+
+  it('backfills through the Distributed tables only (every shard read, rows sharded as the view shards them)', () => {
+    const data = statements.filter(isData)
+    expect(data.length).toBeGreaterThanOrEqual(1)
+    for (const sql of data) expect(sql).not.toMatch(/_local`/)
   })
 
   it('stores rows in Replicated*MergeTree `<name>_local` tables keyed by the {shard} and {replica} macros', () => {
@@ -42,7 +51,7 @@ describe('cluster-mode DDL', () => {
     for (const sql of storage) {
       expect(created(sql)).toMatch(/_local$/)
       expect(sql).toMatch(
-        /ENGINE = Replicated(Replacing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/,
+        /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/,
       )
     }
   })
@@ -56,10 +65,12 @@ describe('cluster-mode DDL', () => {
     for (const table of TRACE_TABLES) expect(byName.get(table)).toMatch(/, cityHash64\(TraceId\)\)$/)
   })
 
-  it('feeds the trace-bounds view from the local traces table into the local bounds table (same shard)', () => {
-    const view = byName.get('otel_traces_trace_id_ts_local_mv')!
-    expect(view).toContain('TO `otel`.`otel_traces_trace_id_ts_local`')
-    expect(view).toContain('FROM `otel`.`otel_traces_local`')
+  it('feeds the trace-bounds and trace-summary views from the local traces table into local tables (same shard)', () => {
+    for (const table of ['otel_traces_trace_id_ts', 'skein_trace_summary']) {
+      const view = byName.get(`${table}_local_mv`)!
+      expect(view).toContain(`TO \`otel\`.\`${table}_local\``)
+      expect(view).toContain('FROM `otel`.`otel_traces_local`')
+    }
   })
 
   it('keeps the single-server DDL free of cluster clauses', () => {

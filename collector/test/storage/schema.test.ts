@@ -8,6 +8,7 @@ import {
   FAST_READ_COLUMNS,
   logsTable,
   MIGRATIONS,
+  SPAN_GRANULARITY,
   traceIdTsTable,
   traceSummaryTable,
   tracesTable,
@@ -132,6 +133,23 @@ describe('the schema', () => {
     expect(logsTable({ database: 'otel', retentionDays: 7 })[0]).toContain(
       'idx_body Body TYPE tokenbf_v1(32768, 3, 0)',
     )
+  })
+  it("stores spans and the trace-id lookup in granules of 1,024 rows, logs in the exporter's 8,192", async () => {
+    const rs = await storage.query.query({
+      query: "SELECT name, engine_full FROM system.tables WHERE database = 'otel' AND name LIKE 'otel_%'",
+      format: 'JSONEachRow',
+    })
+    const granularity = Object.fromEntries(
+      ((await rs.json()) as { name: string; engine_full: string }[])
+        .filter((t) => t.engine_full.includes('index_granularity'))
+        .map((t) => [t.name, Number(/index_granularity = (\d+)/.exec(t.engine_full)?.[1])]),
+    )
+    expect(SPAN_GRANULARITY).toBe(1024)
+    expect(granularity).toEqual({
+      otel_traces: SPAN_GRANULARITY,
+      otel_traces_trace_id_ts: SPAN_GRANULARITY,
+      otel_logs: 8192,
+    })
   })
   it('merges the telemetry tables wider than the default (merge_selector_base 20), leaving the rest as they are', async () => {
     const rs = await storage.query.query({
