@@ -26,6 +26,8 @@ export interface LoadOptions {
   concurrency?: { http?: number; grpc?: number; loki?: number }
   /** Called with the trace ids (hex) of every acknowledged span request. */
   onAckedTraces?: (traceIds: string[]) => void
+  /** The request id of the first Loki push (default 0): runs against one store number theirs apart. */
+  firstPush?: number
   /** Called with the request id of every acknowledged Loki push (the `req` attribute of its lines). */
   onAckedPush?: (req: number, lines: number) => void
   /** Stop sending new requests when this returns true (requests in flight finish). */
@@ -156,11 +158,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     }
   }
 
-  let lokiNext = 0
+  const firstPush = o.firstPush ?? 0
+  let lokiNext = firstPush
   async function lokiWorker() {
     for (;;) {
       const req = lokiNext++
-      if (req >= o.logLines / linesPerPush || stopped()) return
+      if (req - firstPush >= o.logLines / linesPerPush || stopped()) return
       const base = BigInt(Date.now()) * 1_000_000n
       const values = Array.from({ length: linesPerPush }, (_, i) => [
         `${base + BigInt(i)}`,

@@ -51,6 +51,8 @@ export interface StartOptions {
   timeoutMs?: number
   /** Runs it under `ulimit -n` of this many open files (through bash, which then execs node). */
   openFiles?: number
+  /** Called with the child process as soon as it is spawned (to kill it before it says it runs). */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 export async function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
@@ -82,6 +84,7 @@ export async function startCollector(opts: StartOptions = {}): Promise<RunningCo
     env: { ...process.env, SKEIN_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  opts.onSpawn?.(child)
   let out = ''
   child.stdout?.on('data', (d) => {
     out += d

@@ -236,7 +236,7 @@ export class Wal<R extends unknown[]> {
     }
     if (this.sealed.length > 0) {
       this.o.log(
-        'info',
+        'warn',
         `write-ahead log: ${this.sealed.length} ${this.o.signal} segments (${MiB(this.disk)}) left by a previous run; replaying`,
       )
     }
