@@ -47,3 +47,35 @@ export function traceQLOf(form: TraceSearchForm): string {
   if (form.maxDurationMs !== undefined) conds.push(`traceDuration <= ${traceQLDuration(form.maxDurationMs)}`)
   return conds.length ? `{ ${conds.join(' && ')} }` : '{}'
 }
+
+/**
+ * Tempo's search answer (`/tempo/api/search`) in Tempo's JSON spelling, as the collector's Tempo API
+ * gives it (compat/tempo-search.ts) and the CLI and the UI read it: ids and nanoseconds as strings,
+ * `durationMs` a whole number, the matched spans of each trace in `spanSets` (`spanSet`: the first, for
+ * older clients), spans and errors per service in `serviceStats`.
+ */
+export interface TempoSearchAnswer {
+  traces: TempoTrace[]
+}
+
+export interface TempoTrace {
+  traceID: string
+  rootServiceName: string
+  rootTraceName: string
+  startTimeUnixNano: string
+  durationMs: number
+  spanSets: TempoSpanSet[]
+  spanSet: TempoSpanSet
+  serviceStats: Record<string, { spanCount: number; errorCount?: number }>
+}
+
+export interface TempoSpanSet {
+  spans: {
+    spanID: string
+    name: string
+    startTimeUnixNano: string
+    durationNanos: string
+    attributes: { key: string; value: { stringValue: string } }[]
+  }[]
+  matched: number
+}

@@ -2,9 +2,8 @@
  * `skein traces`: trace search, newest first; with `--query`, a TraceQL search through the Tempo API
  * (compat/tempo.ts), whose answers say how many spans of each trace matched.
  */
-import type { TraceSearchAnswer, TraceSearchQuery } from '@skein/model'
+import type { TempoSearchAnswer, TraceSearchAnswer, TraceSearchQuery } from '@skein/model'
 import type { Command } from 'commander'
-import type { TempoTrace } from '../compat/tempo-search.js'
 import { parseDuration } from '../units.js'
 import {
   apiGet,
@@ -91,7 +90,7 @@ async function traceQLSearch(flags: Flags): Promise<void> {
   const max = durationFlag('--max', flags.max)
   const sinceMs = parseDuration(lookbackFlag(flags.since) ?? '1h') as number
   const end = Math.ceil(Date.now() / 1000)
-  const body = await apiGet<{ traces: TempoTrace[] }>(
+  const body = await apiGet<TempoSearchAnswer>(
     flags,
     '/api/search',
     {

@@ -9,6 +9,7 @@
  * The second reads the matching spans of the chosen traces (every span, for a structural query, whose
  * parent links are then followed in matchedSpans) with a flag per filter, for Tempo's `spanSets`.
  */
+import type { TempoSearchAnswer, TempoSpanSet, TempoTrace } from '@skein/model'
 import type { Db } from '../query/db.js'
 import { spanTime } from '../query/filters.js'
 import type { TimeRange } from '../query/params.js'
@@ -39,29 +40,6 @@ export interface TempoSearchParams {
   limit: number
   /** Spans per spanset in the answer. */
   spss: number
-}
-
-/** Tempo's `TraceSearchMetadata`, in its JSON spelling. */
-export interface TempoTrace {
-  traceID: string
-  rootServiceName: string
-  rootTraceName: string
-  startTimeUnixNano: string
-  durationMs: number
-  spanSets: TempoSpanSet[]
-  spanSet: TempoSpanSet
-  serviceStats: Record<string, { spanCount: number; errorCount?: number }>
-}
-
-export interface TempoSpanSet {
-  spans: {
-    spanID: string
-    name: string
-    startTimeUnixNano: string
-    durationNanos: string
-    attributes: { key: string; value: { stringValue: string } }[]
-  }[]
-  matched: number
 }
 
 interface TraceRow {
@@ -156,7 +134,7 @@ export function tempoSpansQuery(
     LIMIT ${p.UInt32(MAX_MATCH_ROWS)}`
 }
 
-export async function tempoSearch(db: Db, s: TempoSearchParams): Promise<{ traces: TempoTrace[] }> {
+export async function tempoSearch(db: Db, s: TempoSearchParams): Promise<TempoSearchAnswer> {
   const traces = await db.rows<TraceRow>(tempoCandidatesQuery(s, db.table))
   if (traces.length === 0) return { traces: [] }
   const rows = await db.rows<SpanRow>(

@@ -4,6 +4,7 @@ import type {
   LogSearchQuery,
   LogVolumeQuery,
   SlowSpansQuery,
+  TempoSearchAnswer,
   TimeRangeQuery,
   TraceSearchQuery,
 } from '@skein/model'
@@ -83,6 +84,8 @@ export interface RequestOptions {
   token?: string
   /** The answer is binary (the compact form of a trace): resolve with its bytes. Errors are JSON as ever. */
   binary?: boolean
+  /** Another API of the same server: /tempo for TraceQL search. */
+  prefix?: string
 }
 
 /** Where the client gets the bearer token for `--query-token`, and where it reports a 401. */
@@ -109,7 +112,7 @@ export type CompareParams = WithRange<CompareQuery>
  */
 export function createApi(baseUrl = '', auth?: ApiAuth) {
   async function request<T>(path: string, params: Params = {}, opts: RequestOptions = {}): Promise<T> {
-    const url = `${baseUrl}/api/v1${path}${buildQuery(params)}`
+    const url = `${baseUrl}${opts.prefix ?? '/api/v1'}${path}${buildQuery(params)}`
     const token = opts.token ?? auth?.token()
     const headers: Record<string, string> = { accept: 'application/json' }
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
@@ -205,6 +208,9 @@ export function createApi(baseUrl = '', auth?: ApiAuth) {
         {},
         { signal },
       ),
+    /** A TraceQL search through the Tempo API (start and end in Unix seconds, as Tempo takes them). */
+    traceql: (q: { q: string; start: number; end: number; limit?: number }, signal?: AbortSignal) =>
+      request<TempoSearchAnswer>('/api/search', q, { signal, prefix: '/tempo' }),
     logs: ({ range, ...q }: LogQuery, signal?: AbortSignal) =>
       request<{ logs: LogRecord[] }>('/logs', { ...q, ...rangeParams(range) }, { signal }).then(
         (r) => r.logs ?? [],

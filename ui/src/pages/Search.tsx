@@ -8,9 +8,11 @@ import { SearchCompare, usePicks } from '../components/SearchCompare'
 import { ServiceSelect } from '../components/ServiceSelect'
 import { Empty, ErrorState, Loading } from '../components/States'
 import { TimeRangePicker } from '../components/TimeRangePicker'
+import { TraceQLBox } from '../components/TraceQLBox'
 import { TraceResults } from '../components/TraceResults'
 import { useApi } from '../hooks/useApi'
 import { traceScatterOption } from '../lib/charts'
+import { formOfFilters } from '../lib/traceql'
 import {
   describeRange,
   parseSearchFilters,
@@ -33,6 +35,7 @@ export function SearchPage() {
   const key = params.toString()
   // biome-ignore lint/correctness/useExhaustiveDependencies: the query string is the identity of the filters
   const filters = useMemo(() => parseSearchFilters(params), [key])
+  const traceqlForm = useMemo(() => formOfFilters(filters), [filters])
 
   const picks = usePicks()
   const [draft, setDraft] = useState<SearchFilters>(filters)
@@ -166,6 +169,7 @@ export function SearchPage() {
           </button>
         </div>
       </form>
+      <TraceQLBox form={traceqlForm} range={filters.range} />
 
       {q.error ? (
         <div className="card">
