@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Shop, sendShop } from '../../collector/test/query/shop-fixture.js'
-import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
+import { type RunningCollector, startCollector, stored } from '../helpers/collector.js'
 import { CHROMIUM, ensureUiBuilt, launchBrowser, recordTrouble, SCREENSHOTS } from './browser.js'
 
 // The trace search page's TraceQL box in a real Chromium, on a real collector holding a shop's traces sent
@@ -19,10 +19,7 @@ describe.skipIf(!CHROMIUM)('the TraceQL box of the trace search page', () => {
     ensureUiBuilt()
     collector = await startCollector()
     shop = await sendShop(collector.ingestUrl)
-    await eventually(async () => {
-      const r = await getJson(`${collector.apiUrl}/api/v1/traces?lookback=1h`)
-      return r.body.traces?.length === 5
-    })
+    await stored(collector.ingestUrl)
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     await recordTrouble(page, trouble)

@@ -7,12 +7,7 @@
  */
 import { parser } from '@grafana/lezer-logql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  eventually,
-  getJson,
-  type RunningCollector,
-  startCollector,
-} from '../../../test/helpers/collector.js'
+import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { nsAt, pushLogs } from '../../../test/helpers/telemetry.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
 
@@ -45,12 +40,7 @@ beforeAll(async () => {
   loki = `${collector.apiUrl}/loki/api/v1`
   // Grafana's Go data source: nanosecond start and end.
   range = `start=${BigInt(shop.base - 60_000) * 1_000_000n}&end=${BigInt(Date.now()) * 1_000_000n}`
-  // Acknowledged lines reach the store a moment later (the write-ahead log's writer).
-  await eventually(async () => {
-    const url = `${loki}/query_range?query=${encodeURIComponent('{service_name=~".+"}')}&${range}&limit=1000`
-    const { body } = await getJson(url)
-    return body.data.result.flatMap((s: any) => s.values).length === 10
-  })
+  await stored(collector.ingestUrl)
 })
 afterAll(async () => {
   await collector?.stop()

@@ -7,12 +7,7 @@
 import { parser } from '@grafana/lezer-traceql'
 import { type TraceSearchForm, traceQLOf } from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  eventually,
-  getJson,
-  type RunningCollector,
-  startCollector,
-} from '../../../test/helpers/collector.js'
+import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { decodeTempoTrace, decodeTempoTraceV2 } from '../../../test/helpers/otlp-proto.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
 
@@ -26,11 +21,7 @@ beforeAll(async () => {
   shop = await sendShop(collector.ingestUrl)
   tempo = `${collector.apiUrl}/tempo`
   range = `start=${Math.floor(shop.base / 1000) - 60}&end=${Math.ceil(Date.now() / 1000)}`
-  // Acknowledged spans reach the store a moment later (the write-ahead log's writer).
-  await eventually(async () => {
-    const { body } = await getJson(`${tempo}/api/search?q=${encodeURIComponent('{}')}&${range}&limit=100`)
-    return body.traces?.length === 5
-  })
+  await stored(collector.ingestUrl)
 })
 afterAll(async () => {
   await collector?.stop()
