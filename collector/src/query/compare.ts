@@ -233,8 +233,8 @@ export function traceSpansQuery(s: CompareParams, table: TableFn, rates: Rates):
       SpanName AS name, toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs,
       Duration / 1e6 AS durationMs, StatusCode AS statusCode
     FROM ${table('otel_traces')}
+    PREWHERE TraceId IN (SELECT traceId FROM (${comparedSpansQuery(s, table, rates)}))
     WHERE ${spanTime(wideRange(s))}
-      AND TraceId IN (SELECT traceId FROM (${comparedSpansQuery(s, table, rates)}))
     LIMIT ${p.UInt32(MAX_OPERATION_SPANS)}`
 }
 
@@ -250,7 +250,8 @@ export function logPatternsQuery(s: CompareParams, table: TableFn, rates: Rates)
       SELECT ${patternOf(sql`Body`)} AS pattern, Body, SeverityText, TraceId,
         TraceId IN (${selIds}) AS inS, TraceId IN (${baseIds}) AS inB
       FROM ${table('otel_logs')}
-      WHERE ${logTime(wideRange(s))} AND TraceId != '' AND (inS OR inB)
+      PREWHERE TraceId IN (SELECT traceId FROM (${comparedSpansQuery(s, table, rates)}))
+      WHERE ${logTime(wideRange(s))}
     )
     GROUP BY pattern
     HAVING selTraces >= ${p.UInt32(MIN_SUPPORT)}`
