@@ -64,7 +64,7 @@ describe('a collector killed with SIGKILL', () => {
 
     // 2. Inserts held back (one segment of up to a million rows, sealed after a minute): the log grows.
     c = await startCollector({ dataDir, args: ['--batch-rows', '1000000', '--batch-delay', '60s'] })
-    await loadUntilKilled(c, 1_000_000, between(800, 1500))
+    await loadUntilKilled(c, 1_000_000, between(1500, 2500))
     const spanSegments = readdirSync(join(walDir, 'spans'))
       .filter((f) => f.endsWith('.wal'))
       .sort()
@@ -82,7 +82,9 @@ describe('a collector killed with SIGKILL', () => {
       },
     }).catch((e: Error) => e)
     for (let i = 0; i < 300 && !/replaying/.test(out); i++) await sleep(10)
-    await sleep(between(0, 300))
+    // The replay inserts seconds of load (tens of thousands of rows): a kill within 100 ms of its start
+    // lands in it.
+    await sleep(between(0, 100))
     child?.kill('SIGKILL')
     const killedInReplay = await replaying
     expect(killedInReplay).toBeInstanceOf(Error)
