@@ -2,9 +2,12 @@
  * "Why is it slow?" in a real Chromium, served by a real collector that stored the checkout service's
  * planted causes (test/helpers/planted.ts) through the real ingestion path: a band dragged on the search
  * page's durations shows the comparison with the planted provider first; clicking it filters the search
- * by it; two ticked traces open their diff; a service page leads to the same comparison.
+ * by it; two ticked traces open their diff; a service page leads to the same comparison; the alert
+ * history shows what a firing notification carried.
  */
 import { mkdirSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,12 +19,17 @@ let collector: RunningCollector
 let browser: Browser
 let page: Page
 let requests: PlantedRequest[]
+let receiver: Server
 const trouble = { dialogs: [] as string[], pageErrors: [] as string[], cspViolations: [] as string[] }
 
 describe.skipIf(!CHROMIUM)('comparing requests in the browser', () => {
   beforeAll(async () => {
     ensureUiBuilt()
-    collector = await startCollector()
+    receiver = createServer((_req, res) => res.end('ok'))
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    collector = await startCollector({
+      args: ['--alert-interval', '300ms', '--alert-allow-private-webhooks'],
+    })
     requests = await sendPlanted(collector.ingestUrl, { n: 80 })
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
@@ -31,6 +39,7 @@ describe.skipIf(!CHROMIUM)('comparing requests in the browser', () => {
   afterAll(async () => {
     await browser?.close()
     await collector?.stop()
+    receiver?.close()
   })
 
   const url = (path: string) => `${collector.apiUrl}${path}`
@@ -107,6 +116,45 @@ describe.skipIf(!CHROMIUM)('comparing requests in the browser', () => {
     await expect
       .poll(() => first.getAttribute('data-attr'), { timeout: 15_000 })
       .toBe(`service.version=${PLANTED.badVersion}`)
+  })
+
+  it('the alert history shows the evidence of a firing rule, its examples opening the trace', async () => {
+    const res = await fetch(url('/api/v1/alerts/rules'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'checkout-errors',
+        name: 'checkout fails',
+        service: PLANTED.service,
+        errorRateAbove: 0.1,
+        window: '1h',
+        minRequests: 10,
+        for: '0s',
+        webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+      }),
+    })
+    expect(res.status).toBe(201)
+    await page.goto(url('/alerts'))
+    const errors = page.locator('[data-testid="alert-evidence-errors"]').first()
+    await expect
+      .poll(
+        async () => {
+          if (!(await errors.count())) await page.reload()
+          return errors.count()
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toBe(1)
+    expect(await errors.textContent()).toContain(PLANTED.errorMessage)
+    expect(await page.locator('[data-testid="alert-evidence-attributes"]').first().textContent()).toContain(
+      `service.version=${PLANTED.badVersion}`,
+    )
+    const failing = new Set(requests.filter((r) => r.failing).map((r) => r.trace.traceId))
+    const example = page.locator('[data-testid="alert-evidence-trace"]').first()
+    const href = (await example.getAttribute('href')) ?? ''
+    expect(failing.has(href.split('/').pop() ?? '')).toBe(true)
+    await example.click()
+    await page.waitForURL(new RegExp(href))
   })
 
   it('draws telemetry as text, with no dialog, page error or CSP violation', () => {
