@@ -207,7 +207,7 @@ function pipeline(node: SyntaxNode, q: string, sel: LogSelection): void {
         for (const m of all) {
           const [id, , value] = children(m)
           const label = id ? textOf(q, id) : ''
-          const raw = value ? stringLiteral(textOf(q, value)) : ''
+          const raw = value?.name === 'String' ? stringLiteral(textOf(q, value)) : ''
           const hit = CONTAINS.exec(raw.trim())
           if (!hit || !/^log_line_contains_\w+$/.test(label))
             unsupported('label_format (other than Grafana’s trace → logs form)', textOf(q, s))
@@ -298,14 +298,20 @@ function metric(node: SyntaxNode, q: string): LogQuery {
       }
       return { ...m, by }
     }
+    case 'LiteralExpr': {
+      const n = children(c).find((x) => x.name === 'Number')
+      return { kind: 'scalar', value: Number(n ? textOf(q, n) : Number.NaN) }
+    }
     case 'VectorExpr': {
       const n = children(c).find((x) => x.name === 'Number')
       return { kind: 'scalar', value: Number(n ? textOf(q, n) : Number.NaN) }
     }
     case 'BinOpExpr': {
       const [l, op, , r] = children(c)
-      const left = l?.firstChild ? metric(l.firstChild, q) : undefined
-      const right = r?.firstChild ? metric(r.firstChild, q) : undefined
+      const side = (n: SyntaxNode | undefined) =>
+        n?.firstChild?.name === 'MetricExpr' ? metric(n.firstChild, q) : undefined
+      const left = side(l)
+      const right = side(r)
       if (left?.kind !== 'scalar' || right?.kind !== 'scalar')
         return unsupported('binary operations other than between vector() constants', textOf(q, c))
       const a = left.value
