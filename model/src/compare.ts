@@ -5,6 +5,7 @@
  */
 import Type, { type Static } from 'typebox'
 import { MAX_DURATION_MS, MAX_REPEATED, oneOf, STATUSES, TimeRangeQuery } from './params.js'
+import { Span } from './responses.js'
 
 export const DEFAULT_COMPARE_LIMIT = 10
 export const MAX_COMPARE_LIMIT = 100
@@ -157,15 +158,11 @@ export const TraceDiffPath = Type.Object({
 })
 export type TraceDiffPath = Static<typeof TraceDiffPath>
 
+/** A span in a diff: the span's own fields a waterfall row shows, and where it starts in its trace. */
 export const DiffSpan = Type.Object({
-  spanId: Type.String(),
-  service: Type.String(),
-  name: Type.String(),
-  kind: Type.String(),
+  ...Type.Pick(Span, ['spanId', 'service', 'name', 'kind', 'durationMs', 'statusCode', 'statusMessage'])
+    .properties,
   offsetMs: Type.Number({ description: "Start, ms after its own trace's start (skew corrected)" }),
-  durationMs: Type.Number(),
-  statusCode: Type.String(),
-  statusMessage: Type.String(),
 })
 export type DiffSpan = Static<typeof DiffSpan>
 

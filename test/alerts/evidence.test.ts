@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, getJson, type RunningCollector, startCollector } from '../helpers/collector.js'
 import { PLANTED, sendPlanted } from '../helpers/planted.js'
+import { postJson } from '../helpers/telemetry.js'
 
 const PUBLIC_URL = 'https://skein.example.org/ops'
 let collector: RunningCollector
@@ -42,10 +43,9 @@ afterAll(async () => {
 
 describe('a firing notification', () => {
   it('carries example traces that exist and fail, the planted error message and the top attribute', async () => {
-    const res = await fetch(`${collector.apiUrl}/api/v1/alerts/rules`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    const res = await postJson(
+      `${collector.apiUrl}/api/v1/alerts/rules`,
+      JSON.stringify({
         id: 'checkout-errors',
         name: 'checkout fails',
         service: PLANTED.service,
@@ -55,8 +55,8 @@ describe('a firing notification', () => {
         for: '0s',
         webhookUrl: hookUrl,
       }),
-    })
-    expect(res.status, await res.text()).toBe(201)
+    )
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
     const body = await eventually(async () => bodies.find((b) => b.state === 'firing'), 20_000)
     const { evidence } = body
     expect(evidence.exampleTraces.length).toBeGreaterThan(0)

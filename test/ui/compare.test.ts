@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningCollector, startCollector } from '../helpers/collector.js'
 import { PLANTED, type PlantedRequest, sendPlanted } from '../helpers/planted.js'
+import { postJson } from '../helpers/telemetry.js'
 import { CHROMIUM, ensureUiBuilt, launchBrowser, recordTrouble, SCREENSHOTS } from './browser.js'
 
 let collector: RunningCollector
@@ -119,10 +120,9 @@ describe.skipIf(!CHROMIUM)('comparing requests in the browser', () => {
   })
 
   it('the alert history shows the evidence of a firing rule, its examples opening the trace', async () => {
-    const res = await fetch(url('/api/v1/alerts/rules'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    const res = await postJson(
+      url('/api/v1/alerts/rules'),
+      JSON.stringify({
         id: 'checkout-errors',
         name: 'checkout fails',
         service: PLANTED.service,
@@ -132,8 +132,8 @@ describe.skipIf(!CHROMIUM)('comparing requests in the browser', () => {
         for: '0s',
         webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
       }),
-    })
-    expect(res.status).toBe(201)
+    )
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
     await page.goto(url('/alerts'))
     const errors = page.locator('[data-testid="alert-evidence-errors"]').first()
     await expect
