@@ -196,7 +196,8 @@ async function main() {
       ['TraceQL `{ resource.service.name = "svc-N" && duration > 500ms }`', fmt(t.traceql)],
       ['baseline /api/v1/traces?service=svc-N', fmt(t.native)],
       ['ratio TraceQL / baseline', (t.traceql.p50 / t.native.p50).toFixed(2)],
-      ['Loki `{service_name="svc-N"} |= "upstream timeout"`, 100 lines', fmt(t.loki)],
+      // A | in a Markdown table cell is escaped.
+      ['Loki `{service_name="svc-N"} \\|= "upstream timeout"`, 100 lines', fmt(t.loki)],
       ['baseline /api/v1/logs?service=svc-N&q=upstream timeout', fmt(t.logs)],
       ['ratio Loki / baseline', (t.loki.p50 / t.logs.p50).toFixed(2)],
       [

@@ -118,7 +118,8 @@ export function tempoSpansQuery(
           argMin(ServiceName, (ParentSpanId != '', Timestamp)) AS rootService,
           max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) - min(toUnixTimestamp64Nano(Timestamp)) AS durationNs
         FROM ${table('otel_traces')}
-        WHERE ${spanTime(wide)} AND has(${ids}, TraceId)
+        PREWHERE TraceId IN ${ids}
+        WHERE ${spanTime(wide)}
         GROUP BY TraceId) AS t ON t.TraceId = s.TraceId`
     : sql``
   return sql`
@@ -128,7 +129,8 @@ export function tempoSpansQuery(
       [${join(flags, ', ')}] AS m
     FROM ${table('otel_traces')} AS s
     ${traceInfo}
-    WHERE ${spanTime(wide)} AND has(${ids}, s.TraceId)
+    PREWHERE s.TraceId IN ${ids}
+    WHERE ${spanTime(wide)}
       ${all ? sql`` : sql`AND (${join(flags, ' OR ')})`}
     ORDER BY Timestamp
     LIMIT ${p.UInt32(MAX_MATCH_ROWS)}`
