@@ -1,9 +1,9 @@
 /**
  * Trace search from the trace summaries (skein_trace_summary) gives exactly the answers of the search
  * over the spans alone (the reference): the same traces, in the same order, with the same root, bounds,
- * counts and services. On the query tests' shop, and on traces whose spans arrive in several requests
- * minutes apart (each request stored by an insert of its own, so each part a summary row of its own,
- * the root's part last): the summary aggregates them at read time.
+ * counts and services. On the query tests' shop, and on a trace whose spans arrive in several requests
+ * minutes apart (each sent once the one before is readable, so each is stored by an insert of its own
+ * and is a summary row of its own; the root's part last): the summary aggregates them at read time.
  *
  * Sent through a real collector (OTLP/HTTP protobuf exporter); then, the collector stopped, both searches
  * run on its data dir in this process, the only way to run the reference next to the served one.
@@ -15,7 +15,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
+import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Db } from '../../src/query/db.js'
 import { p, sql } from '../../src/query/sql.js'
@@ -58,6 +58,20 @@ async function sendPart(
   await provider.shutdown()
 }
 
+/**
+ * Waits until the trace has `n` spans readable: the insert that stored them is done (a 2xx means
+ * durable in the write-ahead log; storage takes it shortly after).
+ */
+async function readable(traceId: string, n: number): Promise<void> {
+  let last = { status: 0, body: undefined as unknown }
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    last = await getJson(`${collector.apiUrl}/api/v1/traces/${traceId}`)
+    if (last.status === 200 && (last.body as { spans: unknown[] }).spans.length === n) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`trace ${traceId} never had ${n} spans: ${last.status} ${JSON.stringify(last.body)}`)
+}
+
 beforeAll(async () => {
   collector = await startCollector()
   shop = await sendShop(collector.ingestUrl)
@@ -65,9 +79,11 @@ beforeAll(async () => {
   const rootMs = shop.base + 42 * MIN
   const rootIds = { traceId: 'c0ffee'.padEnd(32, '1'), spanId: 'beef'.padEnd(16, '2') }
   await sendPart(collector.ingestUrl, 'db', rootIds, [{ name: 'COPY rows', atMs: rootMs + 6 * MIN, ms: 500 }])
+  await readable(rootIds.traceId, 1)
   await sendPart(collector.ingestUrl, 'worker', rootIds, [
     { name: 'process batch', atMs: rootMs + 3 * MIN, ms: 2000, error: true },
   ])
+  await readable(rootIds.traceId, 2)
   // The root itself, last: a span without a parent gets these ids through the SDK's id generator.
   const root = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'gateway' }),
@@ -82,11 +98,12 @@ beforeAll(async () => {
     .end(hr(rootMs + 100))
   await root.forceFlush()
   await root.shutdown()
+  await readable(rootIds.traceId, 3)
   job = { traceId: rootIds.traceId, rootMs }
   await collector.stop({ keepData: true })
   storage = await openStorage(loadConfig({ dataDir: collector.dataDir, logLevel: 'silent' }, {}))
   db = createDb(storage.queryClients, storage.table, 30_000, { sessionSettings: true })
-}, 60_000)
+}, 120_000)
 afterAll(async () => {
   await storage?.close()
   if (collector) rmSync(join(collector.dataDir, '..'), { recursive: true, force: true })
