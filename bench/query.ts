@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { join } from 'node:path'
 import { loadConfig } from '../collector/src/config.js'
 import { createDb } from '../collector/src/query/db.js'
@@ -34,6 +34,7 @@ import {
 } from '../collector/src/query/trace-search.js'
 import { openStorage, type Storage } from '../collector/src/storage/storage.js'
 import { type RunningCollector, startCollector, tempDir } from '../test/helpers/collector.js'
+import { post } from './lib/load.js'
 import { machine, median, percentile, record } from './lib/results.js'
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000000,50000000').split(',').map(Number)
@@ -319,34 +320,10 @@ function batch(t0: number, t1: number, total: number, nowS: number): Batch {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 32 })
 
-/** POST on a keep-alive agent; resolves with the status (0 when the connection failed). */
-function post(url: string, body: string): Promise<number> {
-  const u = new URL(url)
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        agent,
-        method: 'POST',
-        hostname: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-        res.on('error', () => resolve(0))
-      },
-    )
-    req.on('error', () => resolve(0))
-    req.end(body)
-  })
-}
-
 /** POSTs until stored (2xx), pausing after a refusal (503 while the collector catches up). */
 async function send(url: string, body: string): Promise<number> {
   for (let refused = 0; ; refused++) {
-    const status = await post(url, body)
+    const status = await post(agent, new URL(url), 'application/json', body)
     if (status >= 200 && status < 300) return refused
     if (status !== 503 && status !== 429 && status !== 0) throw new Error(`${url} answered ${status}`)
     await new Promise((r) => setTimeout(r, 200))

@@ -50,7 +50,7 @@ const TRACE_SERVICE = '/opentelemetry.proto.collector.trace.v1.TraceService/Expo
  * POST with node:http on a keep-alive agent: the load generator shares the machine with the collector,
  * and this costs it less CPU than fetch. Resolves with the status, or 0 when the connection failed.
  */
-function post(agent: Agent, url: URL, contentType: string, body: Buffer | string): Promise<number> {
+export function post(agent: Agent, url: URL, contentType: string, body: Buffer | string): Promise<number> {
   return new Promise((resolve) => {
     const req = request(
       {
