@@ -22,9 +22,10 @@
 
 import { parser } from '@grafana/lezer-logql'
 import type { SyntaxNode } from '@lezer/common'
-import { clip, skeinError } from '../errors.js'
+import { skeinError } from '../errors.js'
 import { wholeTokens } from '../query/logs.js'
 import { type Fragment, p, sql, trusted } from '../query/sql.js'
+import { checkRegex, stringLiteral as grammarString, parseQuery, refusal } from './grammar.js'
 import { parseGoDuration } from './traceql.js'
 
 export type MatchOp = '=' | '!=' | '=~' | '!~'
@@ -60,15 +61,7 @@ export type LogQuery =
     }
   | { kind: 'scalar'; value: number }
 
-/** Longest LogQL query taken. */
-export const MAX_LOGQL_CHARS = 8192
-
-const unsupported = (what: string, text: string): never => {
-  throw skeinError(
-    'UNSUPPORTED_QUERY',
-    `LogQL: ${what} is not supported by Skein: ${JSON.stringify(clip(text.trim(), 120))}`,
-  )
-}
+const unsupported = refusal('LogQL')
 
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = []
@@ -77,15 +70,7 @@ function children(node: SyntaxNode): SyntaxNode[] {
 }
 const textOf = (q: string, n: SyntaxNode) => q.slice(n.from, n.to)
 
-/** A LogQL string: double-quoted with Go escapes, or a backquoted raw string. */
-function stringLiteral(text: string): string {
-  if (text.startsWith('`')) return text.slice(1, -1)
-  try {
-    return JSON.parse(text) as string
-  } catch {
-    return unsupported('this string escape', text)
-  }
-}
+const stringLiteral = (text: string) => grammarString(text, 'LogQL')
 
 const MATCH_OPS: Readonly<Record<string, MatchOp>> = { Eq: '=', Neq: '!=', Re: '=~', Nre: '!~' }
 const NUM_OPS: Readonly<Record<string, NumOp>> = {
@@ -338,20 +323,7 @@ function metric(node: SyntaxNode, q: string): LogQuery {
 
 /** Parses a LogQL query of the subset, or throws a coded 400. */
 export function parseLogQL(q: string): LogQuery {
-  if (q.length > MAX_LOGQL_CHARS)
-    throw skeinError('BAD_QUERY', `LogQL: the query is longer than ${MAX_LOGQL_CHARS} characters`)
-  const tree = parser.parse(q)
-  tree.iterate({
-    enter(n) {
-      if (n.type.isError) {
-        const near = q.slice(n.from, Math.max(n.to, n.from + 20))
-        throw skeinError(
-          'BAD_QUERY',
-          `LogQL does not parse at position ${n.from}: ${JSON.stringify(clip(near || '(end of query)', 60))}`,
-        )
-      }
-    },
-  })
+  const tree = parseQuery(parser, q, 'LogQL')
   const expr = tree.topNode.firstChild
   if (expr?.name !== 'Expr' || !expr.firstChild) throw skeinError('BAD_QUERY', 'LogQL: the query is empty')
   const top = expr.firstChild
@@ -384,18 +356,9 @@ function fieldExpr(label: string): Fragment {
   return sql`if(mapContains(LogAttributes, ${k}), LogAttributes[${k}], ${labelExpr(label)})`
 }
 
-const anchored = (re: string) => p.String(`^(?:${checkRegex(re)})$`)
+const anchored = (re: string) => p.String(`^(?:${checkedRegex(re)})$`)
 
-/** RE2 (ClickHouse) has no lookaround or backreferences: refuse them as the client's mistake. */
-function checkRegex(re: string): string {
-  if (/\(\?[=!<]|\\[1-9]/.test(re)) unsupported('lookaround or backreferences in a regular expression', re)
-  try {
-    new RegExp(re, 'u')
-  } catch {
-    throw skeinError('BAD_QUERY', `LogQL: not a valid regular expression: ${JSON.stringify(clip(re, 120))}`)
-  }
-  return re
-}
+const checkedRegex = (re: string) => checkRegex(re, 'LogQL')
 
 const NUM_SQL: Readonly<Record<NumOp, string>> = {
   '>': '>',
@@ -459,10 +422,10 @@ export function selectionConditions(sel: LogSelection): Fragment[] {
         conds.push(sql`position(Body, ${p.String(f.value)}) = 0`)
         break
       case '|~':
-        conds.push(sql`match(Body, ${p.String(checkRegex(f.value))})`)
+        conds.push(sql`match(Body, ${p.String(checkedRegex(f.value))})`)
         break
       case '!~':
-        conds.push(sql`NOT match(Body, ${p.String(checkRegex(f.value))})`)
+        conds.push(sql`NOT match(Body, ${p.String(checkedRegex(f.value))})`)
         break
     }
   }

@@ -16,8 +16,9 @@
 
 import { parser } from '@grafana/lezer-traceql'
 import type { SyntaxNode } from '@lezer/common'
-import { clip, skeinError } from '../errors.js'
+import { skeinError } from '../errors.js'
 import { type Fragment, p, sql, trusted } from '../query/sql.js'
+import { checkRegex, stringLiteral as grammarString, parseQuery, refusal } from './grammar.js'
 
 export type CmpOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | '=~' | '!~'
 
@@ -94,12 +95,7 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
   consumer: 'Consumer',
 }
 
-const unsupported = (what: string, text: string): never => {
-  throw skeinError(
-    'UNSUPPORTED_QUERY',
-    `TraceQL: ${what} is not supported by Skein: ${JSON.stringify(clip(text.trim(), 120))}`,
-  )
-}
+const unsupported = refusal('TraceQL')
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
   ns: 1,
@@ -124,15 +120,7 @@ export function parseGoDuration(text: string): bigint | undefined {
   return BigInt(Math.round(total))
 }
 
-/** A TraceQL string literal: double-quoted with Go escapes, or a backquoted raw string. */
-function stringLiteral(text: string): string {
-  if (text.startsWith('`')) return text.slice(1, -1)
-  try {
-    return JSON.parse(text) as string
-  } catch {
-    return unsupported('this string escape', text)
-  }
-}
+const stringLiteral = (text: string) => grammarString(text, 'TraceQL')
 
 /** Named children of a node, and a refusal of any text between them but blanks and parentheses. */
 function kids(node: SyntaxNode, q: string): SyntaxNode[] {
@@ -297,25 +285,9 @@ function spanset(node: SyntaxNode, q: string, filters: Cond[]): SpansetExpr {
   }
 }
 
-/** Longest TraceQL query taken. */
-export const MAX_TRACEQL_CHARS = 8192
-
 /** Parses a TraceQL query of the subset, or throws a coded 400. */
 export function parseTraceQL(q: string): TraceQuery {
-  if (q.length > MAX_TRACEQL_CHARS)
-    throw skeinError('BAD_QUERY', `TraceQL: the query is longer than ${MAX_TRACEQL_CHARS} characters`)
-  const tree = parser.parse(q)
-  tree.iterate({
-    enter(n) {
-      if (n.type.isError) {
-        const near = q.slice(n.from, Math.max(n.to, n.from + 20))
-        throw skeinError(
-          'BAD_QUERY',
-          `TraceQL does not parse at position ${n.from}: ${JSON.stringify(clip(near || '(end of query)', 60))}`,
-        )
-      }
-    },
-  })
+  const tree = parseQuery(parser, q, 'TraceQL')
   const top = tree.topNode.firstChild
   if (!top) throw skeinError('BAD_QUERY', 'TraceQL: the query is empty')
   if (top.nextSibling) unsupported('more than one expression', q)
@@ -341,9 +313,9 @@ function compareText(col: Fragment, op: CmpOp, v: Value, text: string): Fragment
       case '!=':
         return sql`${col} != ${s}`
       case '=~':
-        return sql`match(${col}, concat('^(?:', ${checkedRegex(s, text)}, ')$'))`
+        return sql`match(${col}, concat('^(?:', ${checkedRegex(s)}, ')$'))`
       case '!~':
-        return sql`NOT match(${col}, concat('^(?:', ${checkedRegex(s, text)}, ')$'))`
+        return sql`NOT match(${col}, concat('^(?:', ${checkedRegex(s)}, ')$'))`
       default:
         return sql`${col} ${trustedOp(op)} ${s}`
     }
@@ -359,15 +331,9 @@ function compareText(col: Fragment, op: CmpOp, v: Value, text: string): Fragment
   return unsupported(`comparing an attribute with ${v.type === 'status' ? 'a status' : 'a kind'}`, text)
 }
 
-/** RE2 (ClickHouse) has no lookaround or backreferences: refuse them as the client's mistake. */
-function checkedRegex(s: ReturnType<typeof p.String>, text: string): ReturnType<typeof p.String> {
-  const re = s.value as string
-  if (/\(\?[=!<]|\\[1-9]/.test(re)) unsupported('lookaround or backreferences in a regular expression', text)
-  try {
-    new RegExp(re, 'u')
-  } catch {
-    throw skeinError('BAD_QUERY', `TraceQL: not a valid regular expression: ${JSON.stringify(clip(re, 120))}`)
-  }
+/** The regex parameter, checked (grammar.ts). */
+function checkedRegex(s: ReturnType<typeof p.String>): ReturnType<typeof p.String> {
+  checkRegex(s.value as string, 'TraceQL')
   return s
 }
 

@@ -5,18 +5,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import { askedTraceId, parseLogQL, selectionConditions } from '../../src/compat/logql.js'
-import { isSkeinError } from '../../src/errors.js'
 import { build, join } from '../../src/query/sql.js'
+import { refusalOf } from './queries.js'
 
 function refusal(q: string): { code: string; message: string } {
-  try {
+  return refusalOf(q, () => {
     const parsed = parseLogQL(q)
     if (parsed.kind !== 'scalar') build(join(selectionConditions(parsed.selection), ' AND '))
-  } catch (e) {
-    if (isSkeinError(e)) return { code: e.code, message: e.message }
-    throw e
-  }
-  throw new Error(`${q} was accepted`)
+  })
 }
 
 describe('parseLogQL', () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { nsAt, pushLogs } from '../../../test/helpers/telemetry.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
+import { parsesWith } from './queries.js'
 
 let collector: RunningCollector
 let shop: Shop
@@ -46,17 +47,7 @@ afterAll(async () => {
   await collector?.stop()
 })
 
-/** Every LogQL query of this file parses with the grammar Grafana's editor uses. */
-function parses(q: string): string {
-  let bad = false
-  parser.parse(q).iterate({
-    enter(n) {
-      if (n.type.isError) bad = true
-    },
-  })
-  expect(bad, `${q} parses with @grafana/lezer-logql`).toBe(false)
-  return q
-}
+const parses = (q: string) => parsesWith(parser, q)
 
 async function queryRange(q: string, extra = ''): Promise<any> {
   const url = `${loki}/query_range?query=${encodeURIComponent(parses(q))}&${range}&limit=1000${extra}`

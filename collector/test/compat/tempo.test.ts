@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { decodeTempoTrace, decodeTempoTraceV2 } from '../../../test/helpers/otlp-proto.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
+import { parsesWith } from './queries.js'
 
 let collector: RunningCollector
 let shop: Shop
@@ -27,17 +28,7 @@ afterAll(async () => {
   await collector?.stop()
 })
 
-/** Every TraceQL query of this file parses with the grammar Grafana's editor uses. */
-function parses(q: string): string {
-  let bad = false
-  parser.parse(q).iterate({
-    enter(n) {
-      if (n.type.isError) bad = true
-    },
-  })
-  expect(bad, `${q} parses with @grafana/lezer-traceql`).toBe(false)
-  return q
-}
+const parses = (q: string) => parsesWith(parser, q)
 
 async function traceql(q: string, extra = ''): Promise<any[]> {
   const url = `${tempo}/api/search?q=${encodeURIComponent(parses(q))}&${range}&limit=20&spss=3${extra}`
