@@ -49,7 +49,8 @@ const CHUNK = 1_000_000
 const WINDOW_S = 24 * 3600
 
 /**
- * One chunk of spans. Span n is position k = n % 10 of trace t = n / 10; k's parent is (k - 1) / 3, so
+ * One chunk of spans (ids zero-padded: hex() drops a number's leading zero bytes, and the API takes ids
+ * of 32 and 16 characters only). Span n is position k = n % 10 of trace t = n / 10; k's parent is (k - 1) / 3, so
  * a root with three children and six grandchildren. Trace starts are spread evenly over the window;
  * durations are skewed (most fast, a long tail), 2 % of spans are errors.
  */
@@ -61,9 +62,9 @@ function spansInsert(s: Storage, total: number, from: number, count: number, now
    ScopeName, ScopeVersion, SpanAttributes, Duration, StatusCode, StatusMessage)
   SELECT
     fromUnixTimestamp64Nano(toInt64(${nowS - WINDOW_S}) * 1000000000 + intDiv(t * ${WINDOW_S * 1000}, ${traces}) * 1000000 + k * 3000000 + cityHash64(n, 'j') % 1000000) AS Timestamp,
-    lower(concat(hex(cityHash64(t, 'a')), hex(cityHash64(t, 'b')))) AS TraceId,
-    lower(hex(cityHash64(t, k))) AS SpanId,
-    if(k = 0, '', lower(hex(cityHash64(t, intDiv(k - 1, 3))))) AS ParentSpanId,
+    lower(concat(leftPad(hex(cityHash64(t, 'a')), 16, '0'), leftPad(hex(cityHash64(t, 'b')), 16, '0'))) AS TraceId,
+    lower(leftPad(hex(cityHash64(t, k)), 16, '0')) AS SpanId,
+    if(k = 0, '', lower(leftPad(hex(cityHash64(t, intDiv(k - 1, 3))), 16, '0'))) AS ParentSpanId,
     '' AS TraceState,
     concat(['GET', 'POST', 'PUT', 'GET', 'DELETE'][op % 5 + 1], ' /api/', svcName, '/resource-', toString(op)) AS SpanName,
     if(k = 0, 'Server', ['Client', 'Server', 'Internal'][k % 3 + 1]) AS SpanKind,
@@ -94,8 +95,8 @@ function logsInsert(s: Storage, total: number, from: number, count: number, nowS
   (Timestamp, TraceId, SpanId, TraceFlags, SeverityText, SeverityNumber, ServiceName, Body, ResourceAttributes, LogAttributes)
   SELECT
     fromUnixTimestamp64Nano(toInt64(${nowS - WINDOW_S}) * 1000000000 + intDiv(t * ${WINDOW_S * 1000}, ${traces}) * 1000000 + k * 3000000 + 1000000) AS Timestamp,
-    lower(concat(hex(cityHash64(t, 'a')), hex(cityHash64(t, 'b')))) AS TraceId,
-    lower(hex(cityHash64(t, k))) AS SpanId,
+    lower(concat(leftPad(hex(cityHash64(t, 'a')), 16, '0'), leftPad(hex(cityHash64(t, 'b')), 16, '0'))) AS TraceId,
+    lower(leftPad(hex(cityHash64(t, k)), 16, '0')) AS SpanId,
     1 AS TraceFlags,
     if(isError, 'ERROR', 'INFO') AS SeverityText,
     if(isError, 17, 9) AS SeverityNumber,
