@@ -9,6 +9,7 @@ import { type TraceSearchForm, traceQLOf } from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { decodeTempoTrace, decodeTempoTraceV2 } from '../../../test/helpers/otlp-proto.js'
+import { type SentTrace, traceSender } from '../../../test/helpers/telemetry.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
 import { parsesWith } from './queries.js'
 
@@ -16,12 +17,37 @@ let collector: RunningCollector
 let shop: Shop
 let tempo: string
 let range: string
+const HOSTILE = [
+  "o'brien",
+  'back\\slash',
+  '{p0:String}',
+  "x'); DROP TABLE otel_traces; --",
+  '100%',
+  'a_b',
+  '.*',
+  '"quoted"',
+  'uni ☃ 𝄞',
+]
+const hostile = new Map<string, SentTrace>()
+/** Before the shop's range (its own), so that the shop's tests do not see these traces. */
+let hostileRange: string
 
 beforeAll(async () => {
   collector = await startCollector()
   shop = await sendShop(collector.ingestUrl)
   tempo = `${collector.apiUrl}/tempo`
   range = `start=${Math.floor(shop.base / 1000) - 60}&end=${Math.ceil(Date.now() / 1000)}`
+  const sender = traceSender(collector.ingestUrl)
+  const at = shop.base - 30 * 60_000
+  HOSTILE.forEach((h, i) =>
+    hostile.set(
+      h,
+      sender.trace(at + i * 1000, { service: 'hostile', name: h, at: 0, ms: 5, attributes: { note: h } }),
+    ),
+  )
+  await sender.flush()
+  await sender.shutdown()
+  hostileRange = `start=${Math.floor(at / 1000) - 60}&end=${Math.floor(at / 1000) + 60}`
   await stored(collector.ingestUrl)
 })
 afterAll(async () => {
@@ -215,6 +241,32 @@ describe('Tempo API: TraceQL search', () => {
     )
     expect(status).toBe(400)
     expect(body.error.code).toBe('SKEIN_ERR_BAD_QUERY')
+  })
+})
+
+describe('Tempo API: hostile text', () => {
+  it('matches hostile names and attribute values literally, in TraceQL and in tags, and keeps every row', async () => {
+    for (const h of HOSTILE) {
+      const want = [hostile.get(h)?.traceId]
+      for (const q of [
+        `{ name = ${JSON.stringify(h)} }`,
+        `{ span.note = ${JSON.stringify(h)} && resource.service.name = "hostile" }`,
+      ]) {
+        const { status, body } = await getJson(
+          `${tempo}/api/search?q=${encodeURIComponent(parses(q))}&${hostileRange}`,
+        )
+        expect(status, q).toBe(200)
+        expect(ids(body.traces), q).toEqual(want)
+      }
+      const tags = await getJson(
+        `${tempo}/api/search?tags=${encodeURIComponent(`note=${JSON.stringify(h)}`)}&${hostileRange}`,
+      )
+      expect(ids(tags.body.traces), h).toEqual(want)
+    }
+    const all = await getJson(
+      `${tempo}/api/search?q=${encodeURIComponent('{ resource.service.name = "hostile" }')}&${hostileRange}&limit=100`,
+    )
+    expect(all.body.traces).toHaveLength(HOSTILE.length)
   })
 })
 
