@@ -51,20 +51,31 @@ export function stringLiteral(text: string, language: Language): string {
   }
 }
 
+/** RE2's bound on a repetition count (`a{1001}` does not compile). */
+const MAX_REPEAT = 1000
+
 /**
  * A regular expression as the client wrote it, checked: RE2 (ClickHouse's) has no lookaround or
- * backreferences, and one that does not compile is the client's mistake, not a 500 from the engine.
+ * backreferences and no repetition counts over 1000, and one that does not compile is the client's
+ * mistake, not a 500 from the engine. JavaScript's own parser is the compile check, given RE2's flag
+ * groups (`(?i)`, `(?s:…)`) as plain groups, since it has none of its own.
  */
 export function checkRegex(re: string, language: Language): string {
   if (/\(\?[=!<]|\\[1-9]/.test(re))
     refusal(language)('lookaround or backreferences in a regular expression', re)
-  try {
-    new RegExp(re, 'u')
-  } catch {
+  const bad = (why: string): never => {
     throw skeinError(
       'BAD_QUERY',
-      `${language}: not a valid regular expression: ${JSON.stringify(clip(re, 120))}`,
+      `${language}: not a valid regular expression (${why}): ${JSON.stringify(clip(re, 120))}`,
     )
+  }
+  for (const m of re.matchAll(/\{(\d+)(?:,(\d*))?\}/g))
+    if (Number(m[1]) > MAX_REPEAT || Number(m[2] || 0) > MAX_REPEAT)
+      bad(`a repetition count over ${MAX_REPEAT}`)
+  try {
+    new RegExp(re.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?[imsU-]+:/g, '(?:'))
+  } catch {
+    bad('it does not compile')
   }
   return re
 }

@@ -231,6 +231,9 @@ function logExpr(node: SyntaxNode, q: string): LogSelection {
   return sel
 }
 
+/** The longest range of a range aggregation: the retention's default. */
+const MAX_RANGE_NS = 30n * 86_400n * 1_000_000_000n
+
 function rangeAggregation(node: SyntaxNode, q: string): LogQuery {
   const [op, inner] = children(node).filter((c) => c.name !== 'Grouping')
   const fn = op?.firstChild?.name
@@ -239,8 +242,8 @@ function rangeAggregation(node: SyntaxNode, q: string): LogQuery {
   if (inner?.name !== 'LogRangeExpr') return unsupported('this range expression', textOf(q, node))
   const range = children(inner).find((c) => c.name === 'Range')
   const dur = range?.firstChild ? parseGoDuration(textOf(q, range.firstChild)) : undefined
-  if (dur === undefined || dur <= 0n)
-    return unsupported('this range', range ? textOf(q, range) : textOf(q, inner))
+  if (dur === undefined || dur <= 0n || dur > MAX_RANGE_NS)
+    return unsupported('this range (from 1ns to 30 days)', range ? textOf(q, range) : textOf(q, inner))
   if (children(inner).some((c) => c.name === 'OffsetExpr' || c.name === 'UnwrapExpr'))
     unsupported('offset or unwrap', textOf(q, inner))
   return {

@@ -53,6 +53,9 @@ const TAG_INTRINSICS: Readonly<Record<string, Field>> = {
 
 /** Tempo's `tags` (logfmt `key=value …`): every pair must hold for one span. */
 export function tagsQuery(tags: string): TraceQuery {
+  // The logfmt package is lenient where Tempo's decoder (go-logfmt) is not: an unterminated quote.
+  if ((tags.replace(/\\./g, '').match(/"/g)?.length ?? 0) % 2 === 1)
+    badParam('tags', 'expected logfmt (key=value …): a quote is not closed')
   let pairs: Record<string, string | boolean>
   try {
     pairs = logfmt.parse(tags) as Record<string, string | boolean>

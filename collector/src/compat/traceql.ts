@@ -16,7 +16,7 @@
 
 import { parser } from '@grafana/lezer-traceql'
 import type { SyntaxNode } from '@lezer/common'
-import { skeinError } from '../errors.js'
+import { clip, skeinError } from '../errors.js'
 import { type Fragment, p, sql, trusted } from '../query/sql.js'
 import { checkRegex, stringLiteral as grammarString, parseQuery, refusal } from './grammar.js'
 
@@ -182,16 +182,25 @@ function value(node: SyntaxNode, q: string): Value {
     case 'String':
       return { type: 'string', value: stringLiteral(t) }
     case 'Integer':
-    case 'Float':
-      return { type: 'number', value: Number(t) }
+    case 'Float': {
+      const n = Number(t)
+      if (!Number.isFinite(n))
+        throw skeinError('BAD_QUERY', `TraceQL: the number ${clip(t, 40)} is out of range`)
+      return { type: 'number', value: n }
+    }
     case 'Duration': {
       const ns = parseGoDuration(t)
-      return ns === undefined ? unsupported('the duration', t) : { type: 'duration', ns }
+      if (ns === undefined) return unsupported('the duration', t)
+      if (ns > MAX_INT64)
+        throw skeinError('BAD_QUERY', `TraceQL: the duration ${clip(t, 40)} is out of range`)
+      return { type: 'duration', ns }
     }
     default:
       return unsupported(`${inner.name === 'TemplateVariable' ? 'a template variable' : 'the value'}`, t)
   }
 }
+
+const MAX_INT64 = 2n ** 63n - 1n
 
 const OPS: ReadonlySet<string> = new Set(['=', '!=', '>', '>=', '<', '<=', '=~', '!~'])
 

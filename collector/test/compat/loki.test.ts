@@ -228,6 +228,33 @@ describe('Loki API: labels, series and stats', () => {
   })
 })
 
+describe('Loki API: bad input', () => {
+  it('answers a 400 naming the problem, never a 5xx, for queries and parameters a client gets wrong', async () => {
+    const q = (text: string) => `query=${encodeURIComponent(text)}`
+    const cases: [string, string][] = [
+      [`${q('{service_name="a"} |~ "a{2000}"')}&${range}`, 'regular expression'],
+      [`${q('{service_name="a"} | json | x > 1e400')}&${range}`, 'number'],
+      [`${q('count_over_time({service_name="a"}[99999999h])')}&${range}`, 'range'],
+      [`${q('{service_name="a"}')}&limit=0`, 'limit'],
+      [`${q('{service_name="a"}')}&direction=sideways`, 'direction'],
+      [`${q('{service_name="a"}')}&start=yesterday`, 'start'],
+      [`${q('{service_name="a"}')}&start=2000000000000000000&end=1000000000000000000`, 'start'],
+      [`${q('count_over_time({service_name="a"}[1m])')}&${range}&step=0.0001`, 'step'],
+    ]
+    for (const [params, part] of cases) {
+      const { status, body } = await getJson(`${loki}/query_range?${params}`)
+      expect(status, params).toBe(400)
+      expect(body.error.message, params).toContain(part)
+    }
+    // RE2's flag groups are RE2's, not a mistake.
+    expect(lines(await queryRange('{service_name="orders"} |~ "(?i)STOCK LOW"'))).toEqual([
+      'stock low for sku-9',
+    ])
+    expect((await getJson(`${loki}/label/${encodeURIComponent('bad name!')}/values`)).status).toBe(400)
+    expect((await getJson(`${loki}/nothing`)).status).toBe(404)
+  })
+})
+
 describe('Loki API: what it refuses', () => {
   it('refuses LogQL outside the subset with a 400 naming the construct, and bad LogQL with a 400 saying where', async () => {
     for (const [q, part] of [

@@ -270,6 +270,32 @@ describe('Tempo API: hostile text', () => {
   })
 })
 
+describe('Tempo API: bad input', () => {
+  it('answers a 400 naming the problem, never a 5xx, for queries and parameters a client gets wrong', async () => {
+    const cases: [string, string][] = [
+      [`q=${encodeURIComponent('{ name =~ "a{2000}" }')}`, 'regular expression'],
+      [`q=${encodeURIComponent(`{ span.x > ${'9'.repeat(400)} }`)}`, 'number'],
+      [`q=${encodeURIComponent('{ duration > 999999999999h }')}`, 'duration'],
+      [`q=${encodeURIComponent('{ span.x = 1 }')}&limit=0`, 'limit'],
+      [`q=${encodeURIComponent('{}')}&minDuration=fast`, 'minDuration'],
+      [`q=${encodeURIComponent('{}')}&minDuration=2s&maxDuration=1s`, 'maxDuration'],
+      [`q=${encodeURIComponent('{}')}&start=yesterday`, 'start'],
+      [`tags=${encodeURIComponent('a="unterminated')}`, 'tags'],
+    ]
+    for (const [params, part] of cases) {
+      const { status, body } = await getJson(`${tempo}/api/search?${params}`)
+      expect(status, params).toBe(400)
+      expect(body.error.message, params).toContain(part)
+    }
+    const scope = await getJson(`${tempo}/api/v2/search/tags?scope=event`)
+    expect(scope.status).toBe(400)
+    expect(
+      (await getJson(`${tempo}/api/v2/search/tag/${encodeURIComponent('no-scope')}/values`)).status,
+    ).toBe(400)
+    expect((await getJson(`${tempo}/api/nothing`)).status).toBe(404)
+  })
+})
+
 describe('Tempo API: tags', () => {
   it('lists tag names by scope (v2) and all together (v1)', async () => {
     const { body } = await getJson(`${tempo}/api/v2/search/tags?${range}`)
