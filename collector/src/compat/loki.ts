@@ -2,7 +2,7 @@
  * Loki's query API under `/loki/api/v1` on the query port (the ingest port serves `POST …/push`), so that
  * Grafana's and Perses' Loki data sources read Skein's logs: `query_range`, `query`, `labels`,
  * `label/{name}/values`, `series`, `index/stats`, with Loki's parameters (`start`/`end` in Unix ns, or
- * RFC 3339, or float seconds; `step` in seconds or as a duration such as `60000ms`; `direction`; `limit`)
+ * RFC 3339, or seconds, as Loki reads them; `step` in seconds or as a duration such as `60000ms`; `direction`; `limit`)
  * and answer shapes (`streams` with `[ns, line]` values; `matrix`/`vector` with `[seconds, "value"]`).
  *
  * A line's labels are its stream's (the resource attributes, `.` written `_`), `service_name`, `level`
@@ -40,6 +40,8 @@ const MAX_LABEL_VALUES = 1000
 export function lokiTime(q: Query, name: string): number | undefined {
   const s = str(q, name, 64)
   if (s === undefined) return undefined
+  // As Loki reads them: an integer of up to 10 digits is seconds (what Perses sends), a longer one ns.
+  if (/^\d{1,10}$/.test(s)) return Number(s) * 1000
   if (/^\d+$/.test(s)) return Number(BigInt(s) / 1_000_000n) + (BigInt(s) % 1_000_000n > 0n ? 1 : 0)
   if (/^\d+\.\d*$/.test(s)) return Math.round(Number(s) * 1000)
   const t = Date.parse(s)
@@ -260,6 +262,35 @@ async function instantQuery(db: Db, q: Query) {
   }
 }
 
+/**
+ * `/index/volume` (at `end`, over the whole range) and `/index/volume_range` (per step): lines per value of
+ * the selector's labels (`service_name` when it names none), Loki's volume endpoints that Perses' Loki
+ * plugin reads.
+ */
+async function indexVolume(db: Db, q: Query, ranged: boolean) {
+  const [sel, ...more] = selections(q, 'query')
+  if (!sel || more.length) return badParam('query', 'expected one stream selector')
+  const labels = [...new Set(sel.matchers.flatMap((m) => ('label' in m ? [m.label] : [])))]
+  const range = lokiRange(q)
+  const span = Math.max(1, range.endMs - range.startMs)
+  const step = ranged ? stepMs(q, range) : span
+  const m: Extract<LogQuery, { kind: 'metric' }> = {
+    kind: 'metric',
+    fn: 'count_over_time',
+    rangeMs: step,
+    selection: sel,
+    by: labels.length ? labels : ['service_name'],
+  }
+  const at = ranged ? range : { startMs: range.endMs, endMs: range.endMs }
+  const result = await matrix(db, m, at, step)
+  if (ranged) return result
+  return {
+    resultType: 'vector' as const,
+    result: result.result.map((s) => ({ metric: s.metric, value: s.values[s.values.length - 1] })),
+    stats: {},
+  }
+}
+
 /** Selections of an optional `query` (labels, values) or repeatable `match[]` (series). */
 function selections(q: Query, name: string): LogSelection[] {
   const texts = name === 'match[]' ? strs(q, name) : [str(q, name, 8192)].filter((x) => x !== undefined)
@@ -341,6 +372,8 @@ export function lokiRoutes(app: FastifyInstance, db: Db): void {
   )
   app.get(`${base}/series`, async (req) => success(await series(db, q(req))))
   app.get(`${base}/index/stats`, async (req) => indexStats(db, q(req)))
+  app.get(`${base}/index/volume`, async (req) => success(await indexVolume(db, q(req), false)))
+  app.get(`${base}/index/volume_range`, async (req) => success(await indexVolume(db, q(req), true)))
   app.all('/loki/*', async (req) => {
     throw skeinError('NOT_FOUND', `no Loki endpoint ${req.method} ${req.url.split('?')[0].slice(0, 200)}`)
   })
