@@ -49,6 +49,8 @@ describe('Grafana provisioning', () => {
     expect(tempo?.url).toBe(`http://collector:${apiPort}/tempo`)
     expect(loki?.url).toBe(`http://collector:${apiPort}`)
     expect(compose.services.collector.ports).toContain(`${apiPort}:${apiPort}`)
+    // Skein has no gRPC streaming endpoint: Grafana must search over HTTP.
+    expect(tempo?.jsonData.streamingEnabled).toEqual({ search: false, metrics: false })
   })
 
   it('links traces to logs and logs to traces through uids that exist, with time shifts', () => {
