@@ -39,12 +39,12 @@ beforeAll(async () => {
   range = `start=${Math.floor(shop.base / 1000) - 60}&end=${Math.ceil(Date.now() / 1000)}`
   const sender = traceSender(collector.ingestUrl)
   const at = shop.base - 30 * 60_000
-  HOSTILE.forEach((h, i) =>
+  HOSTILE.forEach((h, i) => {
     hostile.set(
       h,
       sender.trace(at + i * 1000, { service: 'hostile', name: h, at: 0, ms: 5, attributes: { note: h } }),
-    ),
-  )
+    )
+  })
   await sender.flush()
   await sender.shutdown()
   hostileRange = `start=${Math.floor(at / 1000) - 60}&end=${Math.floor(at / 1000) + 60}`
