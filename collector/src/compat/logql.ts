@@ -47,6 +47,8 @@ export interface LogSelection {
   labelFilters: LabelCond[]
   /** Ids that `label_format log_line_contains_{trace,span}_id` asked about, by label. */
   contains: Record<string, string>
+  /** `| json a="b"` / `| logfmt a="b"`: label `a` is the line's field `b`. */
+  renames: Record<string, string>
 }
 
 export type LogQuery =
@@ -149,6 +151,23 @@ function lineFilters(node: SyntaxNode, q: string, out: LineFilter[]): void {
   }
 }
 
+/**
+ * `| json a="b", c` / `| logfmt a="b"`: the labels they name. The collector keeps a line's top-level
+ * fields as LogAttributes, so a field path must be one field's name (no `.` or `[…]` into it).
+ */
+function extractions(node: SyntaxNode, q: string, renames: Record<string, string>): void {
+  for (const c of children(node)) {
+    if (c.name === 'LabelExtractionExpressionList') extractions(c, q, renames)
+    else if (c.name === 'LabelExtractionExpression') {
+      const [id, , value] = children(c)
+      if (!id || !value) continue
+      const field = value.name === 'String' ? stringLiteral(textOf(q, value)) : ''
+      if (!/^[\w-]+$/.test(field)) unsupported('a parser expression with a path into a field', textOf(q, c))
+      renames[textOf(q, id)] = field
+    }
+  }
+}
+
 /** `label_format x=\`{{ contains "<id>" __line__ }}\``: Grafana's trace → logs link. */
 const CONTAINS = /^\{\{\s*contains\s+"([^"\\]{1,128})"\s+__line__\s*\}\}$/
 
@@ -175,8 +194,10 @@ function pipeline(node: SyntaxNode, q: string, sel: LogSelection): void {
         break
       }
       case 'LogfmtParser':
+        break
       case 'JsonExpressionParser':
       case 'LogfmtExpressionParser':
+        extractions(s, q, sel.renames)
         break
       case 'LabelFilter':
         sel.labelFilters.push(labelFilter(s, q))
@@ -220,7 +241,7 @@ function selector(node: SyntaxNode, q: string): LabelCond[] {
 }
 
 function logExpr(node: SyntaxNode, q: string): LogSelection {
-  const sel: LogSelection = { matchers: [], lineFilters: [], labelFilters: [], contains: {} }
+  const sel: LogSelection = { matchers: [], lineFilters: [], labelFilters: [], contains: {}, renames: {} }
   for (const c of children(node)) {
     if (c.name === 'Selector') sel.matchers = selector(c, q)
     else if (c.name === 'PipelineExpr') pipeline(c, q, sel)
@@ -354,8 +375,8 @@ export function labelExpr(label: string): Fragment {
 }
 
 /** A field after `| json` / `| logfmt`: the line's own attribute, else the stream label of that name. */
-function fieldExpr(label: string): Fragment {
-  const k = p.String(label)
+function fieldExpr(label: string, renames: Record<string, string>): Fragment {
+  const k = p.String(Object.hasOwn(renames, label) ? renames[label] : label)
   return sql`if(mapContains(LogAttributes, ${k}), LogAttributes[${k}], ${labelExpr(label)})`
 }
 
@@ -388,12 +409,13 @@ function labelCondition(c: LabelCond, sel: LogSelection): Fragment {
     return wantTrue ? has : sql`NOT ${has}`
   }
   if (c.op === 'num') {
-    const col = c.label === 'trace_id' || c.label === 'span_id' ? labelExpr(c.label) : fieldExpr(c.label)
+    const col =
+      c.label === 'trace_id' || c.label === 'span_id' ? labelExpr(c.label) : fieldExpr(c.label, sel.renames)
     return sql`toFloat64OrNull(${col}) ${trusted(NUM_SQL[c.cmp])} ${p.Float64(c.value)}`
   }
   const col =
     c.field && !['trace_id', 'span_id', 'service_name', 'level', 'detected_level'].includes(c.label)
-      ? fieldExpr(c.label)
+      ? fieldExpr(c.label, sel.renames)
       : labelExpr(c.label)
   switch (c.op) {
     case '=':

@@ -84,6 +84,7 @@ describe('parseLogQL', () => {
       ['bytes_over_time({service_name="a"}[1m])', 'bytes_over_time'],
       ['{service_name="a"} | duration > 10s', 'duration or bytes filter'],
       ['{service_name="a"} | label_format x=y', 'label_format'],
+      ['{service_name="a"} | json x="a.b"', 'path into a field'],
       ['count_over_time({service_name="a"}[1m]) > 2', 'binary operations'],
       ['{service_name="a"} |~ "(?=x)"', 'lookaround'],
     ]) {

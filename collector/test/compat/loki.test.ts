@@ -122,6 +122,9 @@ describe('Loki API: log queries', () => {
     expect(lines(await queryRange('{service_name="api"} | json | status >= 500'))).toEqual([
       'upstream answered 503',
     ])
+    expect(lines(await queryRange('{service_name="api"} | json code="status" | code >= 500'))).toEqual([
+      'upstream answered 503',
+    ])
     expect(lines(await queryRange('{service_name="api"} | logfmt | method="POST" or status=503'))).toEqual([
       'upstream answered 200',
       'upstream answered 503',
