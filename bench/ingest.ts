@@ -1,24 +1,27 @@
 /**
  * `npm run bench:ingest`: ingest through a running collector — OTLP/HTTP protobuf, OTLP gRPC and Loki
- * JSON — each against the engine's own insert rate for the same rows, schema and format measured in the
- * same run (the ceiling):
+ * JSON — in three shapes of load (requests in flight × items per request: 8 × 100, 32 × 100, 32 × 512),
+ * each against the engine's own insert rate for the same rows measured right before it (the ceiling):
  *
  *   ceiling: the rows decoded from the same payloads, inserted straight into a fresh embedded engine
- *            (exporter schema, the collector's own writer and insert format), in batches of 10k rows,
- *            the batcher's size bound (DESIGN.md), one after another; measured again right before each
- *            collector phase, since this machine's speed drifts under load. The engine takes larger
- *            batches faster still, so one more ceiling at 100k-row batches is reported beside it;
- *   collector: `skein serve` as a child process on a fresh data dir; a load generator in this process
- *            sends the payloads with several requests in flight; only acknowledged items count and
- *            refused (503 / UNAVAILABLE) requests are retried.
+ *            (exporter schema, the collector's own writer and insert format) in batches of 100k rows,
+ *            one after another; measured again right before each collector phase, since this machine's
+ *            speed drifts under load;
+ *   collector: `skein serve` as a child process on a fresh data dir, with its defaults (write-ahead log,
+ *            --batch-rows 100000, --batch-delay 500ms); a load generator in this process sends the
+ *            payloads with that many requests in flight; only acknowledged items count and refused
+ *            (503 / UNAVAILABLE) requests are retried.
  *
- * Span requests carry 512 spans, what the OpenTelemetry SDK's batch span processor sends under load
- * (maxExportBatchSize). A collector acknowledges only stored rows, so its batches can be no larger than
- * what its clients have in flight (32 × 512 here); one more OTLP/HTTP round sends requests of 100.
+ * Per phase: items/s and the ratio to its ceiling, acknowledgement latency p50 / p99 (send to answer),
+ * inserts per 1M items (each insert makes one new part of the table when the rows are of one day, plus
+ * one of the trace-id view for spans), peak RSS of the collector. One more phase measures the
+ * acknowledgement latency below saturation: OTLP/HTTP 8 × 100 paced at half the rate the saturated
+ * 8 × 100 phase reached.
  *
- * Env: BENCH_SPANS (default 1,000,000 per span protocol), BENCH_LINES (default 1,000,000),
- * BENCH_CONCURRENCY (default 32), BENCH_ROUNDS (OTLP/HTTP rounds, default 3), BENCH_CEILING_ROWS (default
- * BENCH_SPANS), BENCH_SPANS_PER_REQUEST (default 512).
+ * Bars (issue 17): 8 × 100 at ≥ 0.7 of the ceiling; no regression at 32 × 512 (0.72–0.88 of the
+ * 100k-row ceiling before the log); p99 ack ≤ 50 ms below saturation.
+ *
+ * Env: BENCH_SPANS (default 500,000 per span phase), BENCH_LINES (default 500,000 per Loki phase).
  */
 import { execSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
@@ -28,21 +31,21 @@ import { decodeLokiJson, decodeTracesProto } from '../collector/src/decode/index
 import { createWriter } from '../collector/src/pipeline/writer.js'
 import { LOG_COLUMNS, SPAN_COLUMNS } from '../collector/src/rows.js'
 import { openStorage } from '../collector/src/storage/storage.js'
-import { startCollector, tempDir } from '../test/helpers/collector.js'
+import { startCollector, stored, tempDir } from '../test/helpers/collector.js'
 import { runLoad } from './lib/load.js'
 import { makePayload, withFreshIds } from './lib/otlp-gen.js'
-import { median, record } from './lib/results.js'
+import { percentile, record } from './lib/results.js'
 
-const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000)
-const LINES = Number(process.env.BENCH_LINES ?? 1_000_000)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-const PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 512)
-/** Loki pushes as pino-loki sends them: a stream per record, 1,000 records per push (issue 3). */
-const LINES_PER_PUSH = 1000
-/** The batcher's size bound (DESIGN.md), and a batch size the engine takes faster still. */
-const CEILING_BATCH = 10_000
-const LARGE_BATCH = 100_000
+const SPANS = Number(process.env.BENCH_SPANS ?? 500_000)
+const LINES = Number(process.env.BENCH_LINES ?? 500_000)
+/** Requests in flight × items per request. */
+const SHAPES: readonly [number, number][] = [
+  [8, 100],
+  [32, 100],
+  [32, 512],
+]
+/** The engine's rate at inserts this large: what the write-ahead log's insert stage aims for. */
+const CEILING_BATCH = 100_000
 // The ceiling inserts as many rows as the collector run, so both pay the same merges as the table grows.
 const CEILING_ROWS = Number(process.env.BENCH_CEILING_ROWS ?? SPANS)
 
@@ -110,11 +113,7 @@ async function ceiling(kind: 'spans' | 'logs', batch = CEILING_BATCH): Promise<n
   return rate
 }
 
-/**
- * One collector phase right after a ceiling measurement of the same signal. This machine's speed drifts
- * under sustained load (the same phase runs up to 1.6x slower minutes later), so each rate is divided by
- * a ceiling measured just before it rather than by one measured at the start.
- */
+/** One collector phase right after a ceiling measurement of the same signal (see the module comment). */
 async function paired(name: string, kind: 'spans' | 'logs', load: Parameters<typeof phase>[1]) {
   const ceil = await ceiling(kind)
   const run = await phase(name, load)
@@ -139,17 +138,26 @@ function settle(): void {
 
 async function phase(
   name: string,
-  load: { httpSpans?: number; grpcSpans?: number; logLines?: number; spansPerRequest?: number },
+  load: {
+    httpSpans?: number
+    grpcSpans?: number
+    logLines?: number
+    perRequest: number
+    concurrency: number
+    requestsPerSecond?: number
+  },
 ) {
   settle()
-  const c = await startCollector({ args: ['--log-level', 'warn'] })
+  // The helper's test default is a short --batch-delay; the bench runs the collector's own default.
+  const c = await startCollector({ args: ['--log-level', 'warn', '--batch-delay', '500ms'] })
   let peakRss = 0
   const probe = setInterval(async () => {
     try {
       const m = await (await fetch(`${c.ingestUrl}/metrics`)).text()
       peakRss = Math.max(peakRss, Number(/skein_process_resident_memory_bytes (\d+)/.exec(m)?.[1] ?? 0))
     } catch {}
-  }, 500)
+  }, 250)
+  const latencies: number[] = []
   const cpu0 = process.cpuUsage()
   const collectorCpu0 = cpuSeconds(c.process.pid)
   const r = await runLoad({
@@ -158,95 +166,98 @@ async function phase(
     httpSpans: load.httpSpans ?? 0,
     grpcSpans: load.grpcSpans ?? 0,
     logLines: load.logLines ?? 0,
-    spansPerRequest: load.spansPerRequest ?? PER_REQUEST,
-    linesPerPush: LINES_PER_PUSH,
+    spansPerRequest: load.perRequest,
+    linesPerPush: load.perRequest,
     streamPerRecord: true,
-    concurrency: { http: CONCURRENCY, grpc: CONCURRENCY, loki: CONCURRENCY },
+    concurrency: { http: load.concurrency, grpc: load.concurrency, loki: load.concurrency },
+    requestsPerSecond: load.requestsPerSecond,
+    onAckMs: (ms) => latencies.push(ms),
   })
   clearInterval(probe)
   const loadCores = ((u) => (u.user + u.system) / 1e6 / r.seconds)(process.cpuUsage(cpu0))
   const collectorCores = (cpuSeconds(c.process.pid) - collectorCpu0) / r.seconds
+  // What was acknowledged is stored once the log is empty; the inserts it took are in /metrics.
+  await stored(c.ingestUrl, 120_000)
+  const m = await (await fetch(`${c.ingestUrl}/metrics`)).text()
+  const signal = load.logLines ? 'logs' : 'spans'
+  const inserts = Number(
+    new RegExp(`skein_insert_rows_count\\{signal="${signal}"\\} (\\d+)`).exec(m)?.[1] ?? 0,
+  )
   await c.stop()
   const items = r.ackedSpans + r.ackedLogs
   const rate = items / r.seconds
+  const p50 = percentile(latencies, 50)
+  const p99 = percentile(latencies, 99)
+  const insertsPerMillion = (inserts * 1e6) / items
   console.log(
-    `  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; CPU: collector ${collectorCores.toFixed(2)} cores, load generator ${loadCores.toFixed(2)}`,
+    `  ${name}: ${items} acked in ${r.seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, ack p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms, ${inserts} inserts (${insertsPerMillion.toFixed(0)} per 1M), ${r.refused} refusals retried, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; CPU: collector ${collectorCores.toFixed(2)} cores, load generator ${loadCores.toFixed(2)}`,
   )
-  return { rate, items, refused: r.refused, peakRss, seconds: r.seconds }
+  return { rate, items, refused: r.refused, peakRss, seconds: r.seconds, p50, p99, insertsPerMillion }
 }
 
+type Protocol = 'OTLP/HTTP' | 'gRPC' | 'Loki'
+const PROTOCOLS: readonly Protocol[] = ['OTLP/HTTP', 'gRPC', 'Loki']
+
+const loadOf = (protocol: Protocol, concurrency: number, perRequest: number) =>
+  protocol === 'OTLP/HTTP'
+    ? { httpSpans: SPANS, concurrency, perRequest }
+    : protocol === 'gRPC'
+      ? { grpcSpans: SPANS, concurrency, perRequest }
+      : { logLines: LINES, concurrency, perRequest }
+
 async function main() {
-  console.log(`collector (${CONCURRENCY} requests in flight per protocol), each phase after its ceiling:`)
-  // The bars are on OTLP/HTTP protobuf: several rounds, each on a fresh collector, and their medians.
-  const httpRounds = []
-  for (let r = 0; r < ROUNDS; r++)
-    httpRounds.push(await paired(`OTLP/HTTP protobuf spans, round ${r + 1}`, 'spans', { httpSpans: SPANS }))
-  const mid = <T>(xs: T[], key: (x: T) => number) =>
-    [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]
-  const http = mid(httpRounds, (r) => r.rate)
-  const httpRatio = median(httpRounds.map((r) => r.ratio))
-  const spanCeiling = median(httpRounds.map((r) => r.ceiling))
-  // The engine's rate at larger batches than the batcher makes, and the collector with smaller requests.
-  const large = await ceiling('spans', LARGE_BATCH)
-  const small = await paired('OTLP/HTTP protobuf spans, 100 per request', 'spans', {
-    httpSpans: SPANS,
-    spansPerRequest: 100,
+  console.log('collector phases (in flight × per request), each right after its ceiling at 100k-row batches:')
+  const runs: { protocol: Protocol; shape: string; run: Awaited<ReturnType<typeof paired>> }[] = []
+  for (const protocol of PROTOCOLS) {
+    for (const [concurrency, perRequest] of SHAPES) {
+      const shape = `${concurrency} × ${perRequest}`
+      const kind = protocol === 'Loki' ? 'logs' : 'spans'
+      const run = await paired(`${protocol} ${shape}`, kind, loadOf(protocol, concurrency, perRequest))
+      runs.push({ protocol, shape, run })
+    }
+  }
+  // Below saturation: OTLP/HTTP 8 × 100 paced at half the rate the saturated phase reached.
+  const saturated = runs.find((r) => r.protocol === 'OTLP/HTTP' && r.shape === '8 × 100')?.run
+  const pacedRate = (saturated?.rate ?? 10_000) / 2
+  const paced = await phase('OTLP/HTTP 8 × 100 paced at half that rate', {
+    httpSpans: Math.min(SPANS, Math.round(pacedRate * 10)),
+    concurrency: 8,
+    perRequest: 100,
+    requestsPerSecond: pacedRate / 100,
   })
-  const grpc = await paired('OTLP gRPC spans', 'spans', { grpcSpans: SPANS })
-  const loki = await paired('Loki JSON log lines', 'logs', { logLines: LINES })
-  const rows: [string, string][] = [
-    [
-      `engine ceiling, spans (rows/s in ${CEILING_BATCH}-row batches, median of the ${ROUNDS} OTLP/HTTP rounds' ceilings)`,
-      spanCeiling.toFixed(0),
-    ],
-    [
-      `engine, spans in ${LARGE_BATCH}-row batches (rows/s, once)`,
-      `${large.toFixed(0)}; OTLP/HTTP median / this = ${(http.rate / large).toFixed(2)}`,
-    ],
-    [
-      `OTLP/HTTP protobuf spans/s (median of ${ROUNDS} rounds)`,
-      `${http.rate.toFixed(0)}, ratio ${httpRatio.toFixed(2)} (median of the rounds' ratios); rounds ${httpRounds.map((r) => `${r.rate.toFixed(0)} / ${r.ceiling.toFixed(0)} = ${r.ratio.toFixed(2)}`).join(', ')}`,
-    ],
-    [
-      'OTLP/HTTP protobuf spans/s, 100 spans per request',
-      `${small.rate.toFixed(0)} / ${small.ceiling.toFixed(0)} = ratio ${small.ratio.toFixed(2)}`,
-    ],
-    [
-      'OTLP gRPC spans/s',
-      `${grpc.rate.toFixed(0)} / ${grpc.ceiling.toFixed(0)} = ratio ${grpc.ratio.toFixed(2)}`,
-    ],
-    [
-      'Loki JSON lines/s',
-      `${loki.rate.toFixed(0)} / ${loki.ceiling.toFixed(0)} = ratio ${loki.ratio.toFixed(2)}`,
-    ],
-    ['503 retries (http / grpc / loki)', `${http.refused} / ${grpc.refused} / ${loki.refused}`],
-    [
-      'peak collector RSS (http / grpc / loki)',
-      [http, grpc, loki].map((p) => `${(p.peakRss / 2 ** 20).toFixed(0)} MiB`).join(' / '),
-    ],
-    [
-      'load',
-      `${SPANS} spans per protocol (${PER_REQUEST}/request), ${LINES} lines (${LINES_PER_PUSH}/push, a stream per line as pino-loki sends them), ${CONCURRENCY} in flight, generator on the same machine`,
-    ],
-  ]
+  const rows: [string, string][] = runs.map(({ protocol, shape, run }) => [
+    `${protocol} ${shape} (${protocol === 'Loki' ? 'lines' : 'spans'}/s, ratio to the engine at 100k-row batches right before)`,
+    `${run.rate.toFixed(0)} / ${run.ceiling.toFixed(0)} = **${run.ratio.toFixed(2)}**; ack p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms; ${run.insertsPerMillion.toFixed(0)} inserts per 1M; peak RSS ${(run.peakRss / 2 ** 20).toFixed(0)} MiB; ${run.refused} 503s retried`,
+  ])
+  rows.push([
+    'OTLP/HTTP 8 × 100 below saturation (paced at half the saturated rate)',
+    `${paced.rate.toFixed(0)} spans/s; ack p50 ${paced.p50.toFixed(1)} ms, **p99 ${paced.p99.toFixed(1)} ms**`,
+  ])
+  const http8 = runs.find((r) => r.protocol === 'OTLP/HTTP' && r.shape === '8 × 100')?.run
+  rows.push([
+    'bars',
+    `8 × 100 OTLP/HTTP ratio ${http8?.ratio.toFixed(2)} (bar ≥ 0.7); p99 ack below saturation ${paced.p99.toFixed(1)} ms (bar ≤ 50)`,
+  ])
+  rows.push([
+    'load',
+    `${SPANS} spans per span phase, ${LINES} lines per Loki phase (a stream per line as pino-loki sends them), generator on the same machine; collector defaults (write-ahead log, --batch-rows 100000, --batch-delay 500ms)`,
+  ])
   for (const [k, v] of rows) console.log(`${k}: ${v}`)
   record(
     'ingest',
     {
-      spanCeiling,
-      logCeiling: loki.ceiling,
-      httpSpansPerSecond: http.rate,
-      httpRatio,
-      httpRounds: httpRounds.map((r) => ({ rate: r.rate, ceiling: r.ceiling, ratio: r.ratio })),
-      spansPerRequest: PER_REQUEST,
-      largeBatchCeiling: large,
-      httpRatioToLargeBatchCeiling: http.rate / large,
-      http100PerRequest: { rate: small.rate, ceiling: small.ceiling, ratio: small.ratio },
-      grpcSpansPerSecond: grpc.rate,
-      grpcRatio: grpc.ratio,
-      lokiLinesPerSecond: loki.rate,
-      lokiRatio: loki.ratio,
-      peakRssBytes: Math.max(http.peakRss, grpc.peakRss, loki.peakRss),
+      phases: runs.map(({ protocol, shape, run }) => ({
+        protocol,
+        shape,
+        rate: run.rate,
+        ceiling: run.ceiling,
+        ratio: run.ratio,
+        ackP50Ms: run.p50,
+        ackP99Ms: run.p99,
+        insertsPerMillion: run.insertsPerMillion,
+        peakRssBytes: run.peakRss,
+      })),
+      belowSaturation: { rate: paced.rate, ackP50Ms: paced.p50, ackP99Ms: paced.p99 },
     },
     rows,
   )

@@ -33,6 +33,10 @@ export interface LoadOptions {
   /** Stop sending new requests when this returns true (requests in flight finish). */
   stop?: () => boolean
   retryDelayMs?: number
+  /** Called with the time, in ms, from sending to the answer of every acknowledged request. */
+  onAckMs?: (ms: number) => void
+  /** At most this many requests a second per protocol, spread evenly (default: as fast as answered). */
+  requestsPerSecond?: number
 }
 
 export interface LoadResult {
@@ -87,6 +91,20 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const stopped = () => o.stop?.() === true
   const result: LoadResult = { ackedSpans: 0, ackedLogs: 0, refused: 0, failed: 0, seconds: 0 }
   const pause = () => new Promise((r) => setTimeout(r, retryDelay * (0.5 + Math.random())))
+  /** Paced load: each protocol's requests leave at evenly spaced times. */
+  const slots = { http: performance.now(), grpc: performance.now(), loki: performance.now() }
+  const paced = async (protocol: keyof typeof slots) => {
+    if (!o.requestsPerSecond) return
+    const at = slots[protocol]
+    slots[protocol] = Math.max(at, performance.now()) + 1000 / o.requestsPerSecond
+    const wait = at - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+  }
+  const timed = async <T>(send: () => Promise<T>): Promise<[T, number]> => {
+    const t0 = performance.now()
+    const v = await send()
+    return [v, performance.now() - t0]
+  }
 
   const agent = new Agent({ keepAlive: true, maxSockets: 256 })
   const tracesUrl = new URL(`${o.ingestUrl}/v1/traces`)
@@ -100,12 +118,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const body = withFreshIds(t)
       for (;;) {
         if (stopped()) return
-        const status = await post(agent, tracesUrl, 'application/x-protobuf', body)
+        await paced('http')
+        const [status, ms] = await timed(() => post(agent, tracesUrl, 'application/x-protobuf', body))
         if (status === 0) {
           result.failed++
           return
         }
         if (status === 200) {
+          o.onAckMs?.(ms)
           result.ackedSpans += per
           o.onAckedTraces?.(traceIdsOf(t, body))
           break
@@ -141,8 +161,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const body = withFreshIds(t)
       for (;;) {
         if (stopped()) return
-        const code = await exportCall(body)
+        await paced('grpc')
+        const [code, ms] = await timed(() => exportCall(body))
         if (code === grpc.status.OK) {
+          o.onAckMs?.(ms)
           result.ackedSpans += per
           o.onAckedTraces?.(traceIdsOf(t, body))
           break
@@ -181,12 +203,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       })
       for (;;) {
         if (stopped()) return
-        const status = await post(agent, lokiUrl, 'application/json', body)
+        await paced('loki')
+        const [status, ms] = await timed(() => post(agent, lokiUrl, 'application/json', body))
         if (status === 0) {
           result.failed++
           return
         }
         if (status === 204) {
+          o.onAckMs?.(ms)
           result.ackedLogs += linesPerPush
           o.onAckedPush?.(req, linesPerPush)
           break

@@ -128,7 +128,7 @@ export class Loader {
       const buf = await new Promise<Buffer>((resolve, reject) =>
         readFile(seg.path, (e, b) => (e ? reject(e) : resolve(b))),
       )
-      const scan = scanSegment(buf.subarray(0, seg.bytes))
+      const scan = scanSegment(buf.subarray(0, seg.bytes), seg.recovered === true)
       for (const s of scan.skipped) {
         this.o.metrics?.walCorrupt(this.o.signal)
         this.o.log(
