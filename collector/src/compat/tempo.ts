@@ -172,6 +172,9 @@ async function tagValuesV2(db: Db, name: string, range: TimeRange) {
     return text(await distinct(db, sql`ServiceName`, range, sql`ParentSpanId = ''`))
   if (name === 'statusMessage') return text(await distinct(db, sql`StatusMessage`, range))
   if (INTRINSIC_TAGS.includes(name)) return []
+  // Scopes Skein does not store (events, links, instrumentation scope attributes) have no values; Grafana's
+  // editor asks for them while a query is typed.
+  if (/^(event|link|instrumentation)[.:]/.test(name)) return []
   const m = /^(resource|span)?\.(.+)$/.exec(name)
   if (!m) throw skeinError('UNSUPPORTED_QUERY', `no such tag: ${JSON.stringify(name.slice(0, 200))}`)
   const values = await attrValues(db, (m[1] as Scope | undefined) ?? 'any', m[2], range)

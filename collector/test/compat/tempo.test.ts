@@ -317,6 +317,8 @@ describe('Tempo API: tags', () => {
     )
     const status = await getJson(`${tempo}/api/v2/search/tag/status/values?${range}`)
     expect(status.body.tagValues).toContainEqual({ type: 'keyword', value: 'error' })
+    const events = await getJson(`${tempo}/api/v2/search/tag/event.name/values?${range}`)
+    expect(events.body.tagValues).toEqual([])
     const v1 = await getJson(`${tempo}/api/search/tag/tenant/values?${range}`)
     expect(v1.body.tagValues).toEqual(['acme'])
   })
