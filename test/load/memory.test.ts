@@ -68,7 +68,8 @@ async function post(url: string, body: string): Promise<{ status: number; text: 
 
 describe('a burst of large requests', () => {
   it('stays under --memory-limit, and ingest takes requests again within seconds of it', async () => {
-    // A small queue too, so that some requests are refused after their body was read (by the batcher).
+    // A small queue too, so that some requests are refused after their body was read (by the write-ahead
+    // log, while the records before them wait for their write).
     c = await startCollector({ args: ['--memory-limit', `${LIMIT_MIB}MiB`, '--max-queue-rows', '20000'] })
     const pid = c.process.pid as number
     const before = anonRss(pid)

@@ -65,7 +65,7 @@ describe('a storage outage in server mode', () => {
   it('acknowledges into the log, reports unready, and stores what it acked once across a kill -9', async () => {
     fake = await startFakeClickHouse(join(tempDir(), 'clickhouse'))
     const walDir = join(tempDir(), 'wal')
-    const args = ['--clickhouse-url', fake.url, '--wal-dir', walDir]
+    const args = ['--clickhouse-url', fake.url, '--wal-dir', walDir, '--wal-max-bytes', '256KiB']
     c = await startCollector({ args })
 
     expect(await send(c, 50, 'before')).toBe(200)
@@ -80,6 +80,21 @@ describe('a storage outage in server mode', () => {
     expect(segments(walDir).length).toBeGreaterThan(0)
     const metrics = await (await fetch(`${c.ingestUrl}/metrics`)).text()
     expect(Number(/skein_wal_bytes\{signal="spans"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0)
+    // The log grows up to --wal-max-bytes; past it, 503 with Retry-After naming the bound.
+    let acked = 0
+    let full: Response | undefined
+    for (let i = 0; i < 200 && !full; i++) {
+      const r = await fetch(`${c.ingestUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: spans(25, 'filling'),
+      })
+      if (r.status === 200) acked += 25
+      else full = r
+    }
+    expect(full?.status).toBe(503)
+    expect(Number(full!.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await full!.json()).error.message).toMatch(/--wal-max-bytes/)
 
     // Killed without a chance to flush anything, while storage is still down.
     await c.kill()
@@ -88,6 +103,7 @@ describe('a storage outage in server mode', () => {
     await stored(c.ingestUrl)
     expect(await countOf('during')).toBe(100)
     expect(await countOf('before')).toBe(50)
+    expect(await countOf('filling')).toBe(acked)
     expect((await fetch(`${c.ingestUrl}/health`)).status).toBe(200)
     expect(segments(walDir)).toEqual([])
   }, 120_000)

@@ -1,14 +1,16 @@
 /**
- * Writer: the last stage. Inserts one batch of rows into one table through `@clickhouse/client`,
- * retrying transient failures with backoff. A batch either is inserted or fails with a retryable
- * SkeinError: never half-acknowledged.
+ * Writer: the last stage. Inserts rows into one table through `@clickhouse/client`, retrying transient
+ * failures with backoff. An insert either is done or fails with a coded SkeinError: STORAGE_REJECTED
+ * when storage refuses the rows themselves (bad data, never retried), else STORAGE_UNAVAILABLE.
  *
- * Two insert formats, chosen by benchmark (`bench/ingest.ts`):
- *  - embedded (a `stagingDir` is given): the batch is encoded as RowBinary into a file in the staging
- *    directory (tmpfs where there is one) and the engine reads it with `INSERT … SELECT … FROM file()`.
- *    The chDB connection only carries text bodies, and binary rows cost the engine less than parsing JSON.
- *  - server, or when the file cannot be written: JSONCompactEachRow in the request body, the fastest
- *    text format measured here.
+ * `insertRowBinary` is what the write-ahead log's insert stage uses (loader.ts): rows already in RowBinary
+ * (the log's records), with an `insert_deduplication_token`.
+ *  - embedded (a `stagingDir` is given): the chunks are written into a file in the staging directory
+ *    (tmpfs where there is one) and the engine reads it with `INSERT … SELECT … FROM file()`. The chDB
+ *    connection only carries text bodies, and binary rows cost the engine less than parsing JSON.
+ *  - server: the request body, as RowBinaryWithNamesAndTypes.
+ * `insert` takes rows as arrays (the benchmark's ceiling and tests): RowBinary through a staging file when
+ * there is one, else JSONCompactEachRow in the request body.
  *
  * The writer also keeps the staging directory clean, since it is what writes there: each batch file is
  * removed once its insert is done, `openStaging()` sweeps away the directories of processes that died
