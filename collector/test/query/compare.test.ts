@@ -142,6 +142,20 @@ describe('refusals', () => {
     }
   })
 
+  it('takes hostile text as literal values: an empty answer, never a 5xx', async () => {
+    const hostile = ["x' OR 1=1 --", '{p0:String}', '\\', 'é😀\u0000', '%_*']
+    for (const h of hostile) {
+      const q = new URLSearchParams({ service: h, operation: h, attr: `${h}=${h}`, minDurationMs: '1' })
+      const { status, body } = await getJson(`${collector.apiUrl}/api/v1/compare?${q}`)
+      expect(status, `${h}: ${JSON.stringify(body)}`).toBe(200)
+      expect(body.selection.count).toBe(0)
+      const as = new URLSearchParams({ service: PLANTED.service, attr: `${h}=${h}` })
+      const other = await getJson(`${collector.apiUrl}/api/v1/compare?${as}`)
+      expect(other.status, h).toBe(200)
+      expect(other.body.selection.count).toBe(0)
+    }
+  })
+
   it('answers empty lists when nothing is selected', async () => {
     const c = await compare('minDurationMs=100000')
     expect(c.selection.count).toBe(0)
