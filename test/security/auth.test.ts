@@ -63,6 +63,8 @@ const queryEndpoints = [
   '/api/v1/dependencies',
   '/api/v1/alerts/rules',
   '/api/v1/alerts/events',
+  '/api/v1/compare?service=auth&status=error',
+  `/api/v1/traces/${'ab'.repeat(16)}/diff/${'cd'.repeat(16)}`,
 ]
 const tokens: [string, Record<string, string>, boolean][] = [
   ['no token', {}, false],
