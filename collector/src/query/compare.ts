@@ -180,14 +180,14 @@ export interface Rates {
   base: number
 }
 
-const inSample = (flag: string, rate: number) =>
-  rate > 1 ? sql`(${trustedFlag(flag)} AND cityHash64(TraceId) % ${p.UInt32(rate)} = 0)` : trustedFlag(flag)
-const trustedFlag = (flag: string) => (flag === 'sel' ? sql`sel` : sql`base`)
+/** A side's flag (`sel` or `base`), kept for about one trace in `rate`. */
+const inSample = (flag: Fragment, rate: number) =>
+  rate > 1 ? sql`(${flag} AND cityHash64(TraceId) % ${p.UInt32(rate)} = 0)` : flag
 
 /** The compared spans with their side flags, sampled at `rates`. */
 function sampledCompared(s: CompareParams, table: TableFn, rates: Rates, columns: Fragment): Fragment {
   return sql`
-    SELECT ${columns}, ${inSample('sel', rates.sel)} AS s, ${inSample('base', rates.base)} AS b
+    SELECT ${columns}, ${inSample(sql`sel`, rates.sel)} AS s, ${inSample(sql`base`, rates.base)} AS b
     FROM (
       SELECT *, ${selectionCondition(s)} AS sel, ${baselineCondition(s)} AS base
       FROM ${table('otel_traces')} WHERE ${comparedConditions(s)}
@@ -315,12 +315,17 @@ function side(n: string, errors: string, q: number[]): CompareSide {
 /** Keeps about `max` of `n`: 1 keeps all. */
 const rateFor = (n: number, max: number) => Math.max(1, Math.ceil(n / max))
 
-export async function compareRequests(db: Db, s: CompareParams): Promise<CompareAnswer> {
+/** @param sample sizes per side (parameters for tests; the server uses SPAN_SAMPLE and TRACE_SAMPLE) */
+export async function compareRequests(
+  db: Db,
+  s: CompareParams,
+  sample = { spans: SPAN_SAMPLE, traces: TRACE_SAMPLE },
+): Promise<CompareAnswer> {
   const [sides] = await db.rows<SidesRow>(sidesQuery(s, db.table))
   const selN = Number(sides?.selN ?? 0)
   const baseN = Number(sides?.baseN ?? 0)
-  const spanRates = { sel: rateFor(selN, SPAN_SAMPLE), base: rateFor(baseN, SPAN_SAMPLE) }
-  const traceRates = { sel: rateFor(selN, TRACE_SAMPLE), base: rateFor(baseN, TRACE_SAMPLE) }
+  const spanRates = { sel: rateFor(selN, sample.spans), base: rateFor(baseN, sample.spans) }
+  const traceRates = { sel: rateFor(selN, sample.traces), base: rateFor(baseN, sample.traces) }
   const empty = selN === 0 || baseN === 0
   const [attrRows, compared, spans, logRows] = empty
     ? [[], [], [], []]

@@ -7,7 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
 import { PLANTED, type PlantedRequest, sendPlanted } from '../../../test/helpers/planted.js'
-import { rankAttributes, twoProportionZ, welchT } from '../../src/query/compare.js'
+import { loadConfig } from '../../src/config.js'
+import {
+  compareRequests,
+  parseCompareParams,
+  rankAttributes,
+  twoProportionZ,
+  welchT,
+} from '../../src/query/compare.js'
+import { createDb } from '../../src/query/db.js'
+import { openStorage, type Storage } from '../../src/storage/storage.js'
 
 let collector: RunningCollector
 let requests: PlantedRequest[]
@@ -188,5 +197,41 @@ describe('the statistics', () => {
       { key: 'tier', value: 'gold', scope: 'span' as const, a: '40', bb: '0' },
     ]
     expect(rankAttributes(rows, 40, 400).map((r) => r.key)).toEqual(['tier'])
+  })
+})
+
+// Last: it stops the collector to read its data directory in-process, with small sample sizes.
+describe('past the sample sizes', () => {
+  let storage: Storage
+  beforeAll(async () => {
+    await collector.stop({ keepData: true })
+    storage = await openStorage(loadConfig({ dataDir: collector.dataDir, logLevel: 'silent' }, {}))
+  })
+  afterAll(async () => {
+    await storage?.close()
+  })
+
+  it('samples each side by trace, says how many it used, and still ranks the planted causes first', async () => {
+    const db = createDb(storage.queryClients, storage.table, 30_000, { sessionSettings: true })
+    const params = parseCompareParams({
+      service: PLANTED.service,
+      minDurationMs: String(PLANTED.slowAboveMs),
+      lookback: '2h',
+    })
+    const slow = requests.filter((r) => r.slow).length
+    const rest = requests.length - slow
+    const c = await compareRequests(db, params, { spans: 100, traces: 60 })
+    expect(c.selection.count).toBe(slow)
+    expect(c.baseline.count).toBe(rest)
+    expect(c.sample.sampled).toBe(true)
+    expect(c.sample.spans).toEqual({ selection: slow, baseline: Math.round(rest / Math.ceil(rest / 100)) })
+    expect(c.sample.traces.selection).toBe(slow)
+    // About one baseline trace in ceil(rest / 60), by a hash of the id.
+    const expected = rest / Math.ceil(rest / 60)
+    expect(c.sample.traces.baseline).toBeGreaterThan(expected / 2)
+    expect(c.sample.traces.baseline).toBeLessThan(expected * 2)
+    expect(`${c.attributes[0].key}=${c.attributes[0].value}`).toBe(`payment.provider=${PLANTED.slowProvider}`)
+    expect(c.operations.slice(0, 3).map((o) => o.name)).toContain(PLANTED.retry)
+    expect(c.logs[0].pattern).toBe(PLANTED.retryPattern)
   })
 })
