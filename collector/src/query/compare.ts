@@ -226,7 +226,11 @@ function wideRange(s: CompareParams): TimeRange {
   return { startMs: s.range.startMs - TRACE_MARGIN_MS, endMs: s.range.endMs + TRACE_MARGIN_MS }
 }
 
-/** Every span of the sampled traces (both sides), with what the tree needs. */
+/**
+ * Every span of the sampled traces (both sides), with what the tree needs. The slowest part of a compare
+ * (bench/RESULTS.md, compare): the sampled traces are in every granule, so the window's TraceId column is
+ * read whole, and the time bounds prune little of it (the key is service, name, then time).
+ */
 export function traceSpansQuery(s: CompareParams, table: TableFn, rates: Rates): Fragment {
   return sql`
     SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, ServiceName AS service,
