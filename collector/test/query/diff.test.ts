@@ -2,9 +2,11 @@
  * GET /api/v1/traces/{a}/diff/{b} on a fast and a slow checkout request (test/helpers/planted.ts) sent
  * through the real ingestion path: the slow one's retry is only in b, its provider call got slower.
  */
+import type { Span } from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
 import { PLANTED, type PlantedRequest, sendPlanted } from '../../../test/helpers/planted.js'
+import { changeOf, diffSpans } from '../../src/query/diff.js'
 
 let collector: RunningCollector
 let requests: PlantedRequest[]
@@ -63,5 +65,63 @@ describe('the diff of two traces', () => {
     const bad = await getJson(diffUrl('xyz', known))
     expect(bad.status).toBe(400)
     expect(bad.body.error.message).toContain('a')
+  })
+})
+
+describe('matching by path (pure)', () => {
+  const span = (spanId: string, parentSpanId: string, name: string, startMs: number, ms: number) =>
+    ({
+      traceId: 't',
+      spanId,
+      parentSpanId,
+      service: 'svc',
+      name,
+      kind: 'Internal',
+      startNs: String(BigInt(startMs) * 1_000_000n),
+      start: '',
+      durationNs: String(BigInt(ms) * 1_000_000n),
+      durationMs: ms,
+      statusCode: 'Unset',
+      statusMessage: '',
+      attributes: {},
+      resource: {},
+      scope: { name: '', version: '' },
+      traceState: '',
+      events: [],
+      links: [],
+    }) as Span
+
+  it('tells repeated siblings apart by their index: the second retry is the one added', () => {
+    const a = [span('r', '', 'root', 0, 100), span('x', 'r', 'retry', 10, 20)]
+    const b = [
+      span('R', '', 'root', 0, 100),
+      span('X', 'R', 'retry', 10, 20),
+      span('Y', 'R', 'retry', 40, 20),
+    ]
+    const d = diffSpans(a, b)
+    expect(d.spans.map((e) => [e.path.join(' > '), e.change])).toEqual([
+      ['svc: root', 'same'],
+      ['svc: root > svc: retry', 'same'],
+      ['svc: root > svc: retry #2', 'added'],
+    ])
+    expect(d.spans[2].b?.offsetMs).toBe(40)
+    expect([d.onlyInA, d.onlyInB, d.slower]).toEqual([0, 1, 0])
+  })
+
+  it('a name that itself ends in " #2" is not taken for a second sibling', () => {
+    const a = [span('r', '', 'root', 0, 10), span('x', 'r', 'retry #2', 1, 1)]
+    const b = [span('R', '', 'root', 0, 10), span('X', 'R', 'retry', 1, 1), span('Y', 'R', 'retry', 2, 1)]
+    const d = diffSpans(a, b)
+    expect(d.onlyInA).toBe(1)
+    expect(d.onlyInB).toBe(2)
+  })
+
+  it('calls a change slower or faster past 1 ms and 20%, the same below', () => {
+    expect(changeOf(100, 125)).toBe('slower')
+    expect(changeOf(100, 115)).toBe('same')
+    expect(changeOf(2, 2.9)).toBe('same')
+    expect(changeOf(100, 50)).toBe('faster')
+    expect(changeOf(null, 5)).toBe('added')
+    expect(changeOf(5, null)).toBe('removed')
   })
 })
