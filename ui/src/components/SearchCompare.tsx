@@ -1,4 +1,4 @@
-import { useMemo } from 'react'
+import { type ReactNode, useMemo } from 'react'
 import { Link, useSearchParams } from 'react-router-dom'
 import type { TraceSummary } from '../api/types'
 import {
@@ -14,13 +14,23 @@ import { shortId } from '../lib/format'
 import type { SearchFilters } from '../lib/urlState'
 import { ComparePanel } from './ComparePanel'
 import { DurationBand } from './DurationBand'
+import './SearchCompare.css'
 
 /**
  * The search page's "why": a band dragged on the durations of the listed traces (or "errors") is compared
  * with the other requests of the service (/compare), and two picked traces open their diff. The band and
- * the picks live in the URL (`cmpMin`/`cmpMax`/`cmp`, `pick`), so a link shows the same.
+ * the picks live in the URL (`cmpMin`/`cmpMax`/`cmp`, `pick`), so a link shows the same. The comparison
+ * is shown beside `children` (the results).
  */
-export function SearchCompare({ filters, traces }: { filters: SearchFilters; traces: TraceSummary[] }) {
+export function SearchCompare({
+  filters,
+  traces,
+  children,
+}: {
+  filters: SearchFilters
+  traces: TraceSummary[]
+  children: ReactNode
+}) {
   const [params, setParams] = useSearchParams()
   const band = bandFromParams(params)
   const picked = pickedFromParams(params)
@@ -62,16 +72,19 @@ export function SearchCompare({ filters, traces }: { filters: SearchFilters; tra
           )}
         </div>
       </div>
-      {selection && (
-        <ComparePanel
-          selection={selection}
-          title={
-            band === 'errors'
-              ? 'What is different about failing requests?'
-              : 'What is different about requests in the band?'
-          }
-        />
-      )}
+      <div className={selection ? 'search-split' : undefined}>
+        {children}
+        {selection && (
+          <ComparePanel
+            selection={selection}
+            title={
+              band === 'errors'
+                ? 'What is different about failing requests?'
+                : 'What is different about requests in the band?'
+            }
+          />
+        )}
+      </div>
     </>
   )
 }

@@ -204,19 +204,20 @@ export function SearchPage() {
               }}
             />
           </div>
-          <SearchCompare filters={filters} traces={q.data} />
-          <div className="card">
-            <div className="card-head">
-              <h2>
-                {q.data.length} {q.data.length === 1 ? 'trace' : 'traces'}
-              </h2>
-              <span className="search-summary">
-                Newest first · {describeRange(filters.range)}
-                {q.loading && ' · refreshing…'}
-              </span>
+          <SearchCompare filters={filters} traces={q.data}>
+            <div className="card">
+              <div className="card-head">
+                <h2>
+                  {q.data.length} {q.data.length === 1 ? 'trace' : 'traces'}
+                </h2>
+                <span className="search-summary">
+                  Newest first · {describeRange(filters.range)}
+                  {q.loading && ' · refreshing…'}
+                </span>
+              </div>
+              <TraceResults traces={q.data} picked={picks.picked} onPick={picks.toggle} />
             </div>
-            <TraceResults traces={q.data} picked={picks.picked} onPick={picks.toggle} />
-          </div>
+          </SearchCompare>
         </>
       )}
     </div>
