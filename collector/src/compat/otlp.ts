@@ -10,10 +10,20 @@
  *
  * Attributes are stored as text (the exporter's `Map(String, String)`), so they come back as strings.
  */
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import type { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import type { Span } from '@skein/model'
 
 type ReadableSpan = Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0][number]
+
+/**
+ * The serializer's package is loaded on the first protobuf answer, not at start-up: it brings the OTel
+ * SDK's modules (about 350 ms of a collector's start, measured here) for one endpoint's use.
+ */
+let serializer: Promise<typeof ProtobufTraceSerializer> | undefined
+const loadSerializer = () => {
+  serializer ??= import('@opentelemetry/otlp-transformer').then((m) => m.ProtobufTraceSerializer)
+  return serializer
+}
 
 /** The API's SpanKind numbers (the serializer adds 1 for OTLP's); -1 for Unspecified (OTLP 0, left out). */
 const KIND_API: Readonly<Record<string, number>> = {
@@ -64,7 +74,7 @@ function grouped(spans: readonly Span[]) {
 }
 
 /** OTLP protobuf (`ExportTraceServiceRequest`, i.e. Tempo's `Trace`) of the spans. */
-export function traceProtobuf(spans: readonly Span[]): Uint8Array {
+export async function traceProtobuf(spans: readonly Span[]): Promise<Uint8Array> {
   const readable: ReadableSpan[] = []
   for (const g of grouped(spans)) {
     // The serializer groups by object identity: one resource object per group, one scope per scope.
@@ -105,12 +115,12 @@ export function traceProtobuf(spans: readonly Span[]): Uint8Array {
       }
     }
   }
-  return ProtobufTraceSerializer.serializeRequest(readable) ?? new Uint8Array()
+  return (await loadSerializer()).serializeRequest(readable) ?? new Uint8Array()
 }
 
 /** Tempo's v2 `TraceByIDResponse`: the trace as its field 1 (length-delimited). */
-export function traceByIdResponseProtobuf(spans: readonly Span[]): Uint8Array {
-  const trace = traceProtobuf(spans)
+export async function traceByIdResponseProtobuf(spans: readonly Span[]): Promise<Uint8Array> {
+  const trace = await traceProtobuf(spans)
   const len: number[] = []
   for (let n = trace.length; ; n >>>= 7) {
     if (n < 0x80) {

@@ -7,7 +7,6 @@
  * otherwise. A trace by id needs no time range: its bounds come from the trace-id table (query/trace.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import logfmt from 'logfmt'
 import { skeinError } from '../errors.js'
 import type { Db } from '../query/db.js'
 import { spanTime } from '../query/filters.js'
@@ -52,10 +51,14 @@ const TAG_INTRINSICS: Readonly<Record<string, Field>> = {
 }
 
 /** Tempo's `tags` (logfmt `key=value …`): every pair must hold for one span. */
-export function tagsQuery(tags: string): TraceQuery {
+export async function tagsQuery(tags: string): Promise<TraceQuery> {
+  if (tags.trim() === '')
+    return { expr: { kind: 'filter', index: 0, cond: { op: 'all' } }, filters: [{ op: 'all' }] }
   // The logfmt package is lenient where Tempo's decoder (go-logfmt) is not: an unterminated quote.
   if ((tags.replace(/\\./g, '').match(/"/g)?.length ?? 0) % 2 === 1)
     badParam('tags', 'expected logfmt (key=value …): a quote is not closed')
+  // Loaded when a request has tags (most send TraceQL): its stream modules cost ~90 ms of start-up.
+  const { default: logfmt } = await import('logfmt')
   let pairs: Record<string, string | boolean>
   try {
     pairs = logfmt.parse(tags) as Record<string, string | boolean>
@@ -72,10 +75,11 @@ export function tagsQuery(tags: string): TraceQuery {
   return { expr: { kind: 'filter', index: 0, cond }, filters: [cond] }
 }
 
-export function tempoSearchParams(q: Query): TempoSearchParams {
+export async function tempoSearchParams(q: Query): Promise<TempoSearchParams> {
   const traceql = str(q, 'q', 8192)
   const tags = str(q, 'tags', 8192)
-  const query = traceql !== undefined && traceql.trim() !== '' ? parseTraceQL(traceql) : tagsQuery(tags ?? '')
+  const query =
+    traceql !== undefined && traceql.trim() !== '' ? parseTraceQL(traceql) : await tagsQuery(tags ?? '')
   const minDurationNs = goDuration(q, 'minDuration')
   const maxDurationNs = goDuration(q, 'maxDuration')
   if (minDurationNs !== undefined && maxDurationNs !== undefined && maxDurationNs < minDurationNs)
@@ -189,7 +193,7 @@ async function traceById(db: Db, req: FastifyRequest, reply: FastifyReply, v2: b
   const id = traceIdParam((req.params as { traceId: string }).traceId)
   const { spans } = await getTrace(db, id)
   if (wantsProtobuf(req)) {
-    const body = v2 ? traceByIdResponseProtobuf(spans) : traceProtobuf(spans)
+    const body = await (v2 ? traceByIdResponseProtobuf(spans) : traceProtobuf(spans))
     return reply.type('application/protobuf').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
   }
   const resourceSpans = traceJson(spans)
@@ -214,7 +218,7 @@ export function tempoRoutes(app: FastifyInstance, db: Db): void {
   app.get('/tempo/api/traces/:traceId', (req, reply) => traceById(db, req, reply, false))
   app.get('/tempo/api/v2/traces/:traceId', (req, reply) => traceById(db, req, reply, true))
   app.get('/tempo/api/search', async (req) => ({
-    ...(await tempoSearch(db, tempoSearchParams(q(req)))),
+    ...(await tempoSearch(db, await tempoSearchParams(q(req)))),
     metrics: METRICS,
   }))
   app.get('/tempo/api/search/tags', async (req) => {
