@@ -2,7 +2,7 @@
  * GET /api/v1/traces/{a}/diff/{b} on a fast and a slow checkout request (test/helpers/planted.ts) sent
  * through the real ingestion path: the slow one's retry is only in b, its provider call got slower.
  */
-import type { Span } from '@skein/model'
+import { span as testSpan } from '@skein/model/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, type RunningCollector, startCollector } from '../../../test/helpers/collector.js'
 import { PLANTED, type PlantedRequest, sendPlanted } from '../../../test/helpers/planted.js'
@@ -69,27 +69,9 @@ describe('the diff of two traces', () => {
 })
 
 describe('matching by path (pure)', () => {
+  /** model's test span with a name. */
   const span = (spanId: string, parentSpanId: string, name: string, startMs: number, ms: number) =>
-    ({
-      traceId: 't',
-      spanId,
-      parentSpanId,
-      service: 'svc',
-      name,
-      kind: 'Internal',
-      startNs: String(BigInt(startMs) * 1_000_000n),
-      start: '',
-      durationNs: String(BigInt(ms) * 1_000_000n),
-      durationMs: ms,
-      statusCode: 'Unset',
-      statusMessage: '',
-      attributes: {},
-      resource: {},
-      scope: { name: '', version: '' },
-      traceState: '',
-      events: [],
-      links: [],
-    }) as Span
+    testSpan(spanId, parentSpanId, startMs, ms, { name })
 
   it('tells repeated siblings apart by their index: the second retry is the one added', () => {
     const a = [span('r', '', 'root', 0, 100), span('x', 'r', 'retry', 10, 20)]
