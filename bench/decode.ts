@@ -24,14 +24,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import protobuf from 'protobufjs'
-import {
-  decodeLogsJson,
-  decodeLogsProto,
-  decodeLokiJson,
-  decodeLokiProto,
-  decodeTracesJson,
-  decodeTracesProto,
-} from '../collector/src/decode/index.js'
+import * as skeinDecoders from '../collector/src/decode/index.js'
 import { snappyBlock } from '../collector/src/receivers/body.js'
 import { snappyPush } from '../test/helpers/loki-proto.js'
 import { record } from './lib/results.js'
@@ -185,7 +178,7 @@ function lokiPush(n: number): { json: string; snappy: Buffer } {
 }
 
 const { proto, json } = makeRequest()
-const rows = decodeTracesProto(proto).rows
+const rows = skeinDecoders.decodeTracesProto(proto).rows
 if (rows.length !== SPANS) throw new Error(`expected ${SPANS} rows, got ${rows.length}`)
 const Request = protobuf.parse(PROTO, { keepCase: true }).root.lookupType('otlp.ExportTraceServiceRequest')
 const peerCount = (
@@ -198,20 +191,20 @@ console.log(
   `request: ${SPANS} spans, ${proto.length} bytes protobuf, ${json.length} bytes JSON; N=${N}, rounds=${ROUNDS}`,
 )
 const [skein, peer, skeinJson] = perSecond([
-  () => decodeTracesProto(proto),
+  () => skeinDecoders.decodeTracesProto(proto),
   () => Request.decode(proto),
-  () => decodeTracesJson(JSON.parse(jsonText)),
+  () => skeinDecoders.decodeTracesJson(JSON.parse(jsonText)),
 ])
 console.log(`skein decodeTracesProto (bytes → rows):         ${fmt(skein)} spans/s`)
 console.log(`protobufjs Type.decode (bytes → messages only):  ${fmt(peer)} spans/s`)
 console.log(`ratio skein / protobufjs: ${(skein / peer).toFixed(2)}`)
 console.log(`skein JSON.parse + decodeTracesJson:             ${fmt(skeinJson)} spans/s`)
 const logs = await makeLogsRequest()
-if (decodeLogsProto(logs.proto).rows.length !== SPANS)
+if (skeinDecoders.decodeLogsProto(logs.proto).rows.length !== SPANS)
   throw new Error('the logs request did not decode to every record')
 const [logsProto, logsJson] = perSecond([
-  () => decodeLogsProto(logs.proto),
-  () => decodeLogsJson(JSON.parse(logs.json)),
+  () => skeinDecoders.decodeLogsProto(logs.proto),
+  () => skeinDecoders.decodeLogsJson(JSON.parse(logs.json)),
 ])
 console.log(`skein decodeLogsProto (bytes → rows):           ${fmt(logsProto)} records/s`)
 console.log(`skein JSON.parse + decodeLogsJson:              ${fmt(logsJson)} records/s`)
@@ -219,12 +212,12 @@ const LOKI_LINES = 1000
 const loki = lokiPush(LOKI_LINES)
 const lokiOpts = { maxLineBytes: 262_144 }
 const maxBody = 20 * 2 ** 20
-if (decodeLokiProto(snappyBlock(loki.snappy, maxBody), lokiOpts).rows.length !== LOKI_LINES)
+if (skeinDecoders.decodeLokiProto(snappyBlock(loki.snappy, maxBody), lokiOpts).rows.length !== LOKI_LINES)
   throw new Error('the Loki protobuf push did not decode to every line')
 const [lokiJson, lokiProto] = perSecond(
   [
-    () => decodeLokiJson(JSON.parse(loki.json), lokiOpts),
-    () => decodeLokiProto(snappyBlock(loki.snappy, maxBody), lokiOpts),
+    () => skeinDecoders.decodeLokiJson(JSON.parse(loki.json), lokiOpts),
+    () => skeinDecoders.decodeLokiProto(snappyBlock(loki.snappy, maxBody), lokiOpts),
   ],
   LOKI_LINES,
   Math.max(1, Math.round(N / 10)),

@@ -11,12 +11,8 @@
  */
 import { skeinError } from '../errors.js'
 
-export const WIRE_VARINT = 0
-export const WIRE_I64 = 1
-export const WIRE_LEN = 2
-export const WIRE_SGROUP = 3
-export const WIRE_EGROUP = 4
-export const WIRE_I32 = 5
+/** Wire types: the low three bits of a tag. */
+const WIRE = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const
 
 /** Nesting limit for recursive messages (AnyValue in AnyValue...): deep enough for real data, far
  * below what would overflow the JS stack. */
@@ -51,7 +47,7 @@ export function protoMessage<const T extends string>(proto: T): ProtoMessage<Fie
   const decl = /(\w+)\s+(\w+)\s*=\s*(\d+)\s*;/g
   for (let m = decl.exec(proto); m !== null; m = decl.exec(proto)) {
     const [, type, field, number] = m
-    const wire = SCALAR_WIRES[type] ?? WIRE_LEN
+    const wire = wireOf(type)
     tag[field] = (Number(number) << 3) | wire
     what[field] = `${name}.${field}`
     wires[Number(number)] = wire
@@ -77,20 +73,12 @@ type FieldNames<T extends string> = T extends `${infer Decl};${infer Rest}`
   : never
 type LastWord<S extends string> = S extends `${string} ${infer R}` ? LastWord<R> : S
 
-const SCALAR_WIRES: Record<string, number> = {
-  int32: WIRE_VARINT,
-  int64: WIRE_VARINT,
-  uint32: WIRE_VARINT,
-  uint64: WIRE_VARINT,
-  sint32: WIRE_VARINT,
-  sint64: WIRE_VARINT,
-  bool: WIRE_VARINT,
-  fixed64: WIRE_I64,
-  sfixed64: WIRE_I64,
-  double: WIRE_I64,
-  fixed32: WIRE_I32,
-  sfixed32: WIRE_I32,
-  float: WIRE_I32,
+/** The wire type of a field of a .proto type: scalars as protobuf encodes them, anything else a message. */
+function wireOf(type: string): number {
+  if (/^(u?int|sint)(32|64)$|^bool$/.test(type)) return WIRE.VARINT
+  if (/^(s?fixed64|double)$/.test(type)) return WIRE.I64
+  if (/^(s?fixed32|float)$/.test(type)) return WIRE.I32
+  return WIRE.LEN
 }
 
 /** Expected wire type per field number of a message (-1 for unknown fields). */
@@ -353,24 +341,24 @@ export class ProtoReader {
   /** Skips one field of any wire type (groups included, iteratively, so nesting cannot blow the stack). */
   skip(tag: number, end: number): void {
     switch (tag & 7) {
-      case WIRE_VARINT:
+      case WIRE.VARINT:
         this.varint64(end)
         return
-      case WIRE_I64:
+      case WIRE.I64:
         if (this.pos + 8 > end) badProtobuf(`truncated fixed64 at byte ${this.pos}`)
         this.pos += 8
         return
-      case WIRE_LEN: {
+      case WIRE.LEN: {
         // Not `this.pos += this.length()`: that would read pos before length() advances it.
         const n = this.length(end, `field ${tag >>> 3}`)
         this.pos += n
         return
       }
-      case WIRE_I32:
+      case WIRE.I32:
         if (this.pos + 4 > end) badProtobuf(`truncated fixed32 at byte ${this.pos}`)
         this.pos += 4
         return
-      case WIRE_SGROUP:
+      case WIRE.SGROUP:
         this.skipGroup(tag >>> 3, end)
         return
       default:
@@ -385,9 +373,9 @@ export class ProtoReader {
       if (this.pos >= end) badProtobuf(`unterminated group (field ${open[open.length - 1]})`)
       const t = this.tag(end)
       const wt = t & 7
-      if (wt === WIRE_EGROUP) {
+      if (wt === WIRE.EGROUP) {
         if (t >>> 3 !== open.pop()) badProtobuf(`mismatched end-group (field ${t >>> 3}) at byte ${this.pos}`)
-      } else if (wt === WIRE_SGROUP) {
+      } else if (wt === WIRE.SGROUP) {
         open.push(t >>> 3)
       } else {
         this.skip(t, end)
