@@ -371,6 +371,23 @@ export async function compareRequests(
 
 const byScore = <T extends { score: number }>(a: T, b: T) => b.score - a.score
 
+/** A share of each side (a of n1, b of n2) that passes the support and z cut-offs. */
+interface Shares {
+  a: number
+  b: number
+  selectionShare: number
+  baselineShare: number
+  score: number
+}
+
+/** The two-proportion test of a of n1 against b of n2; undefined below the cut-offs. */
+function overRepresented(a: number, n1: number, b: number, n2: number): Shares | undefined {
+  const score = twoProportionZ(a, n1, b, n2)
+  if (a < MIN_SUPPORT || score < MIN_Z) return undefined
+  const share = (x: number, n: number) => (n ? Math.min(1, x / n) : 0)
+  return { a, b, selectionShare: share(a, n1), baselineShare: share(b, n2), score }
+}
+
 /** `excluded`: the pairs the selection is made of (key NUL value), which say nothing new. */
 export function rankAttributes(
   rows: readonly AttrRow[],
@@ -381,40 +398,28 @@ export function rankAttributes(
   const out: CompareAttribute[] = []
   for (const r of rows) {
     if (excluded.has(`${r.key}\u0000${r.value}`)) continue
-    const a = Number(r.a)
-    const b = Number(r.bb)
-    const score = twoProportionZ(a, n1, b, n2)
-    if (a < MIN_SUPPORT || score < MIN_Z) continue
-    out.push({
-      key: r.key,
-      value: r.value,
-      scope: r.scope,
-      selectionShare: Math.min(1, a / n1),
-      baselineShare: Math.min(1, b / n2),
-      selectionCount: a,
-      baselineCount: b,
-      score,
-    })
+    const t = overRepresented(Number(r.a), n1, Number(r.bb), n2)
+    if (!t) continue
+    const { a, b, ...shares } = t
+    out.push({ key: r.key, value: r.value, scope: r.scope, selectionCount: a, baselineCount: b, ...shares })
   }
   return out.sort((x, y) => byScore(x, y) || x.key.localeCompare(y.key) || x.value.localeCompare(y.value))
 }
 
+/** Shares are of traces with a line of the pattern; counts are of lines. */
 export function rankLogPatterns(rows: readonly LogRow[], n1: number, n2: number): CompareLogPattern[] {
   const out: CompareLogPattern[] = []
   for (const r of rows) {
-    const a = Number(r.selTraces)
-    const b = Number(r.baseTraces)
-    const score = twoProportionZ(a, n1, b, n2)
-    if (a < MIN_SUPPORT || score < MIN_Z) continue
+    const t = overRepresented(Number(r.selTraces), n1, Number(r.baseTraces), n2)
+    if (!t) continue
+    const { a: _a, b: _b, ...shares } = t
     out.push({
       pattern: r.pattern,
       example: r.example,
       severityText: r.severityText,
       selectionCount: Number(r.selLines),
       baselineCount: Number(r.baseLines),
-      selectionShare: n1 ? Math.min(1, a / n1) : 0,
-      baselineShare: n2 ? Math.min(1, b / n2) : 0,
-      score,
+      ...shares,
     })
   }
   return out.sort((x, y) => byScore(x, y) || x.pattern.localeCompare(y.pattern))
