@@ -105,7 +105,7 @@ describe('a burst of large requests', () => {
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true)
     for (const r of burst.filter((x) => x.status === 503)) {
       expect(r.text).not.toMatch(/0 rows held/)
-      expect(r.text).toMatch(/request bodies in flight|memory|waiting to be stored/)
+      expect(r.text).toMatch(/request bodies in flight|memory|waiting to be written/)
     }
     expect(peak).toBeLessThan(LIMIT_MIB * MiB)
     expect(recovered).toBeDefined()

@@ -11,11 +11,12 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { encodeRecord } from '../../collector/src/pipeline/wal.js'
-import { newSpanRow, S, SPAN_COLUMNS, type SpanRow } from '../../collector/src/rows.js'
+import { SPAN_COLUMNS } from '../../collector/src/rows.js'
 import { type RowBinaryTable, rowBinaryFor } from '../../collector/src/storage/rowbinary.js'
 import { type RunningCollector, startCollector, stored, tempDir } from '../helpers/collector.js'
 import { type FakeClickHouse, startFakeClickHouse } from '../helpers/fake-clickhouse.js'
 import { postJson, traceRequest } from '../helpers/telemetry.js'
+import { REFUSED_BYTES, REFUSED_ROW, spanRows } from '../helpers/wal-records.js'
 
 let fake: FakeClickHouse | undefined
 let c: RunningCollector | undefined
@@ -33,25 +34,7 @@ const countOf = async (service: string) =>
     )[0].n,
   )
 
-function spans(from: number, n: number): SpanRow[] {
-  return Array.from({ length: n }, (_, k) => {
-    const row = newSpanRow()
-    row[S.Timestamp] = `${BigInt(Date.now()) * 1_000_000n + BigInt(from + k)}`
-    row[S.TraceId] = (from + k + 1).toString(16).padStart(32, 'e')
-    row[S.SpanId] = (from + k + 1).toString(16).padStart(16, '0')
-    row[S.SpanName] = 'op'
-    row[S.ServiceName] = 'left-behind'
-    return row
-  })
-}
-
-/** One row of eight 0xff bytes: a string length no row has, so the engine refuses it. */
-const garbage = {
-  encodeAfter: (_rows, reserve, ends) => {
-    ends[0] = reserve + 8
-    return Buffer.alloc(reserve + 8, 0xff)
-  },
-} as RowBinaryTable
+const spans = (from: number, n: number) => spanRows(from, n, 'left-behind')
 
 describe('a log segment with rows storage refuses and a corrupted record, in server mode', () => {
   it('is replayed: good rows stored, the refused row moved to rejected/, the corrupted record skipped, health ready', async () => {
@@ -65,7 +48,7 @@ describe('a log segment with rows storage refuses and a corrupted record, in ser
       join(walDir, 'spans', '0000000000-left.wal'),
       Buffer.concat([
         encodeRecord(encoding, spans(0, 3)),
-        encodeRecord(garbage, [[]]),
+        encodeRecord(REFUSED_ROW, [[]]),
         corrupted,
         encodeRecord(encoding, spans(3, 2)),
       ]),
@@ -77,7 +60,7 @@ describe('a log segment with rows storage refuses and a corrupted record, in ser
     const rejected = readdirSync(join(walDir, 'rejected'))
     expect(rejected).toHaveLength(1)
     // Kept as RowBinaryWithNamesAndTypes: the header names the columns, then the refused bytes.
-    expect(readFileSync(join(walDir, 'rejected', rejected[0])).includes(Buffer.alloc(8, 0xff))).toBe(true)
+    expect(readFileSync(join(walDir, 'rejected', rejected[0])).includes(REFUSED_BYTES)).toBe(true)
     expect(c.output()).toMatch(/storage refused a row of spans as bad data \(.+\); moved it to .*rejected/)
     expect(c.output()).toMatch(/a corrupted record in .*0000000000-left\.wal .* failed its checksum; skipped/)
     const metrics = await (await fetch(`${c.ingestUrl}/metrics`)).text()

@@ -2,26 +2,18 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, write
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { spanRows } from '../../../test/helpers/wal-records.js'
 import { isSkeinError } from '../../src/errors.js'
 import { Metrics } from '../../src/metrics.js'
 import { encodeRecord, scanSegment, Wal, type WalOptions } from '../../src/pipeline/wal.js'
-import { newSpanRow, S, SPAN_COLUMNS, type SpanRow } from '../../src/rows.js'
+import { SPAN_COLUMNS, type SpanRow } from '../../src/rows.js'
 import { encodeSpans, rowBinaryFor } from '../../src/storage/rowbinary.js'
 
 /** The write-ahead log on a real directory: records, fsync before the ack, segments, recovery. */
 
 const encoding = rowBinaryFor(SPAN_COLUMNS)!
 
-function span(i: number): SpanRow {
-  const row = newSpanRow()
-  row[S.Timestamp] = `${BigInt(Date.now()) * 1_000_000n + BigInt(i)}`
-  row[S.TraceId] = i.toString(16).padStart(32, '0')
-  row[S.SpanId] = i.toString(16).padStart(16, '0')
-  row[S.SpanName] = `op ${i} ${'é'.repeat(i % 50)}`
-  row[S.ServiceName] = 'wal-test'
-  return row
-}
-const spans = (from: number, n: number) => Array.from({ length: n }, (_, i) => span(from + i))
+const spans = (from: number, n: number) => spanRows(from, n, 'wal-test')
 
 function walIn(dir: string, over: Partial<WalOptions> = {}) {
   const lines: string[] = []
