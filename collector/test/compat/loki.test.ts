@@ -1,12 +1,13 @@
 /**
  * Skein as Loki for Grafana's Loki data source: requests shaped as Grafana's Go data source sends them
  * (`start`/`end` in Unix ns, `step` in ms, `direction`, `limit`) on a real collector holding a shop's log
- * lines sent as Loki pushes (as pino-loki sends them). Answers are compared with the lines sent: their
- * text and order, volume counts per level, the trace → logs query Grafana writes, and hostile text in
- * selectors and filters matched literally.
+ * lines sent as Loki pushes (as pino-loki sends them), and the same through Perses' published Loki client
+ * (test/clients). Answers are compared with the lines sent: their text and order, volume counts per level,
+ * the trace → logs query Grafana writes, and hostile text in selectors and filters matched literally.
  */
 import { parser } from '@grafana/lezer-logql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loki as perses } from '../../../test/clients/perses.js'
 import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { nsAt, pushLogs } from '../../../test/helpers/telemetry.js'
 import { type Shop, sendShop } from '../query/shop-fixture.js'
@@ -232,33 +233,87 @@ describe('Loki API: labels, series and stats', () => {
 })
 
 describe('Loki API: Perses’ Loki client', () => {
-  // @perses-dev/loki-plugin 0.2.0 does not install in this workspace (npm ERESOLVE: its peers want React
-  // 17/18 and echarts 5.5 against the UI's React 19 and echarts 6), so requests are made as its client
-  // (lib/model/loki-client.js) makes them: start and end in Unix seconds, the volume endpoints.
-  const seconds = `start=${Math.floor((Date.now() - 3_600_000) / 1000)}&end=${Math.floor(Date.now() / 1000)}`
-
-  it('reads start and end of up to 10 digits as Unix seconds, as Loki does', async () => {
-    const { body } = await getJson(
-      `${loki}/query_range?query=${encodeURIComponent(parses('{service_name="orders"}'))}&${seconds}&direction=forward&limit=10`,
-    )
-    expect(lines(body.data, true)).toEqual([
-      'order 42 loaded',
-      'payment failed: card declined',
-      'stock low for sku-9',
-    ])
+  // The published client (@perses-dev/loki-plugin 0.2.0, installed in test/clients: its peers conflict with
+  // the UI's React and echarts), as its Loki data source calls it: start and end in Unix seconds, the
+  // volume endpoints, label names and values, series and index stats.
+  const options = () => ({ datasourceUrl: collector.apiUrl })
+  // The client declares query_range's answer as streams *and* matrix (so never) and volume's as a record of
+  // unknowns: the tests read them as Loki's JSON.
+  type Answer = { status: string; data: any }
+  const seconds = () => ({
+    start: perses.toUnixSeconds(shop.base - 60_000),
+    end: perses.toUnixSeconds(Date.now()),
   })
 
-  it('answers the volume endpoints: lines per value of the selector’s labels, in all and per step', async () => {
-    const sel = encodeURIComponent(parses('{service_name=~"orders|gateway"}'))
-    const { status, body } = await getJson(`${loki}/index/volume?query=${sel}&${seconds}`)
-    expect(status, JSON.stringify(body)).toBe(200)
-    expect(body.data.resultType).toBe('vector')
-    const volume = Object.fromEntries(body.data.result.map((r: any) => [r.metric.service_name, r.value[1]]))
-    expect(volume).toEqual({ orders: '3', gateway: '3' })
-    const ranged = await getJson(`${loki}/index/volume_range?query=${sel}&${seconds}&step=3600`)
-    expect(ranged.body.data.resultType).toBe('matrix')
-    const total = ranged.body.data.result.flatMap((r: any) => r.values.map((v: any) => Number(v[1])))
-    expect(total.reduce((a: number, b: number) => a + b, 0)).toBe(6)
+  it('reads the lines sent with query_range, oldest or newest first as asked, at most limit, with their times', async () => {
+    const query = parses('{service_name="orders"}')
+    const forward: Answer = await perses.queryRange(
+      { query, ...seconds(), direction: 'forward', limit: 10 },
+      options(),
+    )
+    expect(forward.status).toBe('success')
+    const values: [string, string][] = forward.data.result.flatMap((s: any) => s.values)
+    values.sort((a, b) => (BigInt(a[0]) < BigInt(b[0]) ? -1 : 1))
+    expect(values).toEqual([
+      [nsAt(shop.base + 15), 'order 42 loaded'],
+      [nsAt(shop.base + 10 * 60_000 + 100), 'payment failed: card declined'],
+      [nsAt(shop.base + 11 * 60_000), 'stock low for sku-9'],
+    ])
+    const newest: Answer = await perses.queryRange(
+      { query, ...seconds(), direction: 'backward', limit: 2 },
+      options(),
+    )
+    expect(lines(newest.data)).toEqual(['stock low for sku-9', 'payment failed: card declined'])
+    const filtered: Answer = await perses.queryRange(
+      { query: parses('{service_name="gateway"} |= "progress"'), ...seconds(), direction: 'backward' },
+      options(),
+    )
+    expect(lines(filtered.data)).toEqual(['progress 1000 doneXok', 'progress 100% done_ok'])
+  })
+
+  it('counts lines per level with the volume endpoints, in all and per step', async () => {
+    const query = parses('{level=~".+"}')
+    const sent = { info: 6, error: 2, warn: 1, debug: 1 }
+    const all = <Answer>await perses.volume({ query, ...seconds() }, options())
+    expect(all.status).toBe('success')
+    expect(all.data.resultType).toBe('vector')
+    expect(Object.fromEntries(all.data.result.map((r: any) => [r.metric.level, Number(r.value[1])]))).toEqual(
+      sent,
+    )
+    const ranged = <Answer>await perses.volumeRange({ query, ...seconds(), step: '600' }, options())
+    expect(ranged.data.resultType).toBe('matrix')
+    const perLevel = Object.fromEntries(
+      ranged.data.result.map((r: any) => [
+        r.metric.level,
+        r.values.reduce((n: number, v: [number, string]) => n + Number(v[1]), 0),
+      ]),
+    )
+    expect(perLevel).toEqual(sent)
+    // Info lines were sent minutes apart, so they fall in more than one step.
+    expect(ranged.data.result.find((r: any) => r.metric.level === 'info').values.length).toBeGreaterThan(1)
+    const services = <Answer>(
+      await perses.volume({ query: parses('{service_name=~"orders|gateway"}'), ...seconds() }, options())
+    )
+    expect(
+      Object.fromEntries(services.data.result.map((r: any) => [r.metric.service_name, r.value[1]])),
+    ).toEqual({
+      orders: '3',
+      gateway: '3',
+    })
+  })
+
+  it('lists label names and the values sent, the series of a selector and its index stats', async () => {
+    const { start, end } = seconds()
+    const names = await perses.labels(start, end, options())
+    expect(names.data).toEqual(expect.arrayContaining(['level', 'service_name']))
+    const services = await perses.labelValues('service_name', start, end, options())
+    expect([...services.data].sort()).toEqual(['api', 'db', 'gateway', 'orders', HOSTILE].sort())
+    const levels = await perses.labelValues('level', start, end, options())
+    expect([...levels.data].sort()).toEqual(['debug', 'error', 'info', 'warn'])
+    const series = await perses.series(['{service_name="api"}'], start, end, options())
+    expect(series.data.map((s: any) => s.level).sort()).toEqual(['error', 'info'])
+    const stats = await perses.indexStats('{service_name="orders"}', start, end, options())
+    expect(stats).toMatchObject({ entries: 3 })
   })
 })
 

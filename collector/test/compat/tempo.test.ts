@@ -2,11 +2,13 @@
  * Skein as Tempo for Grafana's Tempo data source: requests shaped as Grafana's Go data source sends them
  * (protobuf `Accept` for a trace by id, `start`/`end` in Unix seconds, `q` in TraceQL, `tags` in logfmt)
  * on a real collector holding a shop's traces sent with the OTLP exporter. Protobuf answers are decoded
- * with OTLP's schema (test/helpers/otlp-proto.ts) and compared with what was sent.
+ * with OTLP's schema (test/helpers/otlp-proto.ts) and compared with what was sent; and the same through
+ * Perses' published Tempo client (test/clients).
  */
 import { parser } from '@grafana/lezer-traceql'
 import { type TraceSearchForm, traceQLOf } from '@skein/model'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempo as perses } from '../../../test/clients/perses.js'
 import { getJson, type RunningCollector, startCollector, stored } from '../../../test/helpers/collector.js'
 import { decodeTempoTrace, decodeTempoTraceV2 } from '../../../test/helpers/otlp-proto.js'
 import { type SentTrace, traceSender } from '../../../test/helpers/telemetry.js'
@@ -241,6 +243,99 @@ describe('Tempo API: TraceQL search', () => {
     )
     expect(status).toBe(400)
     expect(body.error.code).toBe('SKEIN_ERR_BAD_QUERY')
+  })
+})
+
+describe('Tempo API: Perses’ Tempo client', () => {
+  // The published client (@perses-dev/tempo-plugin 0.54.0, installed in test/clients: its peers conflict
+  // with the UI's React and echarts), as its Tempo data source calls it: JSON answers, seconds.
+  const options = () => ({ datasourceUrl: tempo })
+  const seconds = () => ({ start: Math.floor(shop.base / 1000) - 60, end: Math.ceil(Date.now() / 1000) })
+  const hex = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64').toString('hex')
+  /** serviceStats as Tempo counts them: spans and error spans per service of the trace sent. */
+  const statsOf = (t: SentTrace) => {
+    const stats: Record<string, { spanCount: number; errorCount?: number }> = {}
+    for (const { spec } of t.spans) {
+      const s = stats[spec.service] ?? { spanCount: 0 }
+      stats[spec.service] = s
+      s.spanCount++
+      if (spec.status === 'error') s.errorCount = (s.errorCount ?? 0) + 1
+    }
+    return stats
+  }
+
+  it('reads a trace by id with every span as sent: ids, parents, services, names, start times, durations', async () => {
+    const o = shop.orders
+    const { batches } = await perses.query({ traceId: o.traceId }, options())
+    const spans = batches.flatMap((b) => {
+      const service = b.resource?.attributes?.find((a) => a.key === 'service.name')?.value
+      return b.scopeSpans.flatMap((s) => s.spans.map((span) => ({ ...span, service })))
+    })
+    expect(spans.map((s) => hex(s.spanId)).sort()).toEqual(o.spans.map((s) => s.spanId).sort())
+    for (const sent of o.spans) {
+      const got = spans.find((s) => hex(s.spanId) === sent.spanId)!
+      expect(hex(got.traceId)).toBe(o.traceId)
+      expect(hex(got.parentSpanId)).toBe(sent.parentSpanId)
+      expect(got.service).toEqual({ stringValue: sent.spec.service })
+      expect(got.name).toBe(sent.spec.name)
+      expect(got.startTimeUnixNano).toBe(sent.startNs)
+      expect(BigInt(got.endTimeUnixNano) - BigInt(got.startTimeUnixNano)).toBe(
+        BigInt(Math.round(sent.spec.ms * 1e6)),
+      )
+    }
+  })
+
+  it('searches with TraceQL: the planted child only under its planted parent, with the matched span', async () => {
+    const q = parses('{ resource.service.name = "orders" } > { resource.service.name = "db" }')
+    const { traces } = await perses.search({ q, ...seconds(), limit: 20, spss: 3 }, options())
+    const o = shop.orders
+    expect(traces.map((t) => t.traceID)).toEqual([o.traceId])
+    const [t] = traces
+    expect(t).toMatchObject({
+      rootServiceName: 'gateway',
+      rootTraceName: o.spans[0].spec.name,
+      startTimeUnixNano: o.spans[0].startNs,
+      durationMs: o.spans[0].spec.ms,
+    })
+    const db = o.span('SELECT orders')
+    expect(t.spanSets?.[0].spans).toEqual([
+      expect.objectContaining({
+        spanID: db.spanId,
+        startTimeUnixNano: db.startNs,
+        durationNanos: String(db.spec.ms * 1e6),
+      }),
+    ])
+    const none = await perses.search(
+      { q: parses('{ resource.service.name = "gateway" } > { resource.service.name = "db" }'), ...seconds() },
+      options(),
+    )
+    expect(none.traces).toEqual([])
+  })
+
+  it('gives the services of each trace found, with their span and error counts as sent', async () => {
+    const q = parses('{ status = error }')
+    const { traces } = await perses.searchWithFallback({ q, ...seconds() }, options())
+    const want = [shop.checkout, shop.failedOrder]
+    expect(traces.map((t) => t.traceID)).toEqual(want.map((t) => t.traceId))
+    expect(traces.map((t) => t.serviceStats)).toEqual(want.map(statsOf))
+  })
+
+  it('lists tag names by scope and the values of a tag, as sent in the range', async () => {
+    const { scopes } = await perses.searchTags({ scope: 'resource', ...seconds() }, options())
+    expect(scopes.find((s) => s.name === 'resource')?.tags).toEqual(
+      expect.arrayContaining(['service.name', 'deployment.environment']),
+    )
+    const { tagValues } = await perses.searchTagValues(
+      { tag: 'resource.service.name', ...seconds() },
+      options(),
+    )
+    const sent = new Set(
+      [shop.orders, shop.failedOrder, shop.health, shop.checkout, shop.search].flatMap((t) =>
+        t.spans.map((s) => s.spec.service),
+      ),
+    )
+    expect(tagValues.map((v) => v.value).sort()).toEqual([...sent].sort())
+    expect(tagValues.every((v) => v.type === 'string')).toBe(true)
   })
 })
 
