@@ -1,9 +1,30 @@
 /**
- * Rows and records for tests of the write-ahead log (collector/src/pipeline/wal.ts): span rows with
- * their own trace ids, and an encoding that writes a record storage refuses.
+ * Logs, rows and records for tests of the write-ahead log (collector/src/pipeline/wal.ts): a span log,
+ * span rows with their own trace ids, and an encoding that writes a record storage refuses.
  */
-import { newSpanRow, S, type SpanRow } from '../../collector/src/rows.js'
-import type { RowBinaryTable } from '../../collector/src/storage/rowbinary.js'
+import { Wal, type WalOptions } from '../../collector/src/pipeline/wal.js'
+import { newSpanRow, S, SPAN_COLUMNS, type SpanRow } from '../../collector/src/rows.js'
+import { type RowBinaryTable, rowBinaryFor } from '../../collector/src/storage/rowbinary.js'
+
+/**
+ * A span log on `dir` with bounds no test reaches unless it sets them (`over`); what it logs goes to
+ * `lines`.
+ */
+export function spanWal(dir: string, over: Partial<WalOptions> = {}, lines: string[] = []): Wal<SpanRow> {
+  return new Wal<SpanRow>({
+    dir,
+    signal: 'spans',
+    encoding: rowBinaryFor(SPAN_COLUMNS) as RowBinaryTable,
+    maxBytes: () => 1 << 30,
+    segmentRows: 1000,
+    segmentBytes: 1 << 30,
+    sealAfterMs: 60_000,
+    maxPendingRows: 100_000,
+    maxPendingBytes: 1 << 30,
+    log: (level, msg) => lines.push(`${level} ${msg}`),
+    ...over,
+  })
+}
 
 /** `n` spans of `service`, numbered from `from`: each with a trace and span id of its own, timed now. */
 export function spanRows(from: number, n: number, service: string): SpanRow[] {

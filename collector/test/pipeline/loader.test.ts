@@ -2,12 +2,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { REFUSED_ROW, spanRows } from '../../../test/helpers/wal-records.js'
+import { REFUSED_ROW, spanRows, spanWal } from '../../../test/helpers/wal-records.js'
 import { loadConfig } from '../../src/config.js'
 import { Loader } from '../../src/pipeline/loader.js'
-import { encodeRecord, Wal } from '../../src/pipeline/wal.js'
+import { encodeRecord, type Wal } from '../../src/pipeline/wal.js'
 import { createWriter } from '../../src/pipeline/writer.js'
-import { SPAN_COLUMNS, type SpanRow } from '../../src/rows.js'
+import { SPAN_COLUMNS } from '../../src/rows.js'
 import { type RowBinaryTable, rowBinaryFor } from '../../src/storage/rowbinary.js'
 import { openStorage, type Storage } from '../../src/storage/storage.js'
 
@@ -44,18 +44,7 @@ const count = async (table = 'otel_traces') => {
 /** A log and its insert stage on `dir`, as the pipeline makes them. */
 function open(dir: string, lines: string[] = []) {
   const log = (level: string, msg: string) => lines.push(`${level} ${msg}`)
-  const wal = new Wal<SpanRow>({
-    dir,
-    signal: 'spans',
-    encoding,
-    maxBytes: () => 1 << 30,
-    segmentRows: 1000,
-    segmentBytes: 1 << 30,
-    sealAfterMs: 20,
-    maxPendingRows: 100_000,
-    maxPendingBytes: 1 << 30,
-    log,
-  })
+  const wal = spanWal(dir, { sealAfterMs: 20 }, lines)
   const loader = new Loader(wal as Wal<unknown[]>, {
     signal: 'spans',
     table: storage.table('otel_traces'),

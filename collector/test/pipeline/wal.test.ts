@@ -2,11 +2,11 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, write
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { spanRows } from '../../../test/helpers/wal-records.js'
+import { spanRows, spanWal } from '../../../test/helpers/wal-records.js'
 import { isSkeinError } from '../../src/errors.js'
 import { Metrics } from '../../src/metrics.js'
-import { encodeRecord, scanSegment, Wal, type WalOptions } from '../../src/pipeline/wal.js'
-import { SPAN_COLUMNS, type SpanRow } from '../../src/rows.js'
+import { encodeRecord, scanSegment, type WalOptions } from '../../src/pipeline/wal.js'
+import { SPAN_COLUMNS } from '../../src/rows.js'
 import { encodeSpans, rowBinaryFor } from '../../src/storage/rowbinary.js'
 
 /** The write-ahead log on a real directory: records, fsync before the ack, segments, recovery. */
@@ -17,20 +17,7 @@ const spans = (from: number, n: number) => spanRows(from, n, 'wal-test')
 
 function walIn(dir: string, over: Partial<WalOptions> = {}) {
   const lines: string[] = []
-  const wal = new Wal<SpanRow>({
-    dir,
-    signal: 'spans',
-    encoding,
-    maxBytes: () => 1 << 30,
-    segmentRows: 1000,
-    segmentBytes: 1 << 30,
-    sealAfterMs: 60_000,
-    maxPendingRows: 100_000,
-    maxPendingBytes: 1 << 30,
-    log: (level, msg) => lines.push(`${level} ${msg}`),
-    ...over,
-  })
-  return { wal, lines }
+  return { wal: spanWal(dir, over, lines), lines }
 }
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'skein-wal-'))
