@@ -80,12 +80,12 @@ export function traceSearchParams(v: TraceSearchQuery): TraceSearchParams {
   }
 }
 
-/** Key conditions (service, operation, status) as a lambda over a summary key (service, name, status). */
+/** Key conditions (service, operation, status) over a summary key: the hashes of (service, name, status). */
 function keyCondition(s: TraceSearchParams): Fragment | undefined {
   const conds: Fragment[] = []
-  if (s.service !== undefined) conds.push(sql`k.1 = ${p.String(s.service)}`)
-  if (s.operation !== undefined) conds.push(sql`k.2 = ${p.String(s.operation)}`)
-  if (s.status !== undefined) conds.push(sql`k.3 = ${p.String(STATUS[s.status])}`)
+  if (s.service !== undefined) conds.push(sql`k.1 = cityHash64(${p.String(s.service)})`)
+  if (s.operation !== undefined) conds.push(sql`k.2 = cityHash64(${p.String(s.operation)})`)
+  if (s.status !== undefined) conds.push(sql`k.3 = cityHash64(${p.String(STATUS[s.status])})`)
   return conds.length ? sql`arrayExists(k -> ${join(conds, ' AND ')}, Keys)` : undefined
 }
 
@@ -151,7 +151,7 @@ export function traceSearchQuery(s: TraceSearchParams, table: TableFn): Fragment
       max(EndNs) - startN AS durationNs,
       sum(SpanCount) AS spanCount,
       sum(ErrorCount) AS errorCount,
-      arraySort(arrayDistinct(arrayMap(k -> k.1, groupUniqArrayArray(Keys)))) AS services,
+      arraySort(groupUniqArrayArray(Services)) AS services,
       argMinMerge(Root) AS root
     FROM ${summary}
     WHERE ${minutes}

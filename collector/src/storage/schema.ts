@@ -287,9 +287,14 @@ export function insertDeduplication(o: SchemaOptions): string[] {
  * reading spans. A trace whose spans arrive in several inserts minutes apart has several rows; search
  * aggregates them at read time (GROUP BY TraceId), and merges fold rows of the same trace and minute
  * (AggregatingMergeTree: min/max/sum columns, the root as an argMin state, the (service, operation,
- * status) keys of its spans as a union). The root is the span without a parent, else the earliest.
- * Keys let a search ask "a span of this service with this operation and this status" of the summary;
- * attribute filters still read spans. Start/LastStart are span starts, EndNs the last span end (ns).
+ * status) keys of its spans and its services as unions). The root is the span without a parent, else
+ * the earliest. Keys let a search ask "a span of this service with this operation and this status" of
+ * the summary; they are hashes (cityHash64 of each), since a search reads the keys of every trace of its
+ * range: as strings they took 520–820 ms of a 1.3 s search over an hour of 50M spans (245k traces);
+ * as numbers, on the 10M set (same data, same run, loaded cores), a service + duration search took p50
+ * 210 against 245 ms (min 122 against 152) and the table 84 against 102 bytes a trace. A false match
+ * needs a 64-bit collision of two service or operation names. Attribute filters still read spans. Start/LastStart are span starts,
+ * EndNs the last span end (ns).
  * Ordered by (Minute, TraceId): a search reads its time range's rows on the key.
  */
 export function traceSummaryTable(o: SchemaOptions): string[] {
@@ -306,7 +311,8 @@ export function traceSummaryTable(o: SchemaOptions): string[] {
     SpanCount SimpleAggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
     ErrorCount SimpleAggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
     Root AggregateFunction(argMin, Tuple(String, String), Tuple(UInt8, DateTime64(9))) CODEC(ZSTD(1)),
-    Keys SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(String, String, String))) CODEC(ZSTD(1))
+    Services SimpleAggregateFunction(groupUniqArrayArray, Array(String)) CODEC(ZSTD(1)),
+    Keys SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(UInt64, UInt64, UInt64))) CODEC(ZSTD(1))
 ) ENGINE = ${engine(o, 'AggregatingMergeTree')}
 PARTITION BY toDate(Minute)
 ORDER BY (Minute, TraceId)
@@ -335,7 +341,8 @@ function traceSummarySelect(from: string): string {
     count() AS SpanCount,
     countIf(StatusCode = 'Error') AS ErrorCount,
     argMinState((toString(ServiceName), toString(SpanName)), (toUInt8(ParentSpanId != ''), Timestamp)) AS Root,
-    groupUniqArray((toString(ServiceName), toString(SpanName), toString(StatusCode))) AS Keys
+    groupUniqArray(toString(ServiceName)) AS Services,
+    groupUniqArray((cityHash64(toString(ServiceName)), cityHash64(toString(SpanName)), cityHash64(toString(StatusCode)))) AS Keys
 FROM ${from}
 WHERE TraceId != ''
 GROUP BY TraceId`
