@@ -25,6 +25,7 @@ import { type Shop, sendShop } from './shop-fixture.js'
 
 const MIN = 60_000
 let collector: RunningCollector
+let stopped = false
 let storage: Storage
 let db: Db
 let shop: Shop
@@ -101,11 +102,14 @@ beforeAll(async () => {
   await readable(rootIds.traceId, 3)
   job = { traceId: rootIds.traceId, rootMs }
   await collector.stop({ keepData: true })
+  stopped = true
   storage = await openStorage(loadConfig({ dataDir: collector.dataDir, logLevel: 'silent' }, {}))
   db = createDb(storage.queryClients, storage.table, 30_000, { sessionSettings: true })
 }, 120_000)
 afterAll(async () => {
   await storage?.close()
+  // A failed set-up leaves the collector running: stop it (its data dir goes below).
+  if (collector && !stopped) await collector.stop({ keepData: true })
   if (collector) rmSync(join(collector.dataDir, '..'), { recursive: true, force: true })
 })
 
