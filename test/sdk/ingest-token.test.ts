@@ -3,7 +3,7 @@
  * (SKEIN_INGEST_TOKEN) and refuses those of a service that has not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningCollector, startCollector } from '../helpers/collector.js'
+import { eventually, type RunningCollector, startCollector } from '../helpers/collector.js'
 import { startService } from './services.js'
 
 const TOKEN = 'sdk-ingest-secret'
@@ -43,7 +43,11 @@ describe('an SDK service sending to a collector that requires an ingest token', 
   it('delivers its spans and logs when it has the token', async () => {
     const traceId = 'a1'.repeat(16)
     await request(TOKEN, traceId)
-    const t = await traceOf(traceId)
+    // Acknowledged means in the collector's write-ahead log: queryable a moment later.
+    const t = await eventually(async () => {
+      const found = await traceOf(traceId)
+      return found.status === 200 && found.body.spans.length > 0 && found.body.logs.length > 0 && found
+    })
     expect(t.status).toBe(200)
     expect(t.body.spans).toHaveLength(1)
     expect(t.body.logs).toHaveLength(1)
