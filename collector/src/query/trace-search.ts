@@ -128,10 +128,17 @@ const wideRange = (s: TraceSearchParams) => ({
   endMs: s.range.endMs + TRACE_MARGIN_MS,
 })
 
-export function traceSearchQuery(s: TraceSearchParams, table: TableFn): Fragment {
+/** The first minute (Unix seconds) of the summary rows a search reads: its range widened by the margin. */
+const firstMinute = (s: TraceSearchParams) => Math.floor(wideRange(s).startMs / 60_000) * 60
+
+/**
+ * The summary-based search. `sinceS` (a minute, Unix seconds) reads only the rows from that minute on:
+ * the recent slice `searchTraces` tries first.
+ */
+export function traceSearchQuery(s: TraceSearchParams, table: TableFn, sinceS?: number): Fragment {
   const wide = wideRange(s)
   // Rows by the minute of their first span: those of the range widened by the margin on both sides.
-  const minutes = sql`Minute >= toDateTime(${p.Int64(Math.floor(wide.startMs / 60_000) * 60)})
+  const minutes = sql`Minute >= toDateTime(${p.Int64(sinceS ?? firstMinute(s))})
       AND Minute < toDateTime(${p.Int64(Math.ceil(wide.endMs / 1000))})`
   const row: Fragment[] = [
     sql`LastStart >= fromUnixTimestamp64Nano(${p.Int64(BigInt(s.range.startMs) * 1_000_000n)})`,
@@ -199,7 +206,39 @@ interface Row {
   root: [string, string]
 }
 
+/**
+ * Minutes at the end of a search's range searched first. A search groups every summary row of its range
+ * by trace (all of an hour's traces for an hour), so its cost grew with the traffic of the range, while
+ * it shows only the newest `limit` traces. The recent slice answers exactly when it holds `limit` traces
+ * that match and none of them has a summary row older than the slice: every trace that starts in the
+ * slice has all its rows there (a row's minute is that of its first span), so their aggregates are
+ * whole, and any trace that starts before the slice sorts after them. Otherwise (a trace of the answer
+ * sent in parts across the slice's edge, too few matches) the whole range is searched as before.
+ * Measured on the 10M bench:query set (in-process, alternated, loaded cores), an hour with a service and
+ * a duration bound: p50 88 → 44 ms (min 43 → 24), no filter 49 → 32 ms, same answers; of the 44, the
+ * slice about 20 and the check for older rows about 9 (the same check on otel_traces_trace_id_ts by id:
+ * 15). A 5-minute slice measured no better within the noise.
+ */
+export const RECENT_SLICE_MINUTES = 10
+
+/** Which of `ids` have summary rows in the range's minutes before `beforeS`. */
+function olderRowsQuery(s: TraceSearchParams, table: TableFn, beforeS: number, ids: string[]): Fragment {
+  return sql`
+    SELECT DISTINCT TraceId AS traceId FROM ${table('skein_trace_summary')}
+    WHERE Minute >= toDateTime(${p.Int64(firstMinute(s))}) AND Minute < toDateTime(${p.Int64(beforeS)})
+      AND TraceId IN ${p.ArrayString(ids)}`
+}
+
 export async function searchTraces(db: Db, s: TraceSearchParams): Promise<TraceSearchAnswer> {
+  const sinceS = Math.floor((s.range.endMs - RECENT_SLICE_MINUTES * 60_000) / 60_000) * 60
+  if (sinceS > firstMinute(s)) {
+    const recent = await db.rows<Row>(traceSearchQuery(s, db.table, sinceS))
+    if (recent.length >= s.limit) {
+      const ids = recent.map((r) => r.traceId)
+      const older = await db.rows<{ traceId: string }>(olderRowsQuery(s, db.table, sinceS, ids))
+      if (older.length === 0) return answer(recent)
+    }
+  }
   return answer(await db.rows<Row>(traceSearchQuery(s, db.table)))
 }
 

@@ -19,7 +19,12 @@ import { getJson, type RunningCollector, startCollector } from '../../../test/he
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Db } from '../../src/query/db.js'
 import { p, sql } from '../../src/query/sql.js'
-import { parseTraceSearchParams, searchTraces, searchTracesFromSpans } from '../../src/query/trace-search.js'
+import {
+  parseTraceSearchParams,
+  RECENT_SLICE_MINUTES,
+  searchTraces,
+  searchTracesFromSpans,
+} from '../../src/query/trace-search.js'
 import { openStorage, type Storage } from '../../src/storage/storage.js'
 import { type Shop, sendShop } from './shop-fixture.js'
 
@@ -191,5 +196,43 @@ describe('trace search from the summaries', () => {
       expect(fromSummary.traces.map((t) => t.traceId)).toContain(job.traceId)
       expect(fromSummary).toEqual(fromSpans)
     }
+  })
+})
+
+describe('trace search from the recent slice of its range', () => {
+  /** The db, counting the statements run through it. */
+  const counting = () => {
+    const counted = { statements: 0, db: undefined as unknown as Db }
+    counted.db = {
+      ...db,
+      rows: (f) => {
+        counted.statements++
+        return db.rows(f)
+      },
+    }
+    return counted
+  }
+
+  it('answers from the last minutes alone when they hold enough matching traces, as the spans do', async () => {
+    const s = parseTraceSearchParams(query('limit=2'))
+    const c = counting()
+    const fromSummary = await searchTraces(c.db, s)
+    // The slice, then the check that none of its traces has older rows: no search of the whole range.
+    expect(c.statements).toBe(2)
+    expect(fromSummary.traces).toHaveLength(2)
+    expect(fromSummary).toEqual(await searchTracesFromSpans(db, s))
+  })
+
+  it('searches the whole range when a trace of the slice began before it (sent in parts across its edge)', async () => {
+    // The slice holds the job's worker and db parts (3 and 6 min after its root) but not its root.
+    const end = job.rootMs + (RECENT_SLICE_MINUTES + 2) * MIN
+    const s = parseTraceSearchParams({ start: String(end - 60 * MIN), end: String(end), limit: '1' })
+    const c = counting()
+    const fromSummary = await searchTraces(c.db, s)
+    expect(c.statements).toBe(3)
+    expect(fromSummary.traces.map((t) => [t.traceId, t.spanCount, t.rootService])).toEqual([
+      [job.traceId, 3, 'gateway'],
+    ])
+    expect(fromSummary).toEqual(await searchTracesFromSpans(db, s))
   })
 })
