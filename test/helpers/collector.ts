@@ -161,6 +161,7 @@ export async function eventually<T>(
     try {
       const v = await fn()
       if (v) return v
+      last = undefined // the error of an earlier attempt (the server not yet listening) is not the reason
     } catch (e) {
       last = e
     }
