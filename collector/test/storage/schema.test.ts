@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { LOG_TABLE, SPAN_TABLE } from '../../src/rows.js'
 import {
+  COMPACT_CODECS,
   FAST_READ_COLUMNS,
   logsTable,
   MIGRATIONS,
@@ -163,7 +164,7 @@ describe('the schema', () => {
       .sort()
     expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts'])
   })
-  it('stores the attribute, scope and event columns in LZ4 for fast reads, ids and the rest in ZSTD', async () => {
+  it('stores the scope and event columns in LZ4 for fast reads, span ids, times and attribute maps in ZSTD(3), the rest in ZSTD(1)', async () => {
     const rs = await storage.query.query({
       query:
         "SELECT table, name, compression_codec FROM system.columns WHERE database = 'otel' AND table IN ('otel_traces', 'otel_logs')",
@@ -174,13 +175,19 @@ describe('the schema', () => {
     expect(lz4.map((c) => `${c.table}.${c.name}`).sort()).toEqual(
       Object.entries(FAST_READ_COLUMNS)
         .flatMap(([table, names]) => names.map((n) => `${table}.${n}`))
+        .filter((c) => !(c.slice('otel_traces.'.length) in COMPACT_CODECS && c.startsWith('otel_traces.')))
         .sort(),
     )
     const codec = (table: string, name: string) =>
       columns.find((c) => c.table === table && c.name === name)?.compression_codec
-    expect(codec('otel_traces', 'TraceId')).toBe('CODEC(ZSTD(1))')
+    for (const [name, declared] of Object.entries(COMPACT_CODECS))
+      expect(codec('otel_traces', name)).toBe(`CODEC(${declared})`)
+    expect(codec('otel_traces', 'SpanAttributes')).toBe('CODEC(ZSTD(3))')
+    expect(codec('otel_traces', 'Duration')).toBe('CODEC(T64, ZSTD(3))')
+    expect(codec('otel_traces', 'StatusMessage')).toBe('CODEC(ZSTD(1))')
+    expect(codec('otel_logs', 'TraceId')).toBe('CODEC(ZSTD(1))')
     expect(codec('otel_logs', 'Body')).toBe('CODEC(ZSTD(1))')
-    expect(codec('otel_traces', 'Timestamp')).toContain('ZSTD(1)')
+    expect(codec('otel_logs', 'LogAttributes')).toBe('CODEC(LZ4)')
   })
   it('keeps trace summaries: the view writes a row per trace and insert, the migration backfills older spans', async () => {
     const sec = Math.floor(Date.now() / 1000)
