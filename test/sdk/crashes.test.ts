@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningCollector, startCollector } from '../helpers/collector.js'
+import { type RunningCollector, startCollector, stored } from '../helpers/collector.js'
 import { getTrace, runFixture } from './services.js'
 
 // Crashes and console lines of a real process, sent to a real collector and read back through its API.
@@ -31,6 +31,7 @@ async function run(mode: string, env: Record<string, string> = {}) {
     ...env,
   })
   const traceId = /^trace ([0-9a-f]{32})$/m.exec(result.stdout)?.[1] ?? ''
+  await stored(collector.ingestUrl) // the process exited: all it sent was answered
   const res = await fetch(`${collector.apiUrl}/api/v1/logs?service=${service}&lookback=15m&limit=50`)
   const { logs } = (await res.json()) as { logs: Log[] }
   return { ...result, traceId, logs }
@@ -53,7 +54,7 @@ describe('a process that crashes with the SDK', () => {
     const line = logs.find((l) => l.body === 'console line from exception')
     expect(line?.traceId).toBe(traceId)
     expect(line?.attributes['log.iostream']).toBe('stdout')
-    const trace = await getTrace(collector.apiUrl, traceId)
+    const trace = await getTrace(collector, traceId)
     expect(trace.spans.map((s) => s.name)).toEqual(['work'])
   })
 

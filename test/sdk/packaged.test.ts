@@ -125,7 +125,7 @@ describe('an Express 4 app with the SDK installed from its tarball', () => {
   })
 
   it('sends the server span over OTLP/HTTP, named after the Express route, with http.route', async () => {
-    const trace = await getTrace(collector.apiUrl, result.traceId)
+    const trace = await getTrace(collector, result.traceId)
     const spans = trace.spans as unknown as {
       service: string
       kind: string
@@ -138,7 +138,7 @@ describe('an Express 4 app with the SDK installed from its tarball', () => {
   })
 
   it('ships the line logged inside the request with its trace id', async () => {
-    const trace = await getTrace(collector.apiUrl, result.traceId)
+    const trace = await getTrace(collector, result.traceId)
     const lines = trace.logs.filter((l) => l.body === 'user looked up')
     expect(lines).toHaveLength(1)
     expect(lines[0]?.traceId).toBe(result.traceId)

@@ -28,7 +28,7 @@ describe('the span exporter’s protocol', () => {
     expect(code, stderr).toBe(0)
     expect(stderr).toBe('')
     const traceId = /^trace ([0-9a-f]{32})$/m.exec(stdout)?.[1] ?? ''
-    const trace = await getTrace(collector.apiUrl, traceId)
+    const trace = await getTrace(collector, traceId)
     expect(trace.spans.map((s) => [s.service, s.name])).toEqual([[service, 'one span']])
   })
 

@@ -113,7 +113,7 @@ describe('an Express + PostgreSQL service calling a Fastify + Redis service, ins
     expect(res.status).toBe(200)
     expect((await res.json()).order.customer).toBe('bob')
     const trace = await eventually(async () => {
-      const t = (await getTrace(collector.apiUrl, traceId).catch(() => undefined)) as
+      const t = (await getTrace(collector, traceId).catch(() => undefined)) as
         | { spans: FullSpan[]; logs: FullLog[] }
         | undefined
       // both servers' spans and the four log lines (pino and console, in each service)
@@ -227,7 +227,7 @@ describe('slow queries', () => {
     const tp = traceparent()
     expect((await get('/slow', tp.header)).status).toBe(200)
     const trace = await eventually(async () => {
-      const t = (await getTrace(collector.apiUrl, tp.traceId).catch(() => undefined)) as
+      const t = (await getTrace(collector, tp.traceId).catch(() => undefined)) as
         | { spans: FullSpan[] }
         | undefined
       return t?.spans.find((s) => (s.attributes['db.query.text'] ?? '').includes('pg_sleep')) ? t : undefined
@@ -254,7 +254,7 @@ describe('switches', () => {
     })
     expect(res.status).toBe(200)
     expect(await noPg.stop()).toBe(0) // flushes
-    const trace = (await getTrace(collector.apiUrl, tp.traceId)) as unknown as { spans: FullSpan[] }
+    const trace = (await getTrace(collector, tp.traceId)) as unknown as { spans: FullSpan[] }
     const own = trace.spans.filter((s) => s.service === 'web-no-pg')
     expect(own.find((s) => s.kind === 'Server')?.name).toBe('GET /orders/:id')
     expect(own.filter((s) => s.attributes['db.system.name'] ?? s.attributes['db.system'])).toEqual([])
@@ -286,7 +286,7 @@ describe('a crash', () => {
     expect(JSON.stringify(fatal.attributes)).toContain('inventory cache corrupted')
     expect(JSON.stringify(fatal.attributes)).toMatch(/web\.cjs:\d+/) // the stack
 
-    const trace = (await getTrace(collector.apiUrl, tp.traceId)) as unknown as { spans: FullSpan[] }
+    const trace = (await getTrace(collector, tp.traceId)) as unknown as { spans: FullSpan[] }
     const server = trace.spans.find((s) => s.kind === 'Server')
     expect(server?.name).toBe('GET /crash')
     expect(server?.statusCode).toBe('Error')

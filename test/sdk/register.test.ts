@@ -30,7 +30,7 @@ describe('node --import @skein/sdk/register', () => {
     // no handler in the app: register flushes on SIGTERM, then lets the signal end the process
     expect(await app.stop()).toBe('SIGTERM')
 
-    const trace = await getTrace(collector.apiUrl, traceId)
+    const trace = await getTrace(collector, traceId)
     expect(trace.spans).toHaveLength(1)
     const [server] = trace.spans
     expect(server).toMatchObject({ service: 'svc-register', kind: 'Server', parentSpanId: callerSpanId })

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { REPO_ROOT } from '../helpers/collector.js'
+import { REPO_ROOT, stored } from '../helpers/collector.js'
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/sdk/${name}`, import.meta.url))
 
@@ -108,13 +108,19 @@ export interface ApiTrace {
 }
 
 /**
- * The stored trace. Only a 404 is retried, briefly (a trace might become readable a moment
- * after it was acknowledged); counts are asserted on the first answer, never polled into shape.
+ * The stored trace, read once the collector has stored all it acknowledged (a 2xx means written to its
+ * write-ahead log; spans and logs go into storage separately, about half a second later). Call it once
+ * the service has sent and been answered (it exited, or shut its SDK down). Only a 404 is retried,
+ * briefly; counts are asserted on the first answer, never polled into shape.
  */
-export async function getTrace(apiUrl: string, traceId: string): Promise<ApiTrace> {
+export async function getTrace(
+  collector: { apiUrl: string; ingestUrl: string },
+  traceId: string,
+): Promise<ApiTrace> {
+  await stored(collector.ingestUrl)
   const deadline = Date.now() + 3000
   for (;;) {
-    const res = await fetch(`${apiUrl}/api/v1/traces/${traceId}`)
+    const res = await fetch(`${collector.apiUrl}/api/v1/traces/${traceId}`)
     if (res.status === 200) return (await res.json()) as ApiTrace
     if (res.status !== 404 || Date.now() > deadline)
       throw new Error(`GET trace ${traceId}: ${res.status} ${await res.text()}`)

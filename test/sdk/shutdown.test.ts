@@ -21,7 +21,7 @@ describe('shutdown()', () => {
     const traceIds: string[] = JSON.parse(result.stdout)
     expect(traceIds).toHaveLength(20)
     for (const traceId of traceIds) {
-      const trace = await getTrace(collector.apiUrl, traceId)
+      const trace = await getTrace(collector, traceId)
       expect(trace.spans).toHaveLength(5)
       expect(trace.logs).toHaveLength(25)
       expect(new Set(trace.logs.map((l) => l.spanId)).size).toBe(5)

@@ -38,7 +38,7 @@ describe('one request through three services', () => {
     const exits = await Promise.all(services.map((s) => s.stop()))
     expect(exits, services.map((s) => s.output()).join('\n')).toEqual([0, 'SIGTERM', 0])
 
-    const trace = await getTrace(collector.apiUrl, traceId)
+    const trace = await getTrace(collector, traceId)
     const find = (service: string, kind: string) => {
       const found = trace.spans.filter((s) => s.service === service && s.kind === kind)
       expect(found, `${service} ${kind} in ${JSON.stringify(trace.spans)}`).toHaveLength(1)
