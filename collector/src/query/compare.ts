@@ -38,7 +38,6 @@ import type { Db } from './db.js'
 import {
   type Attr,
   attrCondition,
-  attrs,
   ENTRY_SPAN,
   logTime,
   msToDurationNs,
@@ -48,9 +47,9 @@ import {
   type TableFn,
 } from './filters.js'
 import { patternOf } from './mask.js'
-import { badParam, capLimit, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
+import { badParam, capLimit, parseQuery, type Query, type TimeRange } from './params.js'
 import { type Fragment, join, p, sql } from './sql.js'
-import { TRACE_MARGIN_MS } from './trace-search.js'
+import { TRACE_MARGIN_MS, traceSearchParams } from './trace-search.js'
 
 /** Spans per side whose attributes are counted at most. */
 export const SPAN_SAMPLE = 20_000
@@ -84,24 +83,25 @@ export function parseCompareParams(q: Query): CompareParams {
   return compareParams(parseQuery(CompareQuery, q))
 }
 
-/** From the parameters as declared (each one valid): the checks across parameters, and defaults. */
+/**
+ * From the parameters as declared (each one valid): trace search's checks and defaults (a search's
+ * parameters are a comparison's selection), a selection required, and the comparison's own limit.
+ */
 export function compareParams(v: CompareQuery): CompareParams {
-  const { minDurationMs, maxDurationMs } = v
-  if (minDurationMs !== undefined && maxDurationMs !== undefined && maxDurationMs < minDurationMs)
-    badParam('maxDurationMs', 'must not be below minDurationMs')
-  const a = attrs(v.attr)
-  if (minDurationMs === undefined && maxDurationMs === undefined && v.status === undefined && !a.length)
+  const { baseline, limit, ...selection } = v
+  const base = traceSearchParams(selection)
+  if (
+    base.minDurationMs === undefined &&
+    base.maxDurationMs === undefined &&
+    base.status === undefined &&
+    !base.attrs.length
+  )
     badParam('minDurationMs', 'a selection is needed: minDurationMs, maxDurationMs, status or attr')
   return {
+    ...base,
     service: v.service,
-    operation: v.operation,
-    minDurationMs,
-    maxDurationMs,
-    status: v.status,
-    attrs: a,
-    baseline: v.baseline ?? 'rest',
-    range: timeRange(v),
-    limit: capLimit(v.limit, DEFAULT_COMPARE_LIMIT, MAX_COMPARE_LIMIT),
+    baseline: baseline ?? 'rest',
+    limit: capLimit(limit, DEFAULT_COMPARE_LIMIT, MAX_COMPARE_LIMIT),
   }
 }
 
