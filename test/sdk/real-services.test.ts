@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningCollector, startCollector } from '../helpers/collector.js'
+import { type RunningCollector, startCollector, stored } from '../helpers/collector.js'
 import { type PrivateServer, startPostgres, startRedis } from '../helpers/servers.js'
 import { getTrace, type Service, startService } from './services.js'
 
@@ -276,6 +276,7 @@ describe('a crash', () => {
     // Node's own report of the uncaught exception, printed after the flush.
     expect(crashing.output()).toContain('Error: boom: inventory cache corrupted')
 
+    await stored(collector.ingestUrl) // the process flushed before it died: all it sent was answered
     const { logs } = await api<{ logs: FullLog[] }>(
       `/api/v1/logs?service=web-crash&level=fatal&traceId=${tp.traceId}&lookback=15m`,
     )
