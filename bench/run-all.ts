@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const ALL = ['decode', 'ingest', 'indexes', 'query', 'serialize', 'sdk', 'ui']
+const ALL = ['decode', 'ingest', 'indexes', 'query', 'compat', 'compare', 'serialize', 'sdk', 'ui']
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim())
 let failed = 0
 for (const name of ALL) {
