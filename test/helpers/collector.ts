@@ -55,9 +55,26 @@ export interface StartOptions {
   onSpawn?: (child: ChildProcess) => void
 }
 
+/**
+ * A port found free is taken by someone else before the collector binds it now and then when the machine
+ * is busy (it binds after replaying its log, seconds later on a loaded machine): started again then, on
+ * fresh ports, up to this many times in all.
+ */
+const PORT_ATTEMPTS = 3
+
 export async function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
-  const [grpc, ingest, api] = [await freePort(), await freePort(), await freePort()]
   const dataDir = opts.dataDir ?? join(tempDir(), 'data')
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(opts, dataDir)
+    } catch (e) {
+      if (attempt >= PORT_ATTEMPTS || !/ is already in use;/.test((e as Error).message)) throw e
+    }
+  }
+}
+
+async function startOn(opts: StartOptions, dataDir: string): Promise<RunningCollector> {
+  const [grpc, ingest, api] = [await freePort(), await freePort(), await freePort()]
   const args = [
     CLI,
     'serve',
