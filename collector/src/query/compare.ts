@@ -228,8 +228,9 @@ function wideRange(s: CompareParams): TimeRange {
 
 /**
  * Every span of the sampled traces (both sides), with what the tree needs. The slowest part of a compare
- * (bench/RESULTS.md, compare): the sampled traces are in every granule, so the window's TraceId column is
- * read whole, and the time bounds prune little of it (the key is service, name, then time).
+ * (bench/RESULTS.md, compare): the sampled traces are in every granule of the window, so its TraceId
+ * column is read whole (under the exporter's order the time bounds pruned little of it; under
+ * SPAN_ORDER_BY the window is read on the key's time bucket).
  */
 export function traceSpansQuery(s: CompareParams, table: TableFn, rates: Rates): Fragment {
   return sql`

@@ -4,7 +4,7 @@
  * services, without reading spans. Service, operation and status are checked on the summary's
  * (service, operation, status) keys of each trace, on the same span as the span-based search does;
  * attribute conditions are not in the summary, so with them the candidate traces come from the spans
- * (read on the table's key (ServiceName, SpanName, time), capped to the newest SEARCH_CANDIDATES).
+ * (read on the range's time buckets of the span table's key, capped to the newest SEARCH_CANDIDATES).
  * The duration bounds apply to the whole trace (first span start to last span end), not to the
  * matching span.
  *

@@ -67,13 +67,13 @@ export async function getTrace(
   // in both statements, which computed them twice on the two connections that also do the reading.)
   // PREWHERE on TraceId: the engine's own choice of PREWHERE column for these statements was measured
   // 4–15 ms slower.
-  // Where the time goes (issue 21, 50k–1M spans in-process): a statement costs about 1 ms through
-  // @clickhouse/client and chDB (SELECT 1; settings are set once per session, see db.ts; parsing the
-  // JSON of a trace is a fraction of a ms), the bounds 3 ms, and the rest is the engine reading the
-  // window: about 5 ms for the TraceId filter alone and 0.2–0.5 ms per column read at small data, the
-  // granules the trace's spans lie in at large (hence the smaller granules, storage/schema.ts
-  // SPAN_GRANULARITY). Engine settings (threads, read method, prefetch, condition cache, query log) were
-  // measured to change nothing.
+  // Where the time goes (issue 21, 10M production-shaped spans in-process, quiet machine): a statement
+  // costs about 1 ms through @clickhouse/client and chDB (SELECT 1; settings are set once per session,
+  // see db.ts; parsing the JSON of a trace is a fraction of a ms), the bounds 3–4 ms, the logs 6–7 ms,
+  // and the spans 9 ms under storage/schema.ts SPAN_ORDER_BY (one granule of every column; 23 ms under
+  // the exporter's order, one granule per operation). Without the bounds the spans took 1.5 ms more and
+  // the logs, unbounded, grow with the store. Engine settings (threads, read method, prefetch, condition
+  // cache, query log, skip indexes read with the data or before) were measured to change nothing.
   const window = await traceBounds(db, traceId)
   let spanCount: number | undefined
   if (options.maxSpans !== undefined) {

@@ -9,7 +9,9 @@ import {
   FAST_READ_COLUMNS,
   logsTable,
   MIGRATIONS,
+  EXPORTER_SPAN_ORDER_BY,
   SPAN_GRANULARITY,
+  SPAN_ORDER_BY,
   traceIdTsTable,
   traceSummaryTable,
   tracesTable,
@@ -119,7 +121,7 @@ describe('the schema', () => {
     })
     expect(await rs.json()).toEqual([{ TraceId: 'ab'.repeat(16), s: sec }])
   })
-  it('keeps the exporter indexes, keys and the retention TTL', () => {
+  it('keeps the exporter indexes, partitioning and the retention TTL, with spans ordered by time bucket and trace id', () => {
     const traces = tracesTable({ database: 'otel', retentionDays: 7 })[0]
     for (const idx of [
       'idx_trace_id TraceId TYPE bloom_filter(0.001)',
@@ -128,7 +130,10 @@ describe('the schema', () => {
     ]) {
       expect(traces).toContain(idx)
     }
-    expect(traces).toContain('ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))')
+    expect(traces).toContain('PARTITION BY toDate(Timestamp)')
+    expect(SPAN_ORDER_BY).toBe('(toStartOfTenMinutes(Timestamp), TraceId)')
+    expect(traces).toContain(`ORDER BY ${SPAN_ORDER_BY}`)
+    expect(traces).not.toContain(EXPORTER_SPAN_ORDER_BY)
     expect(traces).toContain('TTL toDateTime(Timestamp) + toIntervalDay(7)')
     expect(traces).toContain('ttl_only_drop_parts = 1')
     expect(logsTable({ database: 'otel', retentionDays: 7 })[0]).toContain(
