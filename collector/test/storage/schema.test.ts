@@ -6,10 +6,10 @@ import { loadConfig } from '../../src/config.js'
 import { LOG_TABLE, SPAN_TABLE } from '../../src/rows.js'
 import {
   COMPACT_CODECS,
+  EXPORTER_SPAN_ORDER_BY,
   FAST_READ_COLUMNS,
   logsTable,
   MIGRATIONS,
-  EXPORTER_SPAN_ORDER_BY,
   SPAN_GRANULARITY,
   SPAN_ORDER_BY,
   traceIdTsTable,
