@@ -32,6 +32,15 @@ import {
   searchTraces,
   searchTracesFromSpans,
 } from '../collector/src/query/trace-search.js'
+import {
+  EXPORTER_SPAN_ORDER_BY,
+  fastReadCodecs,
+  ingestTuning,
+  insertDeduplication,
+  SPAN_GRANULARITY,
+  SPAN_ORDER_BY,
+  tracesTable,
+} from '../collector/src/storage/schema.js'
 import { openStorage, type Storage } from '../collector/src/storage/storage.js'
 import { type RunningCollector, startCollector, tempDir } from '../test/helpers/collector.js'
 import { post } from './lib/load.js'
@@ -39,8 +48,9 @@ import { machine, median, percentile, record } from './lib/results.js'
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000000,50000000').split(',').map(Number)
 const INGEST_SPANS = Number(process.env.BENCH_INGEST_SPANS ?? SIZES[0])
-/** Spans per round of the ingest A/B with and without the trace-summary view (0 to skip). */
+/** Spans per round of the ingest A/B, storage of now against before issue 21 (0 to skip). */
 const AB_SPANS = Number(process.env.BENCH_AB_SPANS ?? 500_000)
+const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 4)
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const SPANS_PER_TRACE = 10
 const SERVICES = 20
@@ -560,30 +570,57 @@ async function ingestSet(total: number, temps: string[]): Promise<DataSet> {
 }
 
 /**
- * Ingest with and without the trace-summary view, alternated (fresh collector each, same load): the
- * view's cost on the ingest rate, as a same-run ratio.
+ * The span storage before issue 21, made in a fresh store by hand: the exporter's sorting key and its
+ * 8,192-row granules, migration 4's codecs (not migration 7's), no trace-summary view.
  */
-async function viewCost(total: number, rounds: number, temps: string[]) {
-  const rates: { view: number[]; none: number[] } = { view: [], none: [] }
+async function storageBefore21(dir: string): Promise<void> {
+  const s = await openStorage(loadConfig({ dataDir: dir, logLevel: 'silent' }, {}))
+  try {
+    const o = { database: 'otel', retentionDays: 30 }
+    await s.ingest.command({ query: `DROP VIEW ${s.table('skein_trace_summary_mv')}` })
+    await s.ingest.command({ query: `DROP TABLE ${s.table('otel_traces')}` })
+    const [create] = tracesTable(o)
+    await s.ingest.command({
+      query: create
+        .replace(`ORDER BY ${SPAN_ORDER_BY}`, `ORDER BY ${EXPORTER_SPAN_ORDER_BY}`)
+        .replace(`index_granularity = ${SPAN_GRANULARITY}`, 'index_granularity = 8192'),
+    })
+    for (const query of [...ingestTuning(o), ...fastReadCodecs(o), ...insertDeduplication(o)]) {
+      if (query.includes('otel_traces`') && !query.includes('otel_traces_')) await s.ingest.command({ query })
+    }
+    const rs = await s.query.query({
+      query: `SELECT engine_full FROM system.tables WHERE database = 'otel' AND name = 'otel_traces'`,
+      format: 'JSONEachRow',
+    })
+    const [{ engine_full }] = (await rs.json()) as { engine_full: string }[]
+    if (!engine_full.includes('index_granularity = 8192'))
+      throw new Error(`not the old layout: ${engine_full}`)
+  } finally {
+    await s.close()
+  }
+}
+
+/**
+ * Ingest into the storage of now and into that of before issue 21, alternated (fresh collector each,
+ * same load): the ingest rate not lower than before, as a same-run ratio.
+ */
+async function ingestBeforeAfter(total: number, rounds: number, temps: string[]) {
+  const rates: { now: number[]; before: number[] } = { now: [], before: [] }
   for (let r = 0; r < rounds; r++) {
-    for (const withView of [true, false]) {
+    for (const now of r % 2 === 0 ? [true, false] : [false, true]) {
       const dir = join(tempDir('skein-bench-query-ab-'), 'data')
       temps.push(join(dir, '..'))
-      if (!withView) {
-        const s = await openStorage(loadConfig({ dataDir: dir, logLevel: 'silent' }, {}))
-        await s.ingest.command({ query: `DROP VIEW ${s.table('skein_trace_summary_mv')}` })
-        await s.close()
-      }
+      if (!now) await storageBefore21(dir)
       const c = await startCollector({ dataDir: dir, args: ['--log-level', 'warn'] })
       try {
         const load = await ingest(c, total, Math.floor(Date.now() / 1000))
-        rates[withView ? 'view' : 'none'].push(load.spansPerSecond)
+        rates[now ? 'now' : 'before'].push(load.spansPerSecond)
       } finally {
         await c.stop()
       }
     }
   }
-  return { view: median(rates.view), none: median(rates.none), rates }
+  return { now: median(rates.now), before: median(rates.before), rates }
 }
 
 const find = (set: DataSet, name: string) => set.timings.find((t) => t.name === name) as Timing
@@ -600,9 +637,9 @@ async function main() {
     if (INGEST_SPANS > 0) sets.push(await ingestSet(INGEST_SPANS, temps))
     if (AB_SPANS > 0)
       console.log(
-        `\ningest with and without the trace-summary view, ${AB_SPANS.toLocaleString()} spans a round, alternated`,
+        `\ningest into the storage of now and of before issue 21, ${AB_SPANS.toLocaleString()} spans a round, alternated`,
       )
-    const ab = AB_SPANS > 0 ? await viewCost(AB_SPANS, 2, temps) : undefined
+    const ab = AB_SPANS > 0 ? await ingestBeforeAfter(AB_SPANS, AB_ROUNDS, temps) : undefined
 
     const names = sets[0].timings.map((t) => t.name)
     const [small, large] = sets
@@ -643,8 +680,8 @@ async function main() {
     }
     if (ab)
       rows.push([
-        'ingest (OTLP/HTTP JSON + Loki) with the trace-summary view / without, median spans/s of 2 alternated rounds',
-        `${ab.view.toFixed(0)} / ${ab.none.toFixed(0)} = ${(ab.view / ab.none).toFixed(2)} (rounds: ${ab.rates.view.map((x) => x.toFixed(0)).join(', ')} with, ${ab.rates.none.map((x) => x.toFixed(0)).join(', ')} without)`,
+        `ingest (OTLP/HTTP JSON + Loki) into the storage of now / of before issue 21 (exporter order, 8,192-row granules, no summary view), median spans/s of ${AB_ROUNDS} alternated rounds`,
+        `${ab.now.toFixed(0)} / ${ab.before.toFixed(0)} = ${(ab.now / ab.before).toFixed(2)} (rounds: ${ab.rates.now.map((x) => x.toFixed(0)).join(', ')} now, ${ab.rates.before.map((x) => x.toFixed(0)).join(', ')} before)`,
       ])
     for (const [k, v] of rows.slice(names.length)) console.log(`${k}: ${v}`)
     // The bars (issue 21), on the production-shaped set when there is one, through the HTTP API.
