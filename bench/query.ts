@@ -571,13 +571,15 @@ async function ingestSet(total: number, temps: string[]): Promise<DataSet> {
 
 /**
  * The span storage before issue 21, made in a fresh store by hand: the exporter's sorting key and its
- * 8,192-row granules, migration 4's codecs (not migration 7's), no trace-summary view.
+ * 8,192-row granules, migration 4's codecs (not migration 7's), no trace-summary view, no spans-by-service
+ * copy.
  */
 async function storageBefore21(dir: string): Promise<void> {
   const s = await openStorage(loadConfig({ dataDir: dir, logLevel: 'silent' }, {}))
   try {
     const o = { database: 'otel', retentionDays: 30 }
     await s.ingest.command({ query: `DROP VIEW ${s.table('skein_trace_summary_mv')}` })
+    await s.ingest.command({ query: `DROP VIEW ${s.table('skein_spans_by_service_mv')}` })
     await s.ingest.command({ query: `DROP TABLE ${s.table('otel_traces')}` })
     const [create] = tracesTable(o)
     await s.ingest.command({
@@ -680,7 +682,7 @@ async function main() {
     }
     if (ab)
       rows.push([
-        `ingest (OTLP/HTTP JSON + Loki) into the storage of now / of before issue 21 (exporter order, 8,192-row granules, no summary view), median spans/s of ${AB_ROUNDS} alternated rounds`,
+        `ingest (OTLP/HTTP JSON + Loki) into the storage of now / of before issue 21 (exporter order, 8,192-row granules, no summary view or spans-by-service copy), median spans/s of ${AB_ROUNDS} alternated rounds`,
         `${ab.now.toFixed(0)} / ${ab.before.toFixed(0)} = ${(ab.now / ab.before).toFixed(2)} (rounds: ${ab.rates.now.map((x) => x.toFixed(0)).join(', ')} now, ${ab.rates.before.map((x) => x.toFixed(0)).join(', ')} before)`,
       ])
     for (const [k, v] of rows.slice(names.length)) console.log(`${k}: ${v}`)

@@ -1,11 +1,11 @@
 /**
  * What a rule looks at: the service's entry spans in the window (`ENTRY_SPAN`: kind Server or Consumer,
- * or roots), because those are the requests its users see; inner spans would count one failing request
- * several times. The RED series count the same spans, so a rule agrees with the chart. Then the verdict
+ * or roots; read as `ENTRY_ROW` from the spans by service), because those are the requests its users
+ * see; inner spans would count one failing request several times. The RED series count the same spans, so a rule agrees with the chart. Then the verdict
  * for the rule's threshold.
  */
 import type { Db } from '../query/db.js'
-import { ENTRY_SPAN } from '../query/filters.js'
+import { BY_SERVICE, ENTRY_ROW } from '../query/filters.js'
 import { msToNs } from '../query/params.js'
 import { p, sql } from '../query/sql.js'
 import type { Rule } from './rule.js'
@@ -27,10 +27,10 @@ export async function measure(db: Db, rule: Rule, windowMs: number, now: number)
   const [row] = await db.rows<{ requests: string; errors: string; p95Ns: number | null }>(sql`
     SELECT count() AS requests, countIf(StatusCode = 'Error') AS errors,
       if(count() = 0, 0, quantile(0.95)(Duration)) AS p95Ns
-    FROM ${db.table('otel_traces')}
+    FROM ${db.table(BY_SERVICE)}
     WHERE ServiceName = ${p.String(rule.service)} ${operation}
       AND Timestamp >= fromUnixTimestamp64Nano(${from}) AND Timestamp < fromUnixTimestamp64Nano(${to})
-      AND ${ENTRY_SPAN}`)
+      AND ${ENTRY_ROW}`)
   const requests = Number(row?.requests ?? 0)
   const errors = Number(row?.errors ?? 0)
   const p95 = Number(row?.p95Ns ?? 0)

@@ -24,6 +24,13 @@ export function spanTime(range: TimeRange): Fragment {
  * call that was handled as a failed request). The one definition, for RED series and alert rules alike.
  */
 export const ENTRY_SPAN: Fragment = sql`(SpanKind IN ('Server', 'Consumer') OR ParentSpanId = '')`
+/** ENTRY_SPAN on `skein_spans_by_service`, where Root is ParentSpanId = '' (storage/schema.ts). */
+export const ENTRY_ROW: Fragment = sql`(SpanKind IN ('Server', 'Consumer') OR Root = 1)`
+/**
+ * Spans by service, operation and time (storage/schema.ts spansByServiceTable): the narrow copy the
+ * per-service aggregates read, with the span table's own columns for what they ask.
+ */
+export const BY_SERVICE = 'skein_spans_by_service'
 
 /**
  * Logs are keyed by (ServiceName, TimestampTime): bound that second-resolution column for the key and

@@ -1,7 +1,7 @@
 /** Per-operation latency in a range: count, errors, error rate, p50/p95/p99. */
 import { type LatencyAnswer, LatencyQuery, type LatencySort, type OperationLatency } from '@skein/model'
 import type { Db } from './db.js'
-import { spanTime, type TableFn } from './filters.js'
+import { BY_SERVICE, spanTime, type TableFn } from './filters.js'
 import { badParam, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, ident, p, sql, where } from './sql.js'
 
@@ -48,7 +48,7 @@ export function latencyQuery(l: LatencyParams, table: TableFn): Fragment {
     SELECT ServiceName AS service, SpanName AS name, count() AS count,
       countIf(StatusCode = 'Error') AS errorCount, errorCount / count AS errorRate,
       quantiles(0.5, 0.95, 0.99)(Duration) AS p
-    FROM ${table('otel_traces')}
+    FROM ${table(BY_SERVICE)}
     ${where(conds)}
     GROUP BY service, name
     ORDER BY ${order}

@@ -1,7 +1,7 @@
 /** Operations (span names) of one service in a time range, with their span kind. */
 import { type Operation, type OperationsAnswer, OperationsPath, OperationsQuery } from '@skein/model'
 import type { Db } from './db.js'
-import { spanTime, type TableFn } from './filters.js'
+import { BY_SERVICE, spanTime, type TableFn } from './filters.js'
 import { parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, p, sql } from './sql.js'
 
@@ -23,10 +23,10 @@ export function operationsParams(path: OperationsPath, v: OperationsQuery): Oper
 }
 
 export function operationsQuery(o: OperationsParams, table: TableFn): Fragment {
-  // ServiceName is the first key column: this reads only that service's granules of the range.
+  // ServiceName is the first key column of BY_SERVICE: this reads only that service's granules of the range.
   return sql`
     SELECT SpanName AS name, SpanKind AS spanKind, count() AS count
-    FROM ${table('otel_traces')}
+    FROM ${table(BY_SERVICE)}
     WHERE ServiceName = ${p.String(o.service)} AND ${spanTime(o.range)}
     GROUP BY name, spanKind
     ORDER BY name, spanKind

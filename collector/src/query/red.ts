@@ -6,7 +6,7 @@
  */
 import { MAX_POINTS, type RedAnswer, type RedPoint, RedQuery, type Step } from '@skein/model'
 import type { Db } from './db.js'
-import { ENTRY_SPAN, spanTime, type TableFn } from './filters.js'
+import { BY_SERVICE, ENTRY_ROW, spanTime, type TableFn } from './filters.js'
 import { badParam, parseQuery, type Query, type TimeRange, timeRange } from './params.js'
 import { type Fragment, ident, p, sql, where } from './sql.js'
 
@@ -58,12 +58,12 @@ export function redQuery(r: RedParams, table: TableFn): Fragment {
   const conds: Fragment[] = []
   if (r.service !== undefined) conds.push(sql`ServiceName = ${p.String(r.service)}`)
   if (r.operation !== undefined) conds.push(sql`SpanName = ${p.String(r.operation)}`)
-  conds.push(spanTime(r.range), ENTRY_SPAN)
+  conds.push(spanTime(r.range), ENTRY_ROW)
   const interval = ident(r.step, INTERVALS, () => badParam('step', 'unknown step'))
   return sql`
     SELECT toUnixTimestamp(toStartOfInterval(Timestamp, ${interval}, 'UTC')) AS t, count() AS requests,
       countIf(StatusCode = 'Error') AS errors, quantiles(0.5, 0.95, 0.99)(Duration) AS p
-    FROM ${table('otel_traces')}
+    FROM ${table(BY_SERVICE)}
     ${where(conds)}
     GROUP BY t
     ORDER BY t

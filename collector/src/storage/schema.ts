@@ -402,6 +402,49 @@ export function compactCodecs(o: SchemaOptions): string[] {
   return [`ALTER TABLE ${table(o, 'otel_traces')}${onCluster(o)} ${columns.join(', ')}`]
 }
 
+/**
+ * Spans by service (issue 21, item 4): a narrow copy of every span ordered by the exporter's key
+ * (service, operation, time), kept by a view, for the per-service aggregates (RED, per-operation
+ * latency, the operations of a service, alert measurements). Since the span table is ordered by time
+ * bucket and trace id (SPAN_ORDER_BY), a query for one service would otherwise read the range's spans
+ * of every service: on bench:query's 50M spans (1h) RED one service 52 ms, per-operation latency
+ * 114 ms, where the exporter's order answered in 7. Rows, not aggregates: the same queries over the same
+ * spans give the same answers (quantiles included), and the copy is small (the columns those queries
+ * read; service, operation, kind and status sorted compress to almost nothing): about 9 bytes a span.
+ * `Root` is ParentSpanId = '' (entry spans are Server/Consumer spans or roots). Backfilled from the spans
+ * stored before it, like the trace summaries.
+ */
+export function spansByServiceTable(o: SchemaOptions): string[] {
+  const dedup = o.cluster ? '' : ', non_replicated_deduplication_window = 1000'
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_spans_by_service')}${onCluster(o)} (
+    Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(3)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
+    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
+    Root UInt8 CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(3))
+) ENGINE = ${engine(o)}
+PARTITION BY toDate(Timestamp)
+ORDER BY ${EXPORTER_SPAN_ORDER_BY}
+${ttl(o, 'toDateTime(Timestamp)')}
+SETTINGS ttl_only_drop_parts = 1, merge_selector_base = 20${dedup}`,
+    ...distributed(o, 'skein_spans_by_service', 'cityHash64(ServiceName)'),
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(`${localName(o, 'skein_spans_by_service')}_mv`)}${onCluster(o)}
+TO ${table(o, 'skein_spans_by_service')}
+AS ${spansByServiceSelect(table(o, 'otel_traces'))}`,
+    // Backfill, as for the trace summaries (through the Distributed tables on a cluster).
+    `INSERT INTO ${q(o.database)}.${q('skein_spans_by_service')}
+${spansByServiceSelect(`${q(o.database)}.${q('otel_traces')}`)}`,
+  ]
+}
+
+function spansByServiceSelect(from: string): string {
+  return `SELECT Timestamp, ServiceName, SpanName, SpanKind, StatusCode, toUInt8(ParentSpanId = '') AS Root, Duration
+FROM ${from}`
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -435,6 +478,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: 'smaller spans: ZSTD(3) on ids and attribute maps, T64 on Duration (codecs only)',
     statements: compactCodecs,
+  },
+  {
+    version: 8,
+    description:
+      'spans by service (skein_spans_by_service + view, backfilled): per-service aggregates without reading every service',
+    statements: spansByServiceTable,
   },
 ]
 

@@ -12,6 +12,7 @@ import {
   MIGRATIONS,
   SPAN_GRANULARITY,
   SPAN_ORDER_BY,
+  spansByServiceTable,
   traceIdTsTable,
   traceSummaryTable,
   tracesTable,
@@ -167,7 +168,7 @@ describe('the schema', () => {
       .filter((t) => t.engine_full.includes('merge_selector_base = 20'))
       .map((t) => t.name)
       .sort()
-    expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts'])
+    expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts', 'skein_spans_by_service'])
   })
   it('stores the scope and event columns in LZ4 for fast reads, span ids, times and attribute maps in ZSTD(3), the rest in ZSTD(1)', async () => {
     const rs = await storage.query.query({
@@ -258,6 +259,56 @@ describe('the schema', () => {
       errors: 1,
       root: ['gateway', 'op 1'],
     })
+  })
+  it('keeps spans by service: the same RED and latency aggregates as the spans give, older spans backfilled', async () => {
+    const sec = Math.floor(Date.now() / 1000)
+    const services = ['checkout', 'payments', 'search']
+    const kinds = ['Server', 'Client', 'Internal', 'Consumer']
+    const rows = (seed: number) =>
+      Array.from({ length: 3000 }, (_, n) => ({
+        Timestamp: `${sec - (n % 600)}${String((n * 7919) % 1e9).padStart(9, '0')}`,
+        TraceId: (seed * 100_000 + Math.floor(n / 4)).toString(16).padStart(32, '0'),
+        SpanId: (seed * 100_000 + n + 1).toString(16).padStart(16, '0'),
+        ParentSpanId: n % 4 === 0 ? '' : (seed * 100_000 + n).toString(16).padStart(16, '0'),
+        ServiceName: services[n % 3],
+        SpanName: `op ${n % 7}`,
+        SpanKind: kinds[(n * 5 + seed) % 4],
+        StatusCode: n % 11 === 0 ? 'Error' : 'Unset',
+        Duration: ((n * 104_729 + seed) % 900_000_000) + 1000,
+      }))
+    const insert = (values: object[]) =>
+      storage.ingest.insert({ table: 'otel.otel_traces', values, format: 'JSONEachRow' })
+    // RED and latency's shape: per service, operation and minute, requests (entry spans), errors and
+    // quantiles of all spans; from the spans with ENTRY_SPAN, from the copy with ENTRY_ROW.
+    const aggregates = async (from: string, entry: string) => {
+      const rs = await storage.query.query({
+        query: `SELECT ServiceName, SpanName, toStartOfMinute(Timestamp) AS m, count() AS n,
+            countIf(${entry}) AS requests, countIf(StatusCode = 'Error') AS errors,
+            quantiles(0.5, 0.95, 0.99)(Duration) AS p, groupArray(SpanKind) AS kinds
+          FROM otel.${from} WHERE ServiceName IN ('checkout', 'payments', 'search')
+          GROUP BY ServiceName, SpanName, m ORDER BY ServiceName, SpanName, m`,
+        format: 'JSONEachRow',
+      })
+      return (await rs.json()) as { n: string; kinds: string[] }[]
+    }
+    const fromSpans = () =>
+      aggregates('otel_traces', "SpanKind IN ('Server', 'Consumer') OR ParentSpanId = ''")
+    const fromCopy = () =>
+      aggregates('skein_spans_by_service', "SpanKind IN ('Server', 'Consumer') OR Root = 1")
+    const sortKinds = (a: { kinds: string[] }[]) => a.map((r) => ({ ...r, kinds: [...r.kinds].sort() }))
+    await insert(rows(1))
+    const spans = await fromSpans()
+    expect(spans.reduce((a, r) => a + Number(r.n), 0)).toBe(3000)
+    expect(sortKinds(await fromCopy())).toEqual(sortKinds(spans))
+    // Spans stored before the copy existed: the migration's backfill copies them (and only them).
+    await storage.ingest.command({ query: 'DROP VIEW otel.skein_spans_by_service_mv' })
+    await storage.ingest.command({ query: 'TRUNCATE TABLE otel.skein_spans_by_service' })
+    await insert(rows(2))
+    for (const statement of spansByServiceTable(storage.schema))
+      await storage.ingest.command({ query: statement })
+    const all = await fromSpans()
+    expect(all.reduce((a, r) => a + Number(r.n), 0)).toBe(6000)
+    expect(sortKinds(await fromCopy())).toEqual(sortKinds(all))
   })
   it('records every migration once and can be applied again (idempotent)', async () => {
     const again = await openStorage(loadConfig({ dataDir }, {})).catch((e) => e)

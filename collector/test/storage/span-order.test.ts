@@ -39,7 +39,7 @@ describe("the span table's order (schema.ts SPAN_ORDER_BY)", () => {
       query: `EXPLAIN indexes = 1 SELECT SpanId FROM otel.otel_traces WHERE TraceId = {id:String}
         AND Timestamp >= toDateTime64(${bucket}, 9) AND Timestamp < toDateTime64(${bucket + 600}, 9)`,
       query_params: { id: traceId },
-      format: 'TSVRaw',
+      format: 'TabSeparatedRaw',
     })
     const plan = await explain.text()
     // The primary key's section, before the skip indexes': granules selected / granules in the part.
