@@ -99,9 +99,13 @@ function durationBounds(s: TraceSearchParams): Fragment[] {
   return having
 }
 
-/** The span conditions of a search (time range first, for the key and partitions). */
-function spanConditions(s: TraceSearchParams): Fragment[] {
-  const spanConds: Fragment[] = [spanTime(s.range)]
+/**
+ * The span conditions of a search (time range first, for the key and partitions), from `sinceS` on when
+ * given (the recent slice: a trace that starts in it has every span in it).
+ */
+function spanConditions(s: TraceSearchParams, sinceS?: number): Fragment[] {
+  const startMs = sinceS === undefined ? s.range.startMs : Math.max(s.range.startMs, sinceS * 1000)
+  const spanConds: Fragment[] = [spanTime({ startMs, endMs: s.range.endMs })]
   if (s.service !== undefined) spanConds.push(sql`ServiceName = ${p.String(s.service)}`)
   if (s.operation !== undefined) spanConds.push(sql`SpanName = ${p.String(s.operation)}`)
   if (s.status !== undefined) spanConds.push(sql`StatusCode = ${p.String(STATUS[s.status])}`)
@@ -114,10 +118,10 @@ function spanConditions(s: TraceSearchParams): Fragment[] {
  * Ids of the traces that have a span matching every span condition in the range, the `limit` with the
  * newest such spans.
  */
-function spanCandidates(s: TraceSearchParams, table: TableFn, limit: number): Fragment {
+function spanCandidates(s: TraceSearchParams, table: TableFn, limit: number, sinceS?: number): Fragment {
   return sql`
         SELECT TraceId FROM ${table('otel_traces')}
-        ${where(spanConditions(s))}
+        ${where(spanConditions(s, sinceS))}
         GROUP BY TraceId
         ORDER BY max(Timestamp) DESC
         LIMIT ${p.UInt32(limit)}`
@@ -149,7 +153,7 @@ export function traceSearchQuery(s: TraceSearchParams, table: TableFn, sinceS?: 
   const having = [sql`countIf(${join(row, ' AND ')}) > 0`, ...durationBounds(s)]
   const bounded = s.minDurationMs !== undefined || s.maxDurationMs !== undefined
   const fromSpans = s.attrs.length
-    ? sql`AND TraceId IN (${spanCandidates(s, table, bounded ? SEARCH_CANDIDATES : s.limit)})`
+    ? sql`AND TraceId IN (${spanCandidates(s, table, bounded ? SEARCH_CANDIDATES : s.limit, sinceS)})`
     : trusted('')
   const summary = table('skein_trace_summary')
   return sql`
