@@ -407,8 +407,13 @@ async function timed(name: string, runs: number, url: (i: number) => string): Pr
 const BY_ID = 'trace by id, with logs'
 const SEARCH_BOUND = 'trace search: service + minDurationMs=300, 1h'
 
-async function timeEndpoints(api: string, ids: string[]): Promise<Timing[]> {
-  const hour = 'lookback=1h'
+/**
+ * @param endMs the end of the data set's spans: each "1h" query reads the last hour of the data, the
+ *   same hour however long after its making a set is queried (a reused set's last hour before now holds
+ *   fewer spans, or none).
+ */
+async function timeEndpoints(api: string, ids: string[], endMs: number): Promise<Timing[]> {
+  const hour = `end=${endMs}&lookback=1h`
   const svc = (i: number) => `svc-${(i + 1) % SERVICES}`
   return [
     await timed('bare HTTP round trip (GET /health)', RUNS, () => `${api}/health`),
@@ -475,6 +480,16 @@ async function spanCount(s: Storage): Promise<number> {
   return Number(n)
 }
 
+/** The end of the set's spans (ms): its last hour is what the "1h" queries read. */
+async function dataEndMs(s: Storage): Promise<number> {
+  const rs = await s.query.query({
+    query: `SELECT toUnixTimestamp64Milli(max(Timestamp)) AS end FROM ${s.table('otel_traces')}`,
+    format: 'JSONEachRow',
+  })
+  const [{ end }] = (await rs.json()) as { end: string }[]
+  return Number(end) + 1
+}
+
 /** Sample trace ids (all have a log line) spread over the whole window. */
 async function sampleIds(s: Storage): Promise<string[]> {
   const rs = await s.query.query({
@@ -485,10 +500,15 @@ async function sampleIds(s: Storage): Promise<string[]> {
 }
 
 /** Summary-based against span-based trace search, in-process on the same store (same-run ratio). */
-async function searchAgainstSpans(s: Storage): Promise<DataSet['searchVsSpans']> {
+async function searchAgainstSpans(s: Storage, endMs: number): Promise<DataSet['searchVsSpans']> {
   const db = createDb(s.queryClients, s.table, 60_000, { sessionSettings: true })
   const params = (i: number) =>
-    parseTraceSearchParams({ lookback: '1h', service: `svc-${(i + 1) % SERVICES}`, minDurationMs: '300' })
+    parseTraceSearchParams({
+      end: String(endMs),
+      lookback: '1h',
+      service: `svc-${(i + 1) % SERVICES}`,
+      minDurationMs: '300',
+    })
   const a: number[] = []
   const b: number[] = []
   let same = true
@@ -508,10 +528,10 @@ async function searchAgainstSpans(s: Storage): Promise<DataSet['searchVsSpans']>
 }
 
 /** Serves the data dir with `skein serve` and times every endpoint through its HTTP API. */
-async function serveAndTime(dir: string, ids: string[]): Promise<Timing[]> {
+async function serveAndTime(dir: string, ids: string[], endMs: number): Promise<Timing[]> {
   const c = await startCollector({ dataDir: dir, args: ['--log-level', 'warn'], timeoutMs: 600_000 })
   try {
-    return await timeEndpoints(c.apiUrl, ids)
+    return await timeEndpoints(c.apiUrl, ids, endMs)
   } finally {
     await c.stop({ keepData: true })
   }
@@ -525,6 +545,7 @@ async function engineSet(total: number, temps: string[]): Promise<DataSet> {
   let ids: string[]
   let d: Disk
   let vs: DataSet['searchVsSpans']
+  let endMs: number
   try {
     const have = await spanCount(s)
     if (have !== total) {
@@ -534,11 +555,12 @@ async function engineSet(total: number, temps: string[]): Promise<DataSet> {
     await settleMerges(s)
     ids = await sampleIds(s)
     d = await disk(s)
-    vs = await searchAgainstSpans(s)
+    endMs = await dataEndMs(s)
+    vs = await searchAgainstSpans(s, endMs)
   } finally {
     await s.close()
   }
-  return { name, disk: d, timings: await serveAndTime(dir, ids), searchVsSpans: vs }
+  return { name, disk: d, timings: await serveAndTime(dir, ids, endMs), searchVsSpans: vs }
 }
 
 async function ingestSet(total: number, temps: string[]): Promise<DataSet> {
@@ -555,7 +577,7 @@ async function ingestSet(total: number, temps: string[]): Promise<DataSet> {
   try {
     load = await ingest(c, total, nowS)
     // Queried as users query it right after the load: no waiting for merges.
-    timings = await timeEndpoints(c.apiUrl, ids)
+    timings = await timeEndpoints(c.apiUrl, ids, nowS * 1000)
   } finally {
     await c.stop({ keepData: true })
   }

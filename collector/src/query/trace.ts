@@ -57,23 +57,32 @@ async function traceBounds(db: Db, traceId: string): Promise<Bounds> {
   }
 }
 
+const byStart = (a: SpanRowOut, b: SpanRowOut) => {
+  const d = BigInt(a.startNs) - BigInt(b.startNs)
+  return d < 0n ? -1 : d > 0n ? 1 : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0
+}
+const byTimestamp = (a: LogRowOut, b: LogRowOut) => {
+  const d = BigInt(a.timestampNs) - BigInt(b.timestampNs)
+  return d < 0n ? -1 : d > 0n ? 1 : 0
+}
+
 export async function getTrace(
   db: Db,
   traceId: string,
   options: { maxSpans?: number } = {},
 ): Promise<TraceAnswer> {
-  // Given the bounds, spans and logs are independent and are read side by side. (Measured in
-  // bench/query.ts's data set: a few ms faster than one round trip with the bounds as a scalar subquery
-  // in both statements, which computed them twice on the two connections that also do the reading.)
-  // PREWHERE on TraceId: the engine's own choice of PREWHERE column for these statements was measured
-  // 4–15 ms slower.
-  // Where the time goes (issue 21, 10M production-shaped spans in-process, quiet machine): a statement
-  // costs about 1 ms through @clickhouse/client and chDB (SELECT 1; settings are set once per session,
-  // see db.ts; parsing the JSON of a trace is a fraction of a ms), the bounds 3–4 ms, the logs 6–7 ms,
-  // and the spans 9 ms under storage/schema.ts SPAN_ORDER_BY (one granule of every column; 23 ms under
-  // the exporter's order, one granule per operation). Without the bounds the spans took 1.5 ms more and
-  // the logs, unbounded, grow with the store. Engine settings (threads, read method, prefetch, condition
-  // cache, query log, skip indexes read with the data or before) were measured to change nothing.
+  // Where the time goes (issue 21, bench:query's 10M production-shaped spans in-process, quiet
+  // machine): a statement costs about 1 ms through @clickhouse/client and chDB (SELECT 1; settings are
+  // set once per session, see db.ts; parsing the JSON of a trace is a fraction of a ms); the bounds
+  // 4–5 ms; the spans 7–8 ms under storage/schema.ts SPAN_ORDER_BY (one granule, but of some 60 column
+  // streams: the cost is per stream, not per byte; 23 ms under the exporter's order, one granule per
+  // operation); the logs 6 ms. chDB runs statements with parameters one at a time, process-wide
+  // (chdb-node's queryBindAsync), so spans and logs as two statements cost their sum: one statement,
+  // a UNION ALL of rows the engine formats as JSON, reads both side by side (in-process p50, alternated:
+  // three statements 20.1 ms, bounds + this 17.6, the bounds as a scalar subquery of one statement
+  // 18.8). Engine settings (threads, read method pread/mmap/threadpool, uncompressed cache, prefetch,
+  // condition cache, query log, skip indexes read with the data or before) changed nothing; fully
+  // merged parts (2 instead of 26–38) saved about 2 ms.
   const window = await traceBounds(db, traceId)
   let spanCount: number | undefined
   if (options.maxSpans !== undefined) {
@@ -85,21 +94,29 @@ export async function getTrace(
     if (spanCount === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
     if (spanCount > options.maxSpans) return { traceId, truncated: true, spanCount, spans: [], logs: [] }
   }
-  const [spans, logs] = await Promise.all([
-    db.rows<SpanRowOut>(sql`
-      SELECT ${trusted(SPAN_SELECT)} FROM ${db.table('otel_traces')}
+  const rows = await db.rows<{ k: number; row: string }>(sql`
+    SELECT k, row FROM (
+      SELECT 0 AS k, formatRowNoNewline('JSONEachRow', ${trusted(SPAN_SELECT)}) AS row
+      FROM ${db.table('otel_traces')}
       PREWHERE TraceId = ${p.String(traceId)}
       WHERE ${window.spans}
       ORDER BY Timestamp, SpanId
-      LIMIT ${p.UInt32(MAX_TRACE_SPANS)}`),
-    db.rows<LogRowOut>(sql`
-      SELECT ${trusted(LOG_SELECT)} FROM ${db.table('otel_logs')}
+      LIMIT ${p.UInt32(MAX_TRACE_SPANS)})
+    UNION ALL
+    SELECT k, row FROM (
+      SELECT 1 AS k, formatRowNoNewline('JSONEachRow', ${trusted(LOG_SELECT)}) AS row
+      FROM ${db.table('otel_logs')}
       PREWHERE TraceId = ${p.String(traceId)}
       WHERE ${window.logs}
       ORDER BY Timestamp
-      LIMIT ${p.UInt32(MAX_TRACE_LOGS)}`),
-  ])
+      LIMIT ${p.UInt32(MAX_TRACE_LOGS)})`)
+  const spans: SpanRowOut[] = []
+  const logs: LogRowOut[] = []
+  for (const r of rows) (Number(r.k) === 0 ? spans : logs).push(JSON.parse(r.row))
   if (spans.length === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
+  // The order of each part holds within it, not across a UNION ALL's streams: sorted again here.
+  spans.sort(byStart)
+  logs.sort(byTimestamp)
   return {
     traceId,
     truncated: spans.length >= MAX_TRACE_SPANS,
