@@ -342,16 +342,30 @@ PARTITION BY toDate(Minute)
 ORDER BY (Minute, TraceId)
 ${ttl(o, 'Minute')}
 SETTINGS ttl_only_drop_parts = 1${dedup}`,
-    ...distributed(o, 'skein_trace_summary', 'cityHash64(TraceId)'),
     // Local spans into local summaries: both sharded by cityHash64(TraceId), so on the same shard.
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(`${localName(o, 'skein_trace_summary')}_mv`)}${onCluster(o)}
-TO ${table(o, 'skein_trace_summary')}
-AS ${traceSummarySelect(table(o, 'otel_traces'))}`,
-    // Backfill: the spans stored before this migration (migrations run before the collector takes
-    // telemetry; a writer that inserts while it runs may see its spans counted twice). Through the
-    // Distributed tables on a cluster, so every shard's spans are read and their summaries sharded alike.
-    `INSERT INTO ${q(o.database)}.${q('skein_trace_summary')}
-${traceSummarySelect(`${q(o.database)}.${q('otel_traces')}`)}`,
+    ...keptFromSpans(o, 'skein_trace_summary', 'cityHash64(TraceId)', traceSummarySelect),
+  ]
+}
+
+/**
+ * A table kept from the spans: Distributed over it on a cluster, the view that fills it from the local
+ * spans, and a backfill of the spans stored before it (migrations run before the collector takes
+ * telemetry; a writer that inserts while one runs may see its spans counted twice), through the
+ * Distributed tables on a cluster, so every shard's spans are read and the rows sharded alike.
+ */
+function keptFromSpans(
+  o: SchemaOptions,
+  name: string,
+  shardingKey: string,
+  select: (from: string) => string,
+): string[] {
+  return [
+    ...distributed(o, name, shardingKey),
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(`${localName(o, name)}_mv`)}${onCluster(o)}
+TO ${table(o, name)}
+AS ${select(table(o, 'otel_traces'))}`,
+    `INSERT INTO ${q(o.database)}.${q(name)}
+${select(`${q(o.database)}.${q('otel_traces')}`)}`,
   ]
 }
 
@@ -430,13 +444,7 @@ PARTITION BY toDate(Timestamp)
 ORDER BY ${EXPORTER_SPAN_ORDER_BY}
 ${ttl(o, 'toDateTime(Timestamp)')}
 SETTINGS ttl_only_drop_parts = 1, merge_selector_base = 20${dedup}`,
-    ...distributed(o, 'skein_spans_by_service', 'cityHash64(ServiceName)'),
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(`${localName(o, 'skein_spans_by_service')}_mv`)}${onCluster(o)}
-TO ${table(o, 'skein_spans_by_service')}
-AS ${spansByServiceSelect(table(o, 'otel_traces'))}`,
-    // Backfill, as for the trace summaries (through the Distributed tables on a cluster).
-    `INSERT INTO ${q(o.database)}.${q('skein_spans_by_service')}
-${spansByServiceSelect(`${q(o.database)}.${q('otel_traces')}`)}`,
+    ...keptFromSpans(o, 'skein_spans_by_service', 'cityHash64(ServiceName)', spansByServiceSelect),
   ]
 }
 
