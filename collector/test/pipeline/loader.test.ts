@@ -27,7 +27,7 @@ afterAll(async () => {
   await storage?.close()
 })
 beforeEach(async () => {
-  for (const t of ['otel_traces', 'otel_traces_trace_id_ts'])
+  for (const t of ['otel_traces', 'otel_traces_trace_id_ts', 'skein_trace_summary', 'skein_spans_by_service'])
     await storage.ingest.command({ query: `TRUNCATE TABLE otel.${t}` })
 })
 
@@ -80,8 +80,14 @@ describe('the insert stage', () => {
     await again.loader.replayed
     expect(readdirSync(dir)).toEqual([])
     expect(await count()).toBe(500)
-    // The view the insert feeds is not doubled either.
+    // The views the insert feeds are not doubled either.
     expect(await count('otel_traces_trace_id_ts')).toBe(500)
+    expect(await count('skein_spans_by_service')).toBe(500)
+    const rs = await storage.query.query({
+      query: 'SELECT toUInt32(sum(SpanCount)) AS n FROM otel.skein_trace_summary',
+      format: 'JSONEachRow',
+    })
+    expect(((await rs.json()) as { n: number }[])[0].n).toBe(500)
     await again.loader.shutdown()
   })
 
