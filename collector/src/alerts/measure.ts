@@ -1,8 +1,8 @@
 /**
  * What a rule looks at: the service's entry spans in the window (`ENTRY_SPAN`: kind Server or Consumer,
  * or roots; read as `ENTRY_ROW` from the spans by service), because those are the requests its users
- * see; inner spans would count one failing request several times. The RED series count the same spans, so a rule agrees with the chart. Then the verdict
- * for the rule's threshold.
+ * see; inner spans would count one failing request several times. The RED series count the same spans,
+ * so a rule agrees with the chart. Then the verdict for the rule's threshold.
  */
 import type { Db } from '../query/db.js'
 import { BY_SERVICE, ENTRY_ROW } from '../query/filters.js'

@@ -57,14 +57,11 @@ async function traceBounds(db: Db, traceId: string): Promise<Bounds> {
   }
 }
 
-const byStart = (a: SpanRowOut, b: SpanRowOut) => {
-  const d = BigInt(a.startNs) - BigInt(b.startNs)
-  return d < 0n ? -1 : d > 0n ? 1 : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0
-}
-const byTimestamp = (a: LogRowOut, b: LogRowOut) => {
-  const d = BigInt(a.timestampNs) - BigInt(b.timestampNs)
-  return d < 0n ? -1 : d > 0n ? 1 : 0
-}
+/** Decimal strings of non-negative integers (ns) in numeric order, without a BigInt per comparison. */
+const byDecimal = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)
+const byStart = (a: SpanRowOut, b: SpanRowOut) =>
+  byDecimal(a.startNs, b.startNs) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0)
+const byTimestamp = (a: LogRowOut, b: LogRowOut) => byDecimal(a.timestampNs, b.timestampNs)
 
 export async function getTrace(
   db: Db,

@@ -317,8 +317,8 @@ export function insertDeduplication(o: SchemaOptions): string[] {
  * range: as strings they took 520–820 ms of a 1.3 s search over an hour of 50M spans (245k traces);
  * as numbers, on the 10M set (same data, same run, loaded cores), a service + duration search took p50
  * 210 against 245 ms (min 122 against 152) and the table 84 against 102 bytes a trace. A false match
- * needs a 64-bit collision of two service or operation names. Attribute filters still read spans. Start/LastStart are span starts,
- * EndNs the last span end (ns).
+ * needs a 64-bit collision of two service or operation names. Attribute filters still read spans.
+ * Start/LastStart are span starts, EndNs the last span end (ns).
  * Ordered by (Minute, TraceId): a search reads its time range's rows on the key.
  */
 export function traceSummaryTable(o: SchemaOptions): string[] {
@@ -397,8 +397,8 @@ GROUP BY TraceId`
  * ZSTD(1) saved a quarter, and reading them costs no more now that a trace reads 1,024-row granules
  * (SPAN_GRANULARITY; migration 4 chose LZ4 at 8,192). Ids 0.5 bytes less at ZSTD(3); T64 before ZSTD on
  * Duration 3.7 → 3.2; DoubleDelta on Timestamp was worse than Delta (5.7 against 4.9: spans of one
- * operation are not evenly spaced). Levels above 3 cost compression time at
- * every insert and merge for 1–2 bytes: not taken without an ingest measurement. Only the codec changes
+ * operation are not evenly spaced). Levels above 3 cost compression time at every insert and merge for
+ * 1–2 bytes: not taken without an ingest measurement. Only the codec changes
  * (no mutation): new parts, and old ones as they merge, are written with it. Types stay the exporter's.
  */
 export const COMPACT_CODECS: Readonly<Record<string, string>> = {
