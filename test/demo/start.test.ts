@@ -216,8 +216,10 @@ describe('npm start (skein serve --demo)', () => {
             const detail = await fetchTrace(t.traceId)
             if (!detail || !SHOP.every((s) => detail.logs.some((l) => l.service === s))) continue
             candidate = detail
-            // Spans reach storage in batches: a trace may be read before orders' queries are in it.
-            if (queryUnderOrders(detail)) complete = detail
+            // Spans reach storage in batches: a trace may be read before orders' queries are in it, or
+            // before a service's server span (it ends last, so the gateway's root is often a batch later).
+            const served = ['gateway', 'orders', 'payments'].every((s) => serverSpans(detail, s).length > 0)
+            if (queryUnderOrders(detail) && served) complete = detail
             if (complete) break
           }
         }
