@@ -37,6 +37,8 @@ import {
   fastReadCodecs,
   ingestTuning,
   insertDeduplication,
+  LOG_GRANULARITY,
+  logsTable,
   SPAN_GRANULARITY,
   SPAN_ORDER_BY,
   tracesTable,
@@ -593,8 +595,8 @@ async function ingestSet(total: number, temps: string[]): Promise<DataSet> {
 
 /**
  * The span storage before issue 21, made in a fresh store by hand: the exporter's sorting key and its
- * 8,192-row granules, migration 4's codecs (not migration 7's), no trace-summary view, no spans-by-service
- * copy.
+ * 8,192-row granules (spans and logs), migration 4's codecs (not migration 7's), no trace-summary view,
+ * no spans-by-service copy, the default compression blocks.
  */
 async function storageBefore21(dir: string): Promise<void> {
   const s = await openStorage(loadConfig({ dataDir: dir, logLevel: 'silent' }, {}))
@@ -603,14 +605,25 @@ async function storageBefore21(dir: string): Promise<void> {
     await s.ingest.command({ query: `DROP VIEW ${s.table('skein_trace_summary_mv')}` })
     await s.ingest.command({ query: `DROP VIEW ${s.table('skein_spans_by_service_mv')}` })
     await s.ingest.command({ query: `DROP TABLE ${s.table('otel_traces')}` })
+    await s.ingest.command({ query: `DROP TABLE ${s.table('otel_logs')}` })
     const [create] = tracesTable(o)
     await s.ingest.command({
       query: create
         .replace(`ORDER BY ${SPAN_ORDER_BY}`, `ORDER BY ${EXPORTER_SPAN_ORDER_BY}`)
         .replace(`index_granularity = ${SPAN_GRANULARITY}`, 'index_granularity = 8192'),
     })
+    const [createLogs] = logsTable(o)
+    await s.ingest.command({
+      query: createLogs
+        .replace(`index_granularity = ${LOG_GRANULARITY}`, 'index_granularity = 8192')
+        .replace(/GRANULARITY \d+\n\)/, 'GRANULARITY 8\n)'),
+    })
+    await s.ingest.command({
+      query: `ALTER TABLE ${s.table('otel_traces_trace_id_ts')} RESET SETTING min_compress_block_size`,
+    })
+    const remade = (q: string) => /otel_(traces|logs)`/.test(q)
     for (const query of [...ingestTuning(o), ...fastReadCodecs(o), ...insertDeduplication(o)]) {
-      if (query.includes('otel_traces`') && !query.includes('otel_traces_')) await s.ingest.command({ query })
+      if (remade(query)) await s.ingest.command({ query })
     }
     const rs = await s.query.query({
       query: `SELECT engine_full FROM system.tables WHERE database = 'otel' AND name = 'otel_traces'`,

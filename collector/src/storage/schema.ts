@@ -168,6 +168,24 @@ GROUP BY TraceId`,
   ]
 }
 
+/** The exporter's tables that take telemetry (the trace-id lookup through its view). */
+export const TELEMETRY_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs'] as const
+
+/**
+ * Rows per granule of the log table: 1,024 where the exporter has 8,192 (new stores only: the setting
+ * cannot be altered). A trace's lines lie in one granule per service it crossed, found by the TraceId
+ * bloom filter, and each is decompressed whole. Measured on copies of bench:query's 1M production-shaped
+ * lines (with small compression blocks, SMALL_BLOCK), 3 alternated rounds of 181 traces: a
+ * trace's lines 7.7 → 5.7 ms (p50), a one-hour text search 39.6 → 19.2 ms (finer skipping); 38.9 → 39.9
+ * bytes a line (the marks).
+ */
+export const LOG_GRANULARITY = 1024
+/**
+ * The body's token index spans this many granules: 64 × 1,024 rows, as the exporter's 8 × 8,192, so the
+ * index keeps its size (a fixed 32 KB filter per index granule) at the finer granularity.
+ */
+export const LOG_BODY_INDEX_GRANULARITY = 64
+
 export function logsTable(o: SchemaOptions): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${table(o, 'otel_logs')}${onCluster(o)} (
@@ -194,13 +212,13 @@ export function logsTable(o: SchemaOptions): string[] {
     INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+    INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY ${LOG_BODY_INDEX_GRANULARITY}
 ) ENGINE = ${engine(o)}
 PARTITION BY toDate(TimestampTime)
 PRIMARY KEY (ServiceName, TimestampTime)
 ORDER BY (ServiceName, TimestampTime, Timestamp)
 ${ttl(o, 'TimestampTime')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
+SETTINGS index_granularity = ${LOG_GRANULARITY}, ttl_only_drop_parts = 1`,
     ...distributed(o, 'otel_logs', 'cityHash64(TraceId)'),
   ]
 }
@@ -252,7 +270,7 @@ ${ttl(o, 'toDateTime(At)')}`,
  * throttle (1,000 per partition).
  */
 export function ingestTuning(o: SchemaOptions): string[] {
-  return ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs'].map(
+  return TELEMETRY_TABLES.map(
     (name) => `ALTER TABLE ${table(o, name)}${onCluster(o)} MODIFY SETTING merge_selector_base = 20`,
   )
 }
@@ -300,7 +318,7 @@ export function fastReadCodecs(o: SchemaOptions): string[] {
  */
 export function insertDeduplication(o: SchemaOptions): string[] {
   if (o.cluster) return []
-  return ['otel_traces', 'otel_traces_trace_id_ts', 'otel_logs'].map(
+  return TELEMETRY_TABLES.map(
     (name) => `ALTER TABLE ${table(o, name)} MODIFY SETTING non_replicated_deduplication_window = 1000`,
   )
 }
@@ -453,6 +471,24 @@ function spansByServiceSelect(from: string): string {
 FROM ${from}`
 }
 
+/**
+ * Small compression blocks on the tables a trace is read from. MergeTree compresses a column's data in
+ * blocks of at least `min_compress_block_size` (64 KB by default), so reading one 1,024-row granule of a
+ * narrow column (Duration: 8 KB) decompresses the granules around it too, in each of the 60 or so column
+ * streams a trace reads. At 4 KB a block is about one granule. Measured on copies of bench:query's 10M
+ * production-shaped spans (same rows, same parts), 2 alternated rounds of 181 traces: a trace's spans
+ * 10.5 → 8.9 ms (p50), 2.0 MB → 0.38 MB decompressed; its bounds 3.6 → 3.0 ms; its logs 7.2 → 7.0 ms;
+ * 31.9 → 33.8 bytes a span, 10.3 → 10.7 a lookup row, logs unchanged (16 KB: 9.2 ms, 32.9 bytes;
+ * 256-row granules on top: 9.2 ms, 36.5 bytes). A setting of new parts: older parts get it as they merge.
+ */
+export const SMALL_BLOCK = 4096
+export function smallBlocks(o: SchemaOptions): string[] {
+  return TELEMETRY_TABLES.map(
+    (name) =>
+      `ALTER TABLE ${table(o, name)}${onCluster(o)} MODIFY SETTING min_compress_block_size = ${SMALL_BLOCK}`,
+  )
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -492,6 +528,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'spans by service (skein_spans_by_service + view, backfilled): per-service aggregates without reading every service',
     statements: spansByServiceTable,
+  },
+  {
+    version: 9,
+    description:
+      'small compression blocks on the span, trace-id and log tables: a trace decompresses 5x less',
+    statements: smallBlocks,
   },
 ]
 

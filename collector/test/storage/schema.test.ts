@@ -8,6 +8,8 @@ import {
   COMPACT_CODECS,
   EXPORTER_SPAN_ORDER_BY,
   FAST_READ_COLUMNS,
+  LOG_BODY_INDEX_GRANULARITY,
+  LOG_GRANULARITY,
   logsTable,
   MIGRATIONS,
   SPAN_GRANULARITY,
@@ -141,7 +143,7 @@ describe('the schema', () => {
       'idx_body Body TYPE tokenbf_v1(32768, 3, 0)',
     )
   })
-  it("stores spans and the trace-id lookup in granules of 1,024 rows, logs in the exporter's 8,192", async () => {
+  it('stores spans, the trace-id lookup and logs in granules of 1,024 rows, the body index over 64 of them', async () => {
     const rs = await storage.query.query({
       query: "SELECT name, engine_full FROM system.tables WHERE database = 'otel' AND name LIKE 'otel_%'",
       format: 'JSONEachRow',
@@ -155,8 +157,14 @@ describe('the schema', () => {
     expect(granularity).toEqual({
       otel_traces: SPAN_GRANULARITY,
       otel_traces_trace_id_ts: SPAN_GRANULARITY,
-      otel_logs: 8192,
+      otel_logs: LOG_GRANULARITY,
     })
+    expect(LOG_GRANULARITY).toBe(1024)
+    // The token index keeps the exporter's span of rows (8 × 8,192), and so its size.
+    expect(logsTable({ database: 'otel', retentionDays: 7 })[0]).toContain(
+      `idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY ${LOG_BODY_INDEX_GRANULARITY}`,
+    )
+    expect(LOG_GRANULARITY * LOG_BODY_INDEX_GRANULARITY).toBe(8 * 8192)
   })
   it('merges the telemetry tables wider than the default (merge_selector_base 20), leaving the rest as they are', async () => {
     const rs = await storage.query.query({
