@@ -16,7 +16,19 @@ import {
 } from '@skein/model'
 import { skeinError } from '../errors.js'
 import type { Db } from './db.js'
-import { LOG_SELECT, type LogRowOut, logOut, SPAN_SELECT, type SpanRowOut, spanOut } from './shapes.js'
+import {
+  LOG_SELECT,
+  type LogRowOut,
+  logOut,
+  SPAN_SELECT,
+  type SpanRowOut,
+  STORED_ROW_SETTINGS,
+  type StoredLog,
+  type StoredSpan,
+  spanOut,
+  storedLogRow,
+  storedSpanRow,
+} from './shapes.js'
 import { type Fragment, p, sql, trusted } from './sql.js'
 
 /** Most spans returned for one trace; the UI virtualizes, but the wire and the heap need a bound. */
@@ -45,10 +57,17 @@ interface Bounds {
  * know is a 404 without touching the big tables.
  */
 async function traceBounds(db: Db, traceId: string): Promise<Bounds> {
-  const [bounds] = await db.rows<{ n: string; s: number; e: number }>(sql`
-    SELECT count() AS n, toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e
-    FROM ${db.table('otel_traces_trace_id_ts')} WHERE TraceId = ${p.String(traceId)}`)
-  if (!bounds || Number(bounds.n) === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
+  // Its rows (one per trace and insert, until merged), min and max taken here: an aggregate costs the
+  // engine about 0.9 ms more a query (in-process p50 1.9 against 2.8 ms, 300 ids × 2 alternated rounds).
+  const rows = await db.rows<{ Start: string | number; End: string | number }>(sql`
+    SELECT Start, End FROM ${db.table('otel_traces_trace_id_ts')} PREWHERE TraceId = ${p.String(traceId)}
+    SETTINGS ${trusted(STORED_ROW_SETTINGS)}`)
+  if (rows.length === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
+  const bounds = { s: Number.POSITIVE_INFINITY, e: 0 }
+  for (const r of rows) {
+    bounds.s = Math.min(bounds.s, Number(r.Start))
+    bounds.e = Math.max(bounds.e, Number(r.End))
+  }
   return {
     spans: sql`Timestamp >= toDateTime64(${p.UInt32(bounds.s)}, 9)
         AND Timestamp < toDateTime64(${p.UInt32(bounds.e + 1)}, 9)`,
@@ -63,23 +82,37 @@ const byStart = (a: SpanRowOut, b: SpanRowOut) =>
   byDecimal(a.startNs, b.startNs) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0)
 const byTimestamp = (a: LogRowOut, b: LogRowOut) => byDecimal(a.timestampNs, b.timestampNs)
 
+/** The first `limit` stored rows of a trace by start time: for a trace past the bounds of getTrace. */
+async function ordered<T extends 'otel_traces' | 'otel_logs'>(
+  db: Db,
+  table: T,
+  traceId: string,
+  window: Fragment,
+  limit: number,
+): Promise<(T extends 'otel_traces' ? StoredSpan : StoredLog)[]> {
+  const rows = await db.rows<{ row: string }>(sql`
+    SELECT formatRowNoNewline('JSONEachRow', *) AS row FROM ${db.table(table)}
+    PREWHERE TraceId = ${p.String(traceId)} WHERE ${window}
+    ORDER BY Timestamp${trusted(table === 'otel_traces' ? ', SpanId' : '')} LIMIT ${p.UInt32(limit)}
+    SETTINGS ${trusted(STORED_ROW_SETTINGS)}`)
+  return rows.map((r) => JSON.parse(r.row))
+}
+
 export async function getTrace(
   db: Db,
   traceId: string,
   options: { maxSpans?: number } = {},
 ): Promise<TraceAnswer> {
-  // Where the time goes (issue 21, bench:query's 10M production-shaped spans in-process, quiet
-  // machine): a statement costs about 1 ms through @clickhouse/client and chDB (SELECT 1; settings are
-  // set once per session, see db.ts; parsing the JSON of a trace is a fraction of a ms); the bounds
-  // 4–5 ms; the spans 7–8 ms under storage/schema.ts SPAN_ORDER_BY (one granule, but of some 60 column
-  // streams: the cost is per stream, not per byte; 23 ms under the exporter's order, one granule per
-  // operation); the logs 6 ms. chDB runs statements with parameters one at a time, process-wide
-  // (chdb-node's queryBindAsync), so spans and logs as two statements cost their sum: one statement,
-  // a UNION ALL of rows the engine formats as JSON, reads both side by side (in-process p50, alternated:
-  // three statements 20.1 ms, bounds + this 17.6, the bounds as a scalar subquery of one statement
-  // 18.8). Engine settings (threads, read method pread/mmap/threadpool, uncompressed cache, prefetch,
-  // condition cache, query log, skip indexes read with the data or before) changed nothing; fully
-  // merged parts (2 instead of 26–38) saved about 2 ms.
+  // Where the time goes (issue 21, bench:query's 10M production-shaped spans in-process): most of it is
+  // the engine's fixed cost per statement, CPU spent analyzing and planning it before any read (SELECT 1
+  // about 0.7 ms; the span read's plan alone 4–5 ms of its 9–10 against an empty table), so there are
+  // two statements and each is kept plain: the bounds (traceBounds), then spans and logs in one UNION
+  // ALL of stored rows the engine formats as JSON. chDB runs statements with parameters one at a time,
+  // process-wide (chdb-node's queryBindAsync): as two statements spans and logs would cost their sum.
+  // Reads are small since storage/schema.ts SPAN_ORDER_BY (a trace is one granule), LOG_GRANULARITY and
+  // SMALL_BLOCK. Measured and not kept: the bounds as a scalar subquery of one statement (slower),
+  // engine settings (threads, read method, uncompressed cache, prefetch, condition cache, skip indexes,
+  // the old analyzer); fully merged parts (2 instead of 26–38) save about 2 ms.
   const window = await traceBounds(db, traceId)
   let spanCount: number | undefined
   if (options.maxSpans !== undefined) {
@@ -91,32 +124,42 @@ export async function getTrace(
     if (spanCount === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
     if (spanCount > options.maxSpans) return { traceId, truncated: true, spanCount, spans: [], logs: [] }
   }
+  // The stored rows as JSON (`*`), converted here: naming and converting columns in SQL (SPAN_SELECT)
+  // and ordering there cost the engine more than reading (the analysis of a query's expressions runs on
+  // every query). In-process p50 over 181 traces × 2 alternated rounds, 10M production-shaped spans:
+  // 13.1 ms → 10.4 ms (ORDER BY alone 0.9 ms). Unordered, a LIMIT keeps arbitrary rows, so each side
+  // reads one more than its bound: a trace past it is read again in order (ordered()).
   const rows = await db.rows<{ k: number; row: string }>(sql`
-    SELECT k, row FROM (
-      SELECT 0 AS k, formatRowNoNewline('JSONEachRow', ${trusted(SPAN_SELECT)}) AS row
-      FROM ${db.table('otel_traces')}
-      PREWHERE TraceId = ${p.String(traceId)}
-      WHERE ${window.spans}
-      ORDER BY Timestamp, SpanId
-      LIMIT ${p.UInt32(MAX_TRACE_SPANS)})
+    SELECT 0 AS k, formatRowNoNewline('JSONEachRow', *) AS row
+    FROM ${db.table('otel_traces')}
+    PREWHERE TraceId = ${p.String(traceId)}
+    WHERE ${window.spans}
+    LIMIT ${p.UInt32(MAX_TRACE_SPANS + 1)}
     UNION ALL
-    SELECT k, row FROM (
-      SELECT 1 AS k, formatRowNoNewline('JSONEachRow', ${trusted(LOG_SELECT)}) AS row
-      FROM ${db.table('otel_logs')}
-      PREWHERE TraceId = ${p.String(traceId)}
-      WHERE ${window.logs}
-      ORDER BY Timestamp
-      LIMIT ${p.UInt32(MAX_TRACE_LOGS)})`)
-  const spans: SpanRowOut[] = []
-  const logs: LogRowOut[] = []
-  for (const r of rows) (Number(r.k) === 0 ? spans : logs).push(JSON.parse(r.row))
+    SELECT 1 AS k, formatRowNoNewline('JSONEachRow', *) AS row
+    FROM ${db.table('otel_logs')}
+    PREWHERE TraceId = ${p.String(traceId)}
+    WHERE ${window.logs}
+    LIMIT ${p.UInt32(MAX_TRACE_LOGS + 1)}
+    SETTINGS ${trusted(STORED_ROW_SETTINGS)}`)
+  let spans: SpanRowOut[] = []
+  let logs: LogRowOut[] = []
+  for (const r of rows) {
+    if (Number(r.k) === 0) spans.push(storedSpanRow(JSON.parse(r.row)))
+    else logs.push(storedLogRow(JSON.parse(r.row)))
+  }
   if (spans.length === 0) throw skeinError('NOT_FOUND', `no trace with id ${traceId}`)
-  // The order of each part holds within it, not across a UNION ALL's streams: sorted again here.
+  const truncated = spans.length > MAX_TRACE_SPANS
+  if (truncated)
+    spans = (await ordered(db, 'otel_traces', traceId, window.spans, MAX_TRACE_SPANS)).map(storedSpanRow)
+  if (logs.length > MAX_TRACE_LOGS)
+    logs = (await ordered(db, 'otel_logs', traceId, window.logs, MAX_TRACE_LOGS)).map(storedLogRow)
+  // Neither side comes in order: sorted here.
   spans.sort(byStart)
   logs.sort(byTimestamp)
   return {
     traceId,
-    truncated: spans.length >= MAX_TRACE_SPANS,
+    truncated,
     ...(spanCount === undefined ? {} : { spanCount }),
     spans: spans.map(spanOut),
     logs: logs.map(logOut),
