@@ -8,7 +8,7 @@ type Computed = 'start' | 'durationMs'
 /** A slow-span row: the SlowSpan answer before its computed fields. */
 export type SlowSpanRow = Omit<SlowSpan, Computed>
 
-/** A span row: the Span answer's flat fields as stored, its scope, events and links as columns. */
+/** A span row: the Span answer's flat fields as stored, its scope, events and links as columns (storedSpanRow). */
 export interface SpanRowOut extends Omit<Span, Computed | 'scope' | 'events' | 'links'> {
   scopeName: string
   scopeVersion: string
@@ -20,16 +20,6 @@ export interface SpanRowOut extends Omit<Span, Computed | 'scope' | 'events' | '
   linksTraceState: string[]
   linksAttrs: Record<string, string>[]
 }
-
-/** SELECT list producing SpanRowOut (its aliases are SpanRowOut's fields). */
-export const SPAN_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, TraceId AS traceId, SpanId AS spanId,
-  ParentSpanId AS parentSpanId, ServiceName AS service, SpanName AS name, SpanKind AS kind,
-  toString(Duration) AS durationNs, StatusCode AS statusCode, StatusMessage AS statusMessage,
-  SpanAttributes AS attributes, ResourceAttributes AS resource, ScopeName AS scopeName, ScopeVersion AS scopeVersion,
-  TraceState AS traceState,
-  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventsTs, Events.Name AS eventsName,
-  Events.Attributes AS eventsAttrs, Links.TraceId AS linksTraceId, Links.SpanId AS linksSpanId,
-  Links.TraceState AS linksTraceState, Links.Attributes AS linksAttrs`
 
 export function durationMs(ns: string): number {
   return Number(ns) / 1e6
@@ -103,7 +93,7 @@ type Attrs = Record<string, string>
 /**
  * A span as `formatRowNoNewline('JSONEachRow', *)` writes the exporter's otel_traces row under
  * STORED_ROW_SETTINGS: its columns by name. Selecting the stored columns and converting here costs the
- * engine less than converting in SQL (SPAN_SELECT): the expressions are analyzed on every query.
+ * engine less than naming and converting them in SQL: a query's expressions are analyzed on every query.
  */
 export interface StoredSpan {
   Timestamp: string
