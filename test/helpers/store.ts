@@ -3,7 +3,12 @@
  * "everything acknowledged is stored". chDB allows one data path per process, so use one data dir per
  * test file.
  */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createClient } from '@clickhouse/client'
+import { loadConfig } from '../../collector/src/config.js'
+import { openStorage, type Storage } from '../../collector/src/storage/storage.js'
 
 export async function withStore<T>(
   dataDir: string,
@@ -23,4 +28,12 @@ export async function withStore<T>(
     await drainPending()
     await client.close()
   }
+}
+
+/**
+ * A store of a test file's own, in a fresh temporary dir: chDB opens one data dir per process, so a test
+ * that counts rows or engine events keeps them apart from other files' this way.
+ */
+export async function openOwnStore(prefix: string): Promise<Storage> {
+  return openStorage(loadConfig({ dataDir: join(mkdtempSync(join(tmpdir(), prefix)), 'data') }, {}))
 }

@@ -4,14 +4,11 @@
  * and lines by time, not an arbitrary subset. Written straight into an own store (INSERT … SELECT):
  * 100,000 spans through the collector would only make the test slow.
  */
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
+import { openOwnStore } from '../../../test/helpers/store.js'
 import { createDb, type Db } from '../../src/query/db.js'
 import { getTrace, getTraceSpan, MAX_TRACE_LOGS, MAX_TRACE_SPANS } from '../../src/query/trace.js'
-import { openStorage, type Storage } from '../../src/storage/storage.js'
+import type { Storage } from '../../src/storage/storage.js'
 
 const TRACE = 'ab'.repeat(16)
 const START_S = Math.floor(Date.now() / 1000) - 600
@@ -19,9 +16,7 @@ let own: Storage
 let db: Db
 
 beforeAll(async () => {
-  own = await openStorage(
-    loadConfig({ dataDir: join(mkdtempSync(join(tmpdir(), 'skein-limits-')), 'data') }, {}),
-  )
+  own = await openOwnStore('skein-limits-')
   db = createDb(own.queryClients, own.table, 60_000, { sessionSettings: true })
   // Span n starts n µs after the trace's start; inserted newest first, so storage order is not time order.
   const extra = 10

@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
+import { openOwnStore } from '../../../test/helpers/store.js'
 import { SMALL_BLOCK, TELEMETRY_TABLES } from '../../src/storage/schema.js'
-import { openStorage, type Storage } from '../../src/storage/storage.js'
+import type { Storage } from '../../src/storage/storage.js'
 
 /**
  * A store of its own: chDB opens one data dir per process, and the engine's event counters read here are
@@ -12,9 +9,7 @@ import { openStorage, type Storage } from '../../src/storage/storage.js'
  */
 let own: Storage
 beforeAll(async () => {
-  own = await openStorage(
-    loadConfig({ dataDir: join(mkdtempSync(join(tmpdir(), 'skein-blocks-')), 'data') }, {}),
-  )
+  own = await openOwnStore('skein-blocks-')
 })
 afterAll(async () => {
   await own?.close()

@@ -1,16 +1,11 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
-import { openStorage, type Storage } from '../../src/storage/storage.js'
+import { openOwnStore } from '../../../test/helpers/store.js'
+import type { Storage } from '../../src/storage/storage.js'
 
 /** A store of its own (chDB opens one data dir per process): the other schema tests count their rows. */
 let own: Storage
 beforeAll(async () => {
-  own = await openStorage(
-    loadConfig({ dataDir: join(mkdtempSync(join(tmpdir(), 'skein-order-')), 'data') }, {}),
-  )
+  own = await openOwnStore('skein-order-')
 })
 afterAll(async () => {
   await own?.close()
