@@ -219,7 +219,9 @@ describe('npm start (skein serve --demo)', () => {
             // Spans reach storage in batches: a trace may be read before orders' queries are in it, or
             // before a service's server span (it ends last, so the gateway's root is often a batch later).
             const served = ['gateway', 'orders', 'payments'].every((s) => serverSpans(detail, s).length > 0)
-            if (queryUnderOrders(detail) && served) complete = detail
+            // A checkout that went through (some are declined by payments, on purpose).
+            const ordered = detail.logs.some((l) => l.body === 'order created')
+            if (queryUnderOrders(detail) && served && ordered) complete = detail
             if (complete) break
           }
         }
