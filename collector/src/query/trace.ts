@@ -81,13 +81,13 @@ const byStart = (a: SpanRowOut, b: SpanRowOut) =>
 const byTimestamp = (a: LogRowOut, b: LogRowOut) => byDecimal(a.timestampNs, b.timestampNs)
 
 /** The first `limit` stored rows of a trace by start time: for a trace past the bounds of getTrace. */
-async function ordered<T extends 'otel_traces' | 'otel_logs'>(
+async function ordered<Row extends StoredSpan | StoredLog>(
   db: Db,
-  table: T,
+  table: 'otel_traces' | 'otel_logs',
   traceId: string,
   window: Fragment,
   limit: number,
-): Promise<(T extends 'otel_traces' ? StoredSpan : StoredLog)[]> {
+): Promise<Row[]> {
   const rows = await db.rows<{ row: string }>(sql`
     SELECT formatRowNoNewline('JSONEachRow', *) AS row FROM ${db.table(table)}
     PREWHERE TraceId = ${p.String(traceId)} WHERE ${window}
@@ -135,9 +135,11 @@ async function readTrace(
   }
   const truncated = spans.length > MAX_TRACE_SPANS
   if (truncated)
-    spans = (await ordered(db, 'otel_traces', traceId, spansIn, MAX_TRACE_SPANS)).map(storedSpanRow)
+    spans = (await ordered<StoredSpan>(db, 'otel_traces', traceId, spansIn, MAX_TRACE_SPANS)).map(
+      storedSpanRow,
+    )
   if (logs.length > MAX_TRACE_LOGS)
-    logs = (await ordered(db, 'otel_logs', traceId, logsIn, MAX_TRACE_LOGS)).map(storedLogRow)
+    logs = (await ordered<StoredLog>(db, 'otel_logs', traceId, logsIn, MAX_TRACE_LOGS)).map(storedLogRow)
   spans.sort(byStart)
   logs.sort(byTimestamp)
   return { spans, logs, truncated }

@@ -318,9 +318,15 @@ export function fastReadCodecs(o: SchemaOptions): string[] {
  */
 export function insertDeduplication(o: SchemaOptions): string[] {
   if (o.cluster) return []
-  return TELEMETRY_TABLES.map(
-    (name) => `ALTER TABLE ${table(o, name)} MODIFY SETTING non_replicated_deduplication_window = 1000`,
-  )
+  return TELEMETRY_TABLES.map((name) => `ALTER TABLE ${table(o, name)} MODIFY SETTING ${DEDUPLICATION}`)
+}
+
+/** The deduplication window of insertDeduplication, for a plain MergeTree (none on a cluster). */
+const DEDUPLICATION = 'non_replicated_deduplication_window = 1000'
+
+/** The window as a trailing setting of Skein's own tables kept from the spans (see insertDeduplication). */
+function dedupSetting(o: SchemaOptions): string {
+  return o.cluster ? '' : `, ${DEDUPLICATION}`
 }
 
 /**
@@ -342,7 +348,7 @@ export function insertDeduplication(o: SchemaOptions): string[] {
 export function traceSummaryTable(o: SchemaOptions): string[] {
   // A plain MergeTree remembers no inserts unless told to: replays of the write-ahead log must not
   // count a trace's spans twice (see insertDeduplication). Replicated tables dedupe already.
-  const dedup = o.cluster ? '' : ', non_replicated_deduplication_window = 1000'
+  const dedup = dedupSetting(o)
   return [
     `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_trace_summary')}${onCluster(o)} (
     Minute DateTime CODEC(Delta, ZSTD(1)),
@@ -447,7 +453,7 @@ export function compactCodecs(o: SchemaOptions): string[] {
  * stored before it, like the trace summaries.
  */
 export function spansByServiceTable(o: SchemaOptions): string[] {
-  const dedup = o.cluster ? '' : ', non_replicated_deduplication_window = 1000'
+  const dedup = dedupSetting(o)
   return [
     `CREATE TABLE IF NOT EXISTS ${table(o, 'skein_spans_by_service')}${onCluster(o)} (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(3)),
