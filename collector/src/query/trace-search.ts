@@ -20,6 +20,7 @@
  * trace that straddles the range's edge with the matching span outside it.
  */
 import { type TraceSearchAnswer, TraceSearchQuery, type TraceSummary } from '@skein/model'
+import { SUMMARY_KEY_FIELDS, SUMMARY_STATUSES } from '../storage/schema.js'
 import type { Db } from './db.js'
 import {
   type Attr,
@@ -80,12 +81,19 @@ export function traceSearchParams(v: TraceSearchQuery): TraceSearchParams {
   }
 }
 
-/** Key conditions (service, operation, status) over a summary key: the hashes of (service, name, status). */
+/** Key conditions (service, operation, status) over a summary key `k` (storage/schema.ts summaryKey). */
 function keyCondition(s: TraceSearchParams): Fragment | undefined {
+  const f = SUMMARY_KEY_FIELDS
   const conds: Fragment[] = []
-  if (s.service !== undefined) conds.push(sql`k.1 = cityHash64(${p.String(s.service)})`)
-  if (s.operation !== undefined) conds.push(sql`k.2 = cityHash64(${p.String(s.operation)})`)
-  if (s.status !== undefined) conds.push(sql`k.3 = cityHash64(${p.String(STATUS[s.status])})`)
+  if (s.service !== undefined) conds.push(sql`${trusted(f.service)} = cityHash64(${p.String(s.service)})`)
+  if (s.operation !== undefined)
+    conds.push(
+      sql`${trusted(f.operation)} = bitAnd(cityHash64(${p.String(s.operation)}), 0xFFFFFFFFFFFFFFFC)`,
+    )
+  if (s.status !== undefined)
+    conds.push(
+      sql`${trusted(f.status)} = ${p.UInt8((SUMMARY_STATUSES as readonly string[]).indexOf(STATUS[s.status]) + 1)}`,
+    )
   return conds.length ? sql`arrayExists(k -> ${join(conds, ' AND ')}, Keys)` : undefined
 }
 

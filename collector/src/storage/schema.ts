@@ -337,13 +337,22 @@ function dedupSetting(o: SchemaOptions): string {
  * (AggregatingMergeTree: min/max/sum columns, the root as an argMin state, the (service, operation,
  * status) keys of its spans and its services as unions). The root is the span without a parent, else
  * the earliest. Keys let a search ask "a span of this service with this operation and this status" of
- * the summary; they are hashes (cityHash64 of each), since a search reads the keys of every trace of its
- * range: as strings they took 520–820 ms of a 1.3 s search over an hour of 50M spans (245k traces);
- * as numbers, on the 10M set (same data, same run, loaded cores), a service + duration search took p50
- * 210 against 245 ms (min 122 against 152) and the table 84 against 102 bytes a trace. A false match
- * needs a 64-bit collision of two service or operation names. Attribute filters still read spans.
- * Start/LastStart are span starts, EndNs the last span end (ns).
+ * the summary; they are hashes, since a search reads the keys of every trace of its range: as strings
+ * they took 520–820 ms of a 1.3 s search over an hour of 50M spans (245k traces); as numbers, on the
+ * 10M set (same data, same run, loaded cores), a service + duration search took p50 210 against 245 ms
+ * (min 122 against 152) and the table 84 against 102 bytes a trace. A false match needs a 64-bit
+ * collision of two service names or a 62-bit one of two operation names. Attribute filters still read
+ * spans. Start/LastStart are span starts, EndNs the last span end (ns).
  * Ordered by (Minute, TraceId): a search reads its time range's rows on the key.
+ *
+ * The view runs at every insert of spans, so its cost is ingest's (issue 21: ingest not slower than
+ * before). Each column that is not a plain number cost about as much as the rest of the view: the
+ * root's order as a tuple (UInt8, DateTime64) and the keys as a tuple of three hashes go through the
+ * engine's generic (per-value) paths. As numbers (SUMMARY_ROOT_ORDER: one UInt64; summaryKey: one
+ * UInt128) they take the fast ones. Measured (engine insert of 100k spans of 10k traces, alternated in
+ * one process, merges stopped, ms over the span table alone, median of 9): tuples 96, the root order as
+ * a number 73, the keys as a number 74, both and the services from the LowCardinality column 57
+ * (the view with none of the three: 15).
  */
 export function traceSummaryTable(o: SchemaOptions): string[] {
   // A plain MergeTree remembers no inserts unless told to: replays of the write-ahead log must not
@@ -358,9 +367,9 @@ export function traceSummaryTable(o: SchemaOptions): string[] {
     EndNs SimpleAggregateFunction(max, Int64) CODEC(ZSTD(1)),
     SpanCount SimpleAggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
     ErrorCount SimpleAggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
-    Root AggregateFunction(argMin, Tuple(String, String), Tuple(UInt8, DateTime64(9))) CODEC(ZSTD(1)),
+    Root AggregateFunction(argMin, Tuple(String, String), UInt64) CODEC(ZSTD(1)),
     Services SimpleAggregateFunction(groupUniqArrayArray, Array(String)) CODEC(ZSTD(1)),
-    Keys SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(UInt64, UInt64, UInt64))) CODEC(ZSTD(1))
+    Keys SimpleAggregateFunction(groupUniqArrayArray, Array(UInt128)) CODEC(ZSTD(1))
 ) ENGINE = ${engine(o, 'AggregatingMergeTree')}
 PARTITION BY toDate(Minute)
 ORDER BY (Minute, TraceId)
@@ -393,6 +402,52 @@ ${select(`${q(o.database)}.${q('otel_traces')}`)}`,
   ]
 }
 
+/**
+ * The order in which a trace's root is chosen, as one number: spans without a parent first (bit 63
+ * clear), then the earliest (ns since 1970 in the low 63 bits; a start before 1970 counts as 1970).
+ */
+const SUMMARY_ROOT_ORDER =
+  "bitOr(toUInt64(greatest(toUnixTimestamp64Nano(Timestamp), 0)), bitShiftLeft(toUInt64(ParentSpanId != ''), 63))"
+
+/** A summary key's status field: 1, 2, 3 for these; 0 for any other text. */
+export const SUMMARY_STATUSES = ['Unset', 'Ok', 'Error'] as const
+
+/**
+ * A summary key of (service, operation, status) as one UInt128: cityHash64 of the service in the high
+ * 64 bits, cityHash64 of the operation without its 2 low bits, and the status (SUMMARY_STATUSES) in
+ * those 2 bits. The arguments are SQL expressions; query/trace-search.ts reads the fields back with
+ * SUMMARY_KEY_FIELDS.
+ */
+export function summaryKey(service: string, operation: string, status: string): string {
+  const statuses = `[${SUMMARY_STATUSES.map((x) => `'${x}'`).join(', ')}]`
+  return `bitOr(bitShiftLeft(toUInt128(cityHash64(toString(${service}))), 64), toUInt128(bitOr(bitAnd(cityHash64(toString(${operation})), 0xFFFFFFFFFFFFFFFC), indexOf(${statuses}, toString(${status})))))`
+}
+
+/** The fields of a summary key `k` (summaryKey), each with what it equals for a given value. */
+export const SUMMARY_KEY_FIELDS = {
+  /** = cityHash64(service) */
+  service: 'toUInt64(bitShiftRight(k, 64))',
+  /** = bitAnd(cityHash64(operation), 0xFFFFFFFFFFFFFFFC) */
+  operation: 'bitAnd(toUInt64(bitAnd(k, 0xFFFFFFFFFFFFFFFF)), 0xFFFFFFFFFFFFFFFC)',
+  /** = the 1-based index in SUMMARY_STATUSES */
+  status: 'toUInt8(bitAnd(k, 3))',
+} as const
+
+/**
+ * The trace summaries dropped and made again (view, table, Distributed on a cluster) with the DDL of
+ * traceSummaryTable, backfilled from the spans: for a change of its column types. `SYNC`, so that a
+ * replicated table's name is free again at once.
+ */
+export function rebuildTraceSummary(o: SchemaOptions): string[] {
+  const name = 'skein_trace_summary'
+  return [
+    `DROP VIEW IF EXISTS ${q(o.database)}.${q(`${localName(o, name)}_mv`)}${onCluster(o)} SYNC`,
+    ...(o.cluster ? [`DROP TABLE IF EXISTS ${q(o.database)}.${q(name)}${onCluster(o)} SYNC`] : []),
+    `DROP TABLE IF EXISTS ${table(o, name)}${onCluster(o)} SYNC`,
+    ...traceSummaryTable(o),
+  ]
+}
+
 function traceSummarySelect(from: string): string {
   return `SELECT
     toStartOfMinute(min(Timestamp)) AS Minute,
@@ -402,9 +457,9 @@ function traceSummarySelect(from: string): string {
     max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) AS EndNs,
     count() AS SpanCount,
     countIf(StatusCode = 'Error') AS ErrorCount,
-    argMinState((toString(ServiceName), toString(SpanName)), (toUInt8(ParentSpanId != ''), Timestamp)) AS Root,
-    groupUniqArray(toString(ServiceName)) AS Services,
-    groupUniqArray((cityHash64(toString(ServiceName)), cityHash64(toString(SpanName)), cityHash64(toString(StatusCode)))) AS Keys
+    argMinState((toString(ServiceName), toString(SpanName)), ${SUMMARY_ROOT_ORDER}) AS Root,
+    groupUniqArray(ServiceName) AS Services,
+    groupUniqArray(${summaryKey('ServiceName', 'SpanName', 'StatusCode')}) AS Keys
 FROM ${from}
 WHERE TraceId != ''
 GROUP BY TraceId`
@@ -419,7 +474,9 @@ GROUP BY TraceId`
  * maps at ZSTD(6) 49.1 (33.0 / 27.6; 23.5 / 19.4), with the maps at ZSTD(1) and ids as before 54.8 (51.7 /
  * 38.2, the slowest read). ZSTD(3) halves the attribute maps against LZ4 (12.7 → 7.1 bytes) where
  * ZSTD(1) saved a quarter, and reading them costs no more now that a trace reads 1,024-row granules
- * (SPAN_GRANULARITY; migration 4 chose LZ4 at 8,192). Ids 0.5 bytes less at ZSTD(3); T64 before ZSTD on
+ * (SPAN_GRANULARITY; migration 4 chose LZ4 at 8,192). Ids were 0.5 bytes less at ZSTD(3), but cost 9% of
+ * an insert into the span table (engine insert of 100k spans, alternated, median of 9: 142 against 129
+ * ms): back to ZSTD(1) since migration 11. T64 before ZSTD on
  * Duration 3.7 → 3.2; DoubleDelta on Timestamp was worse than Delta (5.7 against 4.9: spans of one
  * operation are not evenly spaced). Levels above 3 cost compression time at every insert and merge for
  * 1–2 bytes: not taken without an ingest measurement. Only the codec changes
@@ -427,9 +484,9 @@ GROUP BY TraceId`
  */
 export const COMPACT_CODECS: Readonly<Record<string, string>> = {
   Timestamp: 'Delta(8), ZSTD(3)',
-  TraceId: 'ZSTD(3)',
-  SpanId: 'ZSTD(3)',
-  ParentSpanId: 'ZSTD(3)',
+  TraceId: 'ZSTD(1)',
+  SpanId: 'ZSTD(1)',
+  ParentSpanId: 'ZSTD(1)',
   Duration: 'T64, ZSTD(3)',
   ResourceAttributes: 'ZSTD(3)',
   SpanAttributes: 'ZSTD(3)',
@@ -478,21 +535,47 @@ FROM ${from}`
 }
 
 /**
- * Small compression blocks on the tables a trace is read from. MergeTree compresses a column's data in
+ * Compression blocks of the tables a trace is read from. MergeTree compresses a column's data in
  * blocks of at least `min_compress_block_size` (64 KB by default), so reading one 1,024-row granule of a
  * narrow column (Duration: 8 KB) decompresses the granules around it too, in each of the 60 or so column
- * streams a trace reads. At 4 KB a block is about one granule. Measured on copies of bench:query's 10M
- * production-shaped spans (same rows, same parts), 2 alternated rounds of 181 traces: a trace's spans
- * 10.5 → 8.9 ms (p50), 2.0 MB → 0.38 MB decompressed; its bounds 3.6 → 3.0 ms; its logs 7.2 → 7.0 ms;
- * 31.9 → 33.8 bytes a span, 10.3 → 10.7 a lookup row, logs unchanged (16 KB: 9.2 ms, 32.9 bytes;
- * 256-row granules on top: 9.2 ms, 36.5 bytes). A setting of new parts: older parts get it as they merge.
+ * streams a trace reads. Measured on copies of bench:query's 10M production-shaped spans (same rows,
+ * same parts), 2 alternated rounds of 181 traces, against the default: at 4 KB (about a granule) a
+ * trace's spans 10.5 → 8.9 ms (p50), 2.0 MB → 0.38 MB decompressed, 31.9 → 33.8 bytes a span; at 16 KB
+ * 9.2 ms, 32.9 bytes; its bounds (the trace-id table) 3.6 → 3.0 ms at 4 KB, 10.3 → 10.7 bytes a lookup
+ * row; its logs 7.2 → 7.0 ms at 4 KB; 256-row granules on top: 9.2 ms, 36.5 bytes.
+ *
+ * Smaller blocks cost every insert and merge (more, smaller compressions): engine insert of 100k spans
+ * into the span table alone, alternated in one process, merges stopped, median of 9: 4 KB 142 ms, 16 KB
+ * 123, 64 KB 119 (a run before: 136 / 119 / —); 100k log lines: 4 KB 134, 16 KB 127, 64 KB 124. So the
+ * spans take 16 KB (most of the read gain, almost none of the insert cost), the trace-id table 4 KB
+ * (its rows are a few bytes: the blocks cost nothing there), and the logs the default (0.2 ms of read
+ * for 7% of their insert). Migration 9 set 4 KB on all three; migration 11 sets these. A setting of new
+ * parts: older parts get it as they merge.
  */
-export const SMALL_BLOCK = 4096
-export function smallBlocks(o: SchemaOptions): string[] {
-  return TELEMETRY_TABLES.map(
-    (name) =>
-      `ALTER TABLE ${table(o, name)}${onCluster(o)} MODIFY SETTING min_compress_block_size = ${SMALL_BLOCK}`,
-  )
+export const COMPRESS_BLOCKS: Readonly<Record<(typeof TELEMETRY_TABLES)[number], number | undefined>> = {
+  otel_traces: 16_384,
+  otel_traces_trace_id_ts: 4096,
+  otel_logs: undefined,
+}
+
+export function compressBlocks(o: SchemaOptions): string[] {
+  return TELEMETRY_TABLES.map((name) => {
+    const size = COMPRESS_BLOCKS[name]
+    const change =
+      size === undefined
+        ? 'RESET SETTING min_compress_block_size'
+        : `MODIFY SETTING min_compress_block_size = ${size}`
+    return `ALTER TABLE ${table(o, name)}${onCluster(o)} ${change}`
+  })
+}
+
+/**
+ * Migration 11: cheaper inserts of spans and logs (issue 21: ingest not slower than before), the
+ * compression blocks of COMPRESS_BLOCKS and the codecs of COMPACT_CODECS (ids back to ZSTD(1)) on
+ * stores that have migrations 7 and 9 as they were first written.
+ */
+export function cheaperInserts(o: SchemaOptions): string[] {
+  return [...compressBlocks(o), ...compactCodecs(o)]
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -537,9 +620,20 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    description: 'small compression blocks on the span and trace-id tables: a trace decompresses 5x less',
+    statements: compressBlocks,
+  },
+  {
+    version: 10,
     description:
-      'small compression blocks on the span, trace-id and log tables: a trace decompresses 5x less',
-    statements: smallBlocks,
+      'trace summaries rebuilt with the root order and the keys as numbers: the view costs ingest 40% less',
+    statements: rebuildTraceSummary,
+  },
+  {
+    version: 11,
+    description:
+      'cheaper span and log inserts: 16 KB compression blocks on spans, the default on logs, ZSTD(1) on span ids',
+    statements: cheaperInserts,
   },
 ]
 

@@ -12,6 +12,7 @@ import {
   LOG_GRANULARITY,
   logsTable,
   MIGRATIONS,
+  rebuildTraceSummary,
   SPAN_GRANULARITY,
   SPAN_ORDER_BY,
   spansByServiceTable,
@@ -178,7 +179,7 @@ describe('the schema', () => {
       .sort()
     expect(tuned).toEqual(['otel_logs', 'otel_traces', 'otel_traces_trace_id_ts', 'skein_spans_by_service'])
   })
-  it('stores the scope and event columns in LZ4 for fast reads, span ids, times and attribute maps in ZSTD(3), the rest in ZSTD(1)', async () => {
+  it('stores the scope and event columns in LZ4 for fast reads, times and attribute maps in ZSTD(3), the rest (span ids too) in ZSTD(1)', async () => {
     const rs = await storage.query.query({
       query:
         "SELECT table, name, compression_codec FROM system.columns WHERE database = 'otel' AND table IN ('otel_traces', 'otel_logs')",
@@ -198,6 +199,7 @@ describe('the schema', () => {
       expect(codec('otel_traces', name)).toBe(`CODEC(${declared})`)
     expect(codec('otel_traces', 'SpanAttributes')).toBe('CODEC(ZSTD(3))')
     expect(codec('otel_traces', 'Duration')).toBe('CODEC(T64, ZSTD(3))')
+    expect(codec('otel_traces', 'TraceId')).toBe('CODEC(ZSTD(1))')
     expect(codec('otel_traces', 'StatusMessage')).toBe('CODEC(ZSTD(1))')
     expect(codec('otel_logs', 'TraceId')).toBe('CODEC(ZSTD(1))')
     expect(codec('otel_logs', 'Body')).toBe('CODEC(ZSTD(1))')
@@ -230,8 +232,9 @@ describe('the schema', () => {
             toUInt32(sum(SpanCount)) AS spans, toUInt32(sum(ErrorCount)) AS errors, argMinMerge(Root) AS root,
             arraySort(groupUniqArrayArray(Services)) AS services,
             arraySort(arrayMap(k -> indexOf(arrayMap(
-              x -> (cityHash64(x.1), cityHash64(x.2), cityHash64(x.3)),
-              [('db', 'op 2', 'Error'), ('db', 'op 3', 'Unset'), ('gateway', 'op 1', 'Unset')]), k),
+              x -> bitOr(bitShiftLeft(toUInt128(cityHash64(x.1)), 64),
+                toUInt128(bitOr(bitAnd(cityHash64(x.2), 0xFFFFFFFFFFFFFFFC), x.3))),
+              [('db', 'op 2', 3), ('db', 'op 3', 1), ('gateway', 'op 1', 1)]), k),
               groupUniqArrayArray(Keys))) AS keys
           FROM otel.skein_trace_summary WHERE TraceId = {t:String}`,
         query_params: { t: trace.repeat(32) },
@@ -250,7 +253,8 @@ describe('the schema', () => {
       errors: 1,
       root: ['gateway', 'op 1'],
       services: ['db', 'gateway'],
-      // Each (service, operation, status) of its spans once, as hashes: their places in the list above.
+      // Each (service, operation, status) of its spans once, as one number (service hash | operation
+      // hash with the status, 1 Unset, 2 Ok, 3 Error, in its 2 low bits): their places in the list above.
       keys: [1, 2, 3],
     }
     expect(await summaries('e')).toEqual(expected)
@@ -267,6 +271,99 @@ describe('the schema', () => {
       errors: 1,
       root: ['gateway', 'op 1'],
     })
+  })
+  it('rebuilds the trace summaries of an older store (migration 10): every trace summarized again from its spans, in the new types', async () => {
+    const sec = Math.floor(Date.now() / 1000)
+    const c = (query: string) => storage.ingest.command({ query })
+    // The summaries as migration 6 first made them: the root's order and the keys as tuples.
+    await c('DROP VIEW otel.skein_trace_summary_mv SYNC')
+    await c('DROP TABLE otel.skein_trace_summary SYNC')
+    await c(`CREATE TABLE otel.skein_trace_summary (
+      Minute DateTime, TraceId String,
+      Start SimpleAggregateFunction(min, DateTime64(9)), LastStart SimpleAggregateFunction(max, DateTime64(9)),
+      EndNs SimpleAggregateFunction(max, Int64), SpanCount SimpleAggregateFunction(sum, UInt64),
+      ErrorCount SimpleAggregateFunction(sum, UInt64),
+      Root AggregateFunction(argMin, Tuple(String, String), Tuple(UInt8, DateTime64(9))),
+      Services SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
+      Keys SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(UInt64, UInt64, UInt64)))
+    ) ENGINE = AggregatingMergeTree ORDER BY (Minute, TraceId)`)
+    await c(`CREATE MATERIALIZED VIEW otel.skein_trace_summary_mv TO otel.skein_trace_summary AS
+      SELECT toStartOfMinute(min(Timestamp)) AS Minute, TraceId, min(Timestamp) AS Start, max(Timestamp) AS LastStart,
+        max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) AS EndNs, count() AS SpanCount,
+        countIf(StatusCode = 'Error') AS ErrorCount,
+        argMinState((toString(ServiceName), toString(SpanName)), (toUInt8(ParentSpanId != ''), Timestamp)) AS Root,
+        groupUniqArray(toString(ServiceName)) AS Services,
+        groupUniqArray((cityHash64(toString(ServiceName)), cityHash64(toString(SpanName)), cityHash64(toString(StatusCode)))) AS Keys
+      FROM otel.otel_traces GROUP BY TraceId`)
+    const trace = '9'.repeat(32)
+    await storage.ingest.insert({
+      table: 'otel.otel_traces',
+      format: 'JSONEachRow',
+      values: [
+        {
+          Timestamp: `${sec + 1}000000000`,
+          TraceId: trace,
+          SpanId: '2'.repeat(16),
+          ParentSpanId: '1'.repeat(16),
+          SpanName: 'query',
+          ServiceName: 'db',
+          Duration: 5,
+          StatusCode: 'Error',
+        },
+        {
+          Timestamp: `${sec}000000000`,
+          TraceId: trace,
+          SpanId: '1'.repeat(16),
+          ParentSpanId: '',
+          SpanName: 'GET /',
+          ServiceName: 'web',
+          Duration: 9_000_000_000,
+          StatusCode: 'Unset',
+        },
+      ],
+    })
+    for (const statement of rebuildTraceSummary(storage.schema)) await c(statement)
+    const rs = await storage.query.query({
+      query: `SELECT count() AS rows, toUInt32(sum(SpanCount)) AS spans, toUInt32(sum(ErrorCount)) AS errors,
+          argMinMerge(Root) AS root, arraySort(groupUniqArrayArray(Services)) AS services,
+          arrayExists(k -> toUInt64(bitShiftRight(k, 64)) = cityHash64('db') AND bitAnd(k, 3) = 3, groupUniqArrayArray(Keys)) AS dbError,
+          toTypeName(any(Keys)) AS keysType
+        FROM otel.skein_trace_summary WHERE TraceId = {t:String}`,
+      query_params: { t: trace },
+      format: 'JSONEachRow',
+    })
+    expect((await rs.json())[0]).toEqual({
+      rows: 1,
+      spans: 2,
+      errors: 1,
+      root: ['web', 'GET /'],
+      services: ['db', 'web'],
+      dbError: 1,
+      keysType: 'SimpleAggregateFunction(groupUniqArrayArray, Array(UInt128))',
+    })
+    // And the view of the rebuilt table keeps new spans.
+    await storage.ingest.insert({
+      table: 'otel.otel_traces',
+      format: 'JSONEachRow',
+      values: [
+        {
+          Timestamp: `${sec}000000000`,
+          TraceId: '8'.repeat(32),
+          SpanId: '3'.repeat(16),
+          ParentSpanId: '',
+          SpanName: 'GET /a',
+          ServiceName: 'web',
+          Duration: 1,
+          StatusCode: 'Ok',
+        },
+      ],
+    })
+    const again = await storage.query.query({
+      query: `SELECT argMinMerge(Root) AS root FROM otel.skein_trace_summary WHERE TraceId = {t:String}`,
+      query_params: { t: '8'.repeat(32) },
+      format: 'JSONEachRow',
+    })
+    expect(await again.json()).toEqual([{ root: ['web', 'GET /a'] }])
   })
   it('keeps spans by service: the same RED and latency aggregates as the spans give, older spans backfilled', async () => {
     const sec = Math.floor(Date.now() / 1000)

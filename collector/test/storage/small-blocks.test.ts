@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openOwnStore } from '../../../test/helpers/store.js'
-import { SMALL_BLOCK, TELEMETRY_TABLES } from '../../src/storage/schema.js'
+import { COMPRESS_BLOCKS } from '../../src/storage/schema.js'
 import type { Storage } from '../../src/storage/storage.js'
 
 /**
@@ -28,15 +28,17 @@ const decompressed = async () =>
     )[0]?.value ?? 0,
   )
 
-describe('the telemetry tables’ compression blocks (schema.ts SMALL_BLOCK, migration 9)', () => {
-  it('are small on the span, trace-id and log tables', async () => {
+describe('the telemetry tables’ compression blocks (schema.ts COMPRESS_BLOCKS, migrations 9 and 11)', () => {
+  it('are 16 KB on the span table, 4 KB on the trace-id table, the default on the logs', async () => {
     const settings = await rows<{ name: string; engine_full: string }>(
       "SELECT name, engine_full FROM system.tables WHERE database = 'otel'",
     )
-    for (const name of TELEMETRY_TABLES)
-      expect(settings.find((t) => t.name === name)?.engine_full).toContain(
-        `min_compress_block_size = ${SMALL_BLOCK}`,
-      )
+    const block = (name: string) =>
+      /min_compress_block_size = (\d+)/.exec(settings.find((t) => t.name === name)?.engine_full ?? '')?.[1]
+    expect(block('otel_traces')).toBe('16384')
+    expect(block('otel_traces_trace_id_ts')).toBe('4096')
+    expect(block('otel_logs')).toBeUndefined()
+    expect(COMPRESS_BLOCKS.otel_traces).toBe(16_384)
   })
 
   it('let showing a trace decompress a few times less than the default 64 KB blocks', async () => {
@@ -82,6 +84,7 @@ describe('the telemetry tables’ compression blocks (schema.ts SMALL_BLOCK, mig
     expect(small.spans).toBe(10)
     expect(large.spans).toBe(10)
     expect(small.bytes).toBeGreaterThan(0)
-    expect(small.bytes * 3).toBeLessThan(large.bytes)
+    // 16 KB blocks: 391 KB against 1.1 MB here (4 KB blocks read 239 KB).
+    expect(small.bytes * 2).toBeLessThan(large.bytes)
   })
 })
