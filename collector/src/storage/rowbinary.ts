@@ -220,7 +220,10 @@ function encode(
 export interface RowBinaryTable {
   /** ClickHouse types of the insert columns, in order: what the encoder writes. */
   types: readonly string[]
-  /** `name Type, …` for `file(…, 'RowBinary', structure)`. */
+  /**
+   * `name Type, …` for `file(…, 'RowBinary', structure)`: the types as read (fileType), which the insert
+   * converts to the table's.
+   */
   structure: string
   encode(rows: readonly (readonly unknown[])[]): Buffer
   /**
@@ -240,11 +243,21 @@ function namesAndTypes(table: Columns): Buffer {
   return Buffer.from(o.done())
 }
 
+/**
+ * The type the engine reads a column's RowBinary as: LowCardinality(String) as String (the same bytes on
+ * the wire), anywhere in the type (map keys too). The engine reads a LowCardinality column of RowBinary
+ * value by value into its dictionary, and converts a String column to it a block at once: an insert of
+ * 100k spans of the bench payloads (505 bytes each) into the span table with its views, alternated in one
+ * process, merges stopped, median of 11: 823 ms read as declared, 431 ms read as String (the file alone
+ * into a Null table: 471 against 116 ms). Same rows stored (count, services, attribute keys checked).
+ */
+export const fileType = (type: string): string => type.replaceAll('LowCardinality(String)', 'String')
+
 function rowBinary(table: Columns, bytesPerRow: number): RowBinaryTable {
   const writers = table.map(([, type]) => writerOf(type))
   return {
     types: table.map(([, type]) => type),
-    structure: table.map(([name, type]) => `\`${name}\` ${type}`).join(', '),
+    structure: table.map(([name, type]) => `\`${name}\` ${fileType(type)}`).join(', '),
     encode: (rows) => encode(writers, rows, bytesPerRow),
     encodeAfter: (rows, reserve, ends) => encode(writers, rows, bytesPerRow, reserve, ends),
     namesAndTypes: namesAndTypes(table),

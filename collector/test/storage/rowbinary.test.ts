@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { SpanRow } from '../../src/rows.js'
-import { encodeSpans } from '../../src/storage/rowbinary.js'
+import { SPAN_COLUMNS } from '../../src/rows.js'
+import { encodeSpans, fileType, rowBinaryFor } from '../../src/storage/rowbinary.js'
 
 /** A span whose TraceId is `s` and every other field empty: its encoding is 8 bytes, then `s`. */
 const withTraceId = (s: string): SpanRow => [
@@ -30,6 +31,17 @@ const withTraceId = (s: string): SpanRow => [
 ]
 
 describe('the RowBinary encoder', () => {
+  it('has the engine read LowCardinality strings as plain strings (the same bytes), map keys too, and the rest as declared', () => {
+    expect(fileType('LowCardinality(String)')).toBe('String')
+    expect(fileType('Map(LowCardinality(String), String)')).toBe('Map(String, String)')
+    expect(fileType('Array(Map(LowCardinality(String), String))')).toBe('Array(Map(String, String))')
+    expect(fileType('DateTime64(9)')).toBe('DateTime64(9)')
+    const spans = rowBinaryFor(SPAN_COLUMNS)
+    expect(spans?.structure).toContain('`ServiceName` String')
+    expect(spans?.structure).not.toContain('LowCardinality')
+    expect(spans?.types).toContain('LowCardinality(String)')
+  })
+
   it('encodes any string, lone surrogates included, to the same UTF-8 bytes as Buffer', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
