@@ -24,7 +24,7 @@
  * Env: BENCH_SPANS (default 500,000 per span phase), BENCH_LINES (default 500,000 per Loki phase).
  */
 import { execSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../collector/src/config.js'
 import { decodeLokiJson, decodeTracesProto } from '../collector/src/decode/index.js'
@@ -34,7 +34,7 @@ import { openStorage } from '../collector/src/storage/storage.js'
 import { startCollector, stored, tempDir } from '../test/helpers/collector.js'
 import { runLoad } from './lib/load.js'
 import { makePayload, withFreshIds } from './lib/otlp-gen.js'
-import { percentile, record } from './lib/results.js'
+import { cpuSeconds, percentile, record } from './lib/results.js'
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 500_000)
 const LINES = Number(process.env.BENCH_LINES ?? 500_000)
@@ -118,17 +118,6 @@ async function paired(name: string, kind: 'spans' | 'logs', load: Parameters<typ
   const ceil = await ceiling(kind)
   const run = await phase(name, load)
   return { ...run, ceiling: ceil, ratio: run.rate / ceil }
-}
-
-/** CPU time a process has used so far (user + system), from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100
-  } catch {
-    return Number.NaN
-  }
 }
 
 /** Writes the previous phase's dirty pages to disk first, so that one phase's writeback does not slow the next. */

@@ -9,6 +9,17 @@ import { fileURLToPath } from 'node:url'
 
 const DIR = fileURLToPath(new URL('..', import.meta.url))
 
+/** CPU time a process has used so far (user + system, all its threads), from /proc; NaN once it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
