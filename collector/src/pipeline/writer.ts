@@ -125,8 +125,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * = 0`: the trace summaries' view (storage/schema.ts) writes one row per trace of the block, so folding
  * rows of the same key at insert, as an AggregatingMergeTree does by default, finds nothing to fold and
  * cost 17 ms of an insert of 100k spans (engine insert with the summaries' view, alternated in one
- * process, median of 11: 230 against 213 ms); merges fold them later, and search aggregates at read time anyway. The other tables are
- * plain MergeTrees, where the setting does nothing. In the statement's text: on the embedded engine a
+ * process, median of 11: 230 against 213 ms); merges fold them later, and search aggregates at read
+ * time anyway. The other tables are plain MergeTrees, where the setting does nothing. In the statement's text: on the embedded engine a
  * setting given aside becomes a `SET` statement of its own per insert.
  */
 const dedupSettings = (token: string) =>

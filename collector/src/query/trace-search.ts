@@ -20,7 +20,7 @@
  * trace that straddles the range's edge with the matching span outside it.
  */
 import { type TraceSearchAnswer, TraceSearchQuery, type TraceSummary } from '@skein/model'
-import { SUMMARY_KEY_FIELDS, SUMMARY_STATUSES } from '../storage/schema.js'
+import { SUMMARY_KEY_FIELDS, SUMMARY_OPERATION_MASK, SUMMARY_STATUSES } from '../storage/schema.js'
 import type { Db } from './db.js'
 import {
   type Attr,
@@ -88,7 +88,7 @@ function keyCondition(s: TraceSearchParams): Fragment | undefined {
   if (s.service !== undefined) conds.push(sql`${trusted(f.service)} = cityHash64(${p.String(s.service)})`)
   if (s.operation !== undefined)
     conds.push(
-      sql`${trusted(f.operation)} = bitAnd(cityHash64(${p.String(s.operation)}), 0xFFFFFFFFFFFFFFFC)`,
+      sql`${trusted(f.operation)} = bitAnd(cityHash64(${p.String(s.operation)}), ${trusted(SUMMARY_OPERATION_MASK)})`,
     )
   if (s.status !== undefined)
     conds.push(

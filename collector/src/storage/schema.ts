@@ -409,6 +409,9 @@ ${select(`${q(o.database)}.${q('otel_traces')}`)}`,
 const SUMMARY_ROOT_ORDER =
   "bitOr(toUInt64(greatest(toUnixTimestamp64Nano(Timestamp), 0)), bitShiftLeft(toUInt64(ParentSpanId != ''), 63))"
 
+/** The bits of a summary key's low half that hold the operation's hash (the other 2 hold the status). */
+export const SUMMARY_OPERATION_MASK = '0xFFFFFFFFFFFFFFFC'
+
 /** A summary key's status field: 1, 2, 3 for these; 0 for any other text. */
 export const SUMMARY_STATUSES = ['Unset', 'Ok', 'Error'] as const
 
@@ -420,15 +423,15 @@ export const SUMMARY_STATUSES = ['Unset', 'Ok', 'Error'] as const
  */
 export function summaryKey(service: string, operation: string, status: string): string {
   const statuses = `[${SUMMARY_STATUSES.map((x) => `'${x}'`).join(', ')}]`
-  return `bitOr(bitShiftLeft(toUInt128(cityHash64(toString(${service}))), 64), toUInt128(bitOr(bitAnd(cityHash64(toString(${operation})), 0xFFFFFFFFFFFFFFFC), indexOf(${statuses}, toString(${status})))))`
+  return `bitOr(bitShiftLeft(toUInt128(cityHash64(toString(${service}))), 64), toUInt128(bitOr(bitAnd(cityHash64(toString(${operation})), ${SUMMARY_OPERATION_MASK}), indexOf(${statuses}, toString(${status})))))`
 }
 
 /** The fields of a summary key `k` (summaryKey), each with what it equals for a given value. */
 export const SUMMARY_KEY_FIELDS = {
   /** = cityHash64(service) */
   service: 'toUInt64(bitShiftRight(k, 64))',
-  /** = bitAnd(cityHash64(operation), 0xFFFFFFFFFFFFFFFC) */
-  operation: 'bitAnd(toUInt64(bitAnd(k, 0xFFFFFFFFFFFFFFFF)), 0xFFFFFFFFFFFFFFFC)',
+  /** = bitAnd(cityHash64(operation), SUMMARY_OPERATION_MASK) */
+  operation: `bitAnd(toUInt64(bitAnd(k, 0xFFFFFFFFFFFFFFFF)), ${SUMMARY_OPERATION_MASK})`,
   /** = the 1-based index in SUMMARY_STATUSES */
   status: 'toUInt8(bitAnd(k, 3))',
 } as const
@@ -617,7 +620,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
-    description: 'small compression blocks on the span and trace-id tables: a trace decompresses 5x less',
+    description:
+      'small compression blocks on the span, trace-id and log tables: a trace decompresses 5x less',
     statements: compressBlocks,
   },
   {
